@@ -1,0 +1,21 @@
+import { Command, Option } from 'commander';
+import { VERSION } from './version.js';
+import * as list from './commands/list.js';
+import * as cat from './commands/cat.js';
+import * as extract from './commands/extract.js';
+import * as info from './commands/info.js';
+import * as make from './commands/make.js';
+import * as crunch from './commands/crunch.js';
+
+/** The `fat` program: global options, then one module per subcommand. */
+export const program = new Command('fat')
+  .description('Make, inspect and change FAT12/16/32 disk images; embed directories as modules.')
+  .version(VERSION, '-V, --version', 'print the version')
+  .addOption(new Option('--partition <n>', 'use partition N (1-based) of a whole-disk image'))
+  .addOption(new Option('--offset <bytes>', 'the volume starts at this byte offset in the image'))
+  .option('-q, --quiet', 'print no progress')
+  .option('--debug', 'print stack traces on errors')
+  .showHelpAfterError('(run with --help for usage)')
+  .enablePositionalOptions(false);
+
+for (const command of [make, list, cat, extract, info, crunch]) command.register(program);

@@ -1,0 +1,12 @@
+/** The platform-neutral part of fatkit: no `node:` imports. */
+export { FatError, isFatError, type FatErrorCode } from './fat/errors.js';
+export type { BlockDevice } from './fat/device/block-device.js';
+export { MemoryDevice, type MemoryDeviceOptions } from './fat/device/memory.js';
+export { SliceDevice } from './fat/device/slice.js';
+export { readPartitionTable, findFatVolume, type Partition, type PartitionTable, type FindVolumeOptions } from './fat/device/partition.js';
+export { Volume, type VolumeOptions, type VolumeInfo, type WalkEntry } from './fat/volume.js';
+export { FatStats, type FatDirent } from './fat/stats.js';
+export type { Geometry, FatType } from './fat/geometry.js';
+export { ATTR } from './fat/dir-entry.js';
+
+// --- mkfs ---
