@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import type { VolumeInfo } from '../../index.js';
+import { openVolume, writeOut } from '../volume.js';
+
+const hex = (n: number, w = 2): string => `0x${n.toString(16).toUpperCase().padStart(w, '0')}`;
+
+function human(i: VolumeInfo): string {
+  const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
+  const rows: [string, string][] = [
+    ['type', `FAT${i.fatType}`],
+    ['label', i.label ?? '(none)'],
+    ['volume id', i.volumeIdHex],
+    ['oem name', i.oemName],
+    ['media', hex(i.media)],
+    ['sector size', `${i.sectorSize}`],
+    ['sectors', `${i.totalSectors}`],
+    ['cluster size', `${i.clusterSize} (${i.sectorsPerCluster} sectors)`],
+    ['clusters', `${i.clusterCount} (${i.usedClusters} used, ${i.freeClusters} free)`],
+    ['capacity', `${mib(i.totalBytes)} (${mib(i.freeBytes)} free)`],
+    ['reserved sectors', `${i.reservedSectors}`],
+    ['FATs', `${i.numFats} of ${i.fatSize} sectors`],
+    [i.fatType === 32 ? 'root cluster' : 'root entries', i.fatType === 32 ? `${i.rootCluster}` : `${i.rootEntries}`],
+    ['data starts at', `sector ${i.dataStart}`],
+    ['hidden sectors', `${i.hiddenSectors}`],
+    ['geometry', `${i.heads} heads, ${i.sectorsPerTrack} sectors per track`],
+    ['state', i.dirty ? 'dirty (not cleanly unmounted)' : 'clean'],
+  ];
+  if (i.fsInfo) {
+    const f = i.fsInfo;
+    rows.push(['fsinfo', `free ${f.freeCount === 0xffffffff ? 'unknown' : f.freeCount}, next ${f.nextFree === 0xffffffff ? 'unknown' : f.nextFree}`]);
+  }
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(18)}${v}\n`).join('');
+}
+
+export function register(program: Command): void {
+  program
+    .command('info')
+    .description('show the volume: type, geometry, label, id, clusters, free space')
+    .argument('<image>', 'the image file')
+    .option('--json', 'print the fields as JSON')
+    .action(async (image: string, opts: { json?: boolean }, cmd: Command) => {
+      const { volume } = openVolume(image, cmd);
+      try {
+        const i = volume.info();
+        await writeOut(opts.json ? `${JSON.stringify(i, null, 2)}\n` : human(i));
+      } finally {
+        volume.close();
+      }
+    });
+}

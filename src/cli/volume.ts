@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { openImage, type Volume } from '../index.js';
+import { CliError, EXIT_USAGE } from './run.js';
+import { parseSize } from './size.js';
+
+/** Global options every command understands (DESIGN.md: the command line). */
+export interface GlobalOptions {
+  partition?: string;
+  offset?: string;
+  quiet?: boolean;
+  debug?: boolean;
+  codePage?: string;
+}
+
+export interface CliVolume {
+  volume: Volume;
+  /** Problems reported while reading that left something out (exit 1 at the end). */
+  skipped: number;
+}
+
+/** Print a read problem as one `fat:` line on stderr. */
+export function warn(message: string): void {
+  process.stderr.write(`fat: ${message}\n`);
+}
+
+/** Open IMG with the global --partition / --offset options; problems are printed as they are found. */
+export function openVolume(img: string, cmd: Command, options: { write?: boolean } = {}): CliVolume {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  let partition: number | undefined;
+  let offset: number | undefined;
+  if (g.partition !== undefined) {
+    partition = Number(g.partition);
+    if (!Number.isInteger(partition) || partition < 1) throw new CliError(`--partition takes a partition number from 1, not "${g.partition}"`, EXIT_USAGE);
+  }
+  if (g.offset !== undefined) offset = parseSize(g.offset, '--offset');
+  if (partition !== undefined && offset !== undefined) throw new CliError('--partition and --offset cannot be used together', EXIT_USAGE);
+  const state = { skipped: 0 };
+  const volume = openImage(img, {
+    readOnly: !options.write,
+    ...(partition !== undefined ? { partition } : {}),
+    ...(offset !== undefined ? { offset } : {}),
+    ...(g.codePage ? { codePage: g.codePage as 'cp437' | 'cp850' } : {}),
+    onProblem: (p) => {
+      if (p.skipped) state.skipped++;
+      warn(`${p.path}: ${p.message}`);
+    },
+  });
+  return {
+    volume,
+    get skipped() {
+      return state.skipped;
+    },
+  };
+}
+
+/** Write to stdout, waiting when the pipe is full. */
+export async function writeOut(chunk: Uint8Array | string): Promise<void> {
+  if (!process.stdout.write(chunk)) {
+    await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+  }
+}

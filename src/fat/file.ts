@@ -1,0 +1,57 @@
+import type { VolumeCore } from './directory.js';
+import type { RawDirEntry } from './dir-entry.js';
+import { clusterToSector } from './geometry.js';
+import { corrupt } from './errors.js';
+
+/** The clusters that hold a file's `size` bytes, validated against the chain (FAT-NOTES section 4). */
+export function fileClusters(core: VolumeCore, raw: RawDirEntry, path: string): number[] {
+  const cs = core.geo.clusterSize;
+  const needed = Math.ceil(raw.size / cs);
+  if (needed === 0) return [];
+  if (raw.cluster === 0) throw corrupt('directory entry', `file ${path} is ${raw.size} bytes but has no clusters`);
+  const chain = core.fat.chain(raw.cluster, `file ${path}`, needed);
+  if (chain.length < needed) {
+    throw corrupt('cluster chain', `file ${path} is ${raw.size} bytes but its chain ends after ${chain.length} of ${needed} clusters`, { cluster: chain[chain.length - 1] });
+  }
+  return chain;
+}
+
+/**
+ * Copy `length` bytes of a file, from byte `offset`, into `into` at `at`: consecutive clusters are
+ * read in one transfer, straight into `into` when the range is sector-aligned.
+ */
+export function readClusters(core: VolumeCore, clusters: number[], offset: number, length: number, into: Uint8Array, at = 0): void {
+  const { clusterSize: cs, sectorSize: ss } = core.geo;
+  let pos = offset;
+  const end = offset + length;
+  while (pos < end) {
+    const ci = Math.floor(pos / cs);
+    let cj = ci + 1; // one past the last cluster of this contiguous run
+    while (cj < clusters.length && clusters[cj] === clusters[cj - 1] + 1 && cj * cs < end) cj++;
+    const runEnd = Math.min(end, cj * cs);
+    const within = pos - ci * cs;
+    const firstSector = clusterToSector(core.geo, clusters[ci]) + Math.floor(within / ss);
+    const skip = within % ss;
+    const bytes = runEnd - pos;
+    const dst = at + (pos - offset);
+    if (skip === 0 && bytes % ss === 0) {
+      core.io.read(firstSector, into.subarray(dst, dst + bytes));
+    } else {
+      const tmp = new Uint8Array(Math.ceil((skip + bytes) / ss) * ss);
+      core.io.read(firstSector, tmp);
+      into.set(tmp.subarray(skip, skip + bytes), dst);
+    }
+    pos = runEnd;
+  }
+}
+
+/** A file's bytes in chunks of at most `chunkSize` (a multiple of the cluster size works best). */
+export function* readChunks(core: VolumeCore, clusters: number[], size: number, chunkSize = 1 << 20): Generator<Uint8Array> {
+  const step = Math.max(core.geo.clusterSize, Math.floor(chunkSize / core.geo.clusterSize) * core.geo.clusterSize);
+  for (let pos = 0; pos < size; pos += step) {
+    const n = Math.min(step, size - pos);
+    const chunk = new Uint8Array(n);
+    readClusters(core, clusters, pos, n, chunk);
+    yield chunk;
+  }
+}
