@@ -16,7 +16,7 @@ export const program = new Command('fat')
   .addOption(new Option('--code-page <page>', 'OEM code page of short names').choices(['cp437', 'cp850']))
   .option('-q, --quiet', 'print no progress')
   .option('--debug', 'print stack traces on errors')
-  .showHelpAfterError('(run with --help for usage)')
-  .enablePositionalOptions(false);
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'fat: ').replace(/\n*$/, ' (see --help)\n')) });
 
 for (const command of [make, list, cat, extract, info, crunch]) command.register(program);

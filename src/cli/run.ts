@@ -56,10 +56,6 @@ function systemMessage(e: NodeJS.ErrnoException): string {
 /** Parse and run; turn every error into one line and an exit status. Never throws. */
 export async function run(program: Command, argv: string[]): Promise<void> {
   const debug = debugEnabled(argv);
-  program.exitOverride();
-  program.configureOutput({
-    outputError: (str, write) => write(str.replace(/^error: /, 'fat: ')),
-  });
   // Exit statuses from writes to a closed pipe (`fat list IMG | head`) are not failures.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(0);
