@@ -10,3 +10,6 @@ export type { Geometry, FatType } from './fat/geometry.js';
 export { ATTR } from './fat/dir-entry.js';
 
 // --- mkfs ---
+export { mkfs, normalizeLabel, volumeIdFromTime, sourceDateEpoch, type MkfsOptions, type MkfsResult } from './fat/mkfs.js';
+export { planLayout, validSizeRange, guessGeometry, formatSize, type Layout, type LayoutOptions } from './fat/mkfs-layout.js';
+export { encodeMbr, mbrTypeForFat, PARTITION_ALIGNMENT, type MbrPartitionInit } from './fat/partition-mbr.js';
