@@ -8,6 +8,11 @@ export { Volume, type VolumeOptions, type VolumeInfo, type WalkEntry } from './f
 export { FatStats, type FatDirent } from './fat/stats.js';
 export type { Geometry, FatType } from './fat/geometry.js';
 export { ATTR } from './fat/dir-entry.js';
+export { FileHandle, type OpenFlags } from './fat/file-handle.js';
+export type { WriteFileOptions, EntryOptions, MkdirOptions, RmOptions, Attributes, TimeLike } from './fat/write-ops.js';
+export { MAX_FILE_SIZE } from './fat/write-ops.js';
+export type { Problem } from './fat/directory.js';
+export type { CodePageName } from './fat/code-page.js';
 
 // --- mkfs ---
 export { mkfs, normalizeLabel, volumeIdFromTime, sourceDateEpoch, type MkfsOptions, type MkfsResult } from './fat/mkfs.js';

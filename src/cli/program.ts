@@ -6,6 +6,11 @@ import * as extract from './commands/extract.js';
 import * as info from './commands/info.js';
 import * as make from './commands/make.js';
 import * as crunch from './commands/crunch.js';
+import * as add from './commands/add.js';
+import * as rm from './commands/rm.js';
+import * as mkdir from './commands/mkdir.js';
+import * as mv from './commands/mv.js';
+import * as label from './commands/label.js';
 
 /** The `fat` program: global options, then one module per subcommand. */
 export const program = new Command('fat')
@@ -19,4 +24,4 @@ export const program = new Command('fat')
   .exitOverride()
   .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'fat: ').replace(/\n*$/, ' (see --help)\n')) });
 
-for (const command of [make, list, cat, extract, info, crunch]) command.register(program);
+for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch]) command.register(program);

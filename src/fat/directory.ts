@@ -41,14 +41,17 @@ export interface DirRecord {
   hasLongName: boolean;
 }
 
-export interface DirListing {
+/** What parsing a directory yields. */
+export interface ParsedDirectory {
   records: DirRecord[];
-  /** The root directory's volume label entry, if any (trailing spaces trimmed). */
+  /** The root directory's volume label entry, if any (trailing spaces trimmed), and its index. */
   label?: string;
-  /** The raw `..` cluster of a subdirectory (undefined when there is no `..` entry). */
+  labelIndex?: number;
+  /** The raw `..` cluster of a subdirectory (undefined when there is no `..` entry), and its index. */
   dotDotCluster?: number;
-  /** Sectors that hold the directory, in order, and its entry count. */
-  sectors: number[];
+  dotDotIndex?: number;
+  /** Index of the first 0x00 entry (where the directory ends), or the entry count. */
+  end: number;
   entryCount: number;
   problems: Problem[];
 }
@@ -97,17 +100,11 @@ export function unsafeNameReason(name: string): string | undefined {
 const join = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
 /** Decode a directory: long names validated (order and checksum), falling back to short names. */
-export function readDirectory(core: VolumeCore, loc: DirLocation, path: string): DirListing {
-  const sectors = directorySectors(core, loc, path);
-  const buf = readSectorList(core.io, sectors);
-  return parseDirectory(core, buf, sectors, loc, path);
-}
-
-export function parseDirectory(core: VolumeCore, buf: Uint8Array, sectors: number[], loc: DirLocation, path: string): DirListing {
+export function parseDirectory(core: VolumeCore, buf: Uint8Array, loc: DirLocation, path: string): ParsedDirectory {
   const fat32 = core.geo.fatType === 32;
   const isRoot = loc.kind === 'fixed' || (fat32 && loc.cluster === core.geo.rootCluster && path === '/');
   const entryCount = Math.min(buf.length / ENTRY_SIZE, MAX_DIR_ENTRIES);
-  const listing: DirListing = { records: [], sectors, entryCount, problems: [] };
+  const listing: ParsedDirectory = { records: [], end: entryCount, entryCount, problems: [] };
   let run: { slots: LongNameSlot[]; next: number; checksum: number; start: number } | undefined;
   const orphan = (i: number, why: string): void => {
     listing.problems.push({ path, message: `long-name slots before entry ${i} ${why}; using the short name`, skipped: false });
@@ -116,7 +113,10 @@ export function parseDirectory(core: VolumeCore, buf: Uint8Array, sectors: numbe
   for (let i = 0; i < entryCount; i++) {
     const off = i * ENTRY_SIZE;
     const first = buf[off];
-    if (first === ENTRY_FREE) break;
+    if (first === ENTRY_FREE) {
+      listing.end = i;
+      break;
+    }
     if (first === ENTRY_DELETED) {
       run = undefined;
       continue;
@@ -141,12 +141,18 @@ export function parseDirectory(core: VolumeCore, buf: Uint8Array, sectors: numbe
     if (attr & ATTR.VOLUME_ID && !(attr & ATTR.DIRECTORY)) {
       if (run) orphan(i, 'precede the volume label');
       run = undefined;
-      if (isRoot && listing.label === undefined) listing.label = core.page.decode(raw.name).replace(/ +$/, '');
+      if (isRoot && listing.label === undefined) {
+        listing.label = core.page.decode(raw.name).replace(/ +$/, '');
+        listing.labelIndex = i;
+      }
       continue;
     }
     if (isDotName(raw.name)) {
       run = undefined;
-      if (raw.name[1] === 0x2e && listing.dotDotCluster === undefined) listing.dotDotCluster = raw.cluster;
+      if (raw.name[1] === 0x2e && listing.dotDotCluster === undefined) {
+        listing.dotDotCluster = raw.cluster;
+        listing.dotDotIndex = i;
+      }
       continue;
     }
     const shortDisplay = decodeShortName(raw.name, raw.caseFlags, core.page);
@@ -185,13 +191,4 @@ export function foldName(name: string): string {
     out += [...up].length === 1 ? up : ch;
   }
   return out;
-}
-
-/** Find an entry by name, case-insensitively over long and short names together. */
-export function findRecord(listing: DirListing, name: string): DirRecord | undefined {
-  const key = foldName(name);
-  for (const r of listing.records) {
-    if (foldName(r.name) === key || r.shortName === key) return r;
-  }
-  return undefined;
 }

@@ -1,6 +1,6 @@
 import type { Geometry, FatType } from './geometry.js';
 import type { SectorIO } from './sector-io.js';
-import { corrupt } from './errors.js';
+import { FatError, corrupt } from './errors.js';
 
 /** End-of-chain value written for each FAT type, and the threshold at which a value means end. */
 const EOC_WRITE: Record<FatType, number> = { 12: 0xfff, 16: 0xffff, 32: 0x0fffffff };
@@ -20,6 +20,8 @@ export class FatTable {
   private readonly dirty: Uint8Array;
   private dirtyCount = 0;
   private readonly sectorSize: number;
+  private freeCount = -1;
+  private hint = 2;
 
   constructor(private readonly io: SectorIO, private readonly geo: Geometry) {
     this.type = geo.fatType;
@@ -121,11 +123,82 @@ export class FatTable {
     return out;
   }
 
-  /** Number of free (0) entries among clusters 2..maxCluster. */
+  /** Number of free (0) entries among clusters 2..maxCluster (counted once, then kept up to date). */
   countFree(): number {
-    let free = 0;
-    for (let n = 2; n <= this.maxCluster; n++) if (this.get(n) === 0) free++;
-    return free;
+    if (this.freeCount < 0) {
+      let free = 0;
+      for (let n = 2; n <= this.maxCluster; n++) if (this.get(n) === 0) free++;
+      this.freeCount = free;
+    }
+    return this.freeCount;
+  }
+
+  /** Start the next search for free clusters at `n` (ignored when out of range). */
+  setHint(n: number): void {
+    if (this.inRange(n)) this.hint = n;
+  }
+
+  /** Where the next search for a free cluster starts (FSInfo's next-free hint). */
+  get nextFreeHint(): number {
+    return this.hint;
+  }
+
+  /**
+   * Allocate `count` clusters and chain them (the last marked end-of-chain). Prefers one contiguous
+   * run, starting right after `after` when given (to extend a file in place), else from the
+   * next-free hint; falls back to the first free clusters found. Throws ENOSPC, changing nothing,
+   * when fewer than `count` are free.
+   */
+  allocate(count: number, after?: number): number[] {
+    if (count <= 0) return [];
+    if (count > this.countFree()) {
+      throw new FatError('ENOSPC', `no space left on the volume: ${count} clusters needed, ${this.countFree()} free`);
+    }
+    const first = after !== undefined && after + 1 <= this.maxCluster ? after + 1 : this.hint;
+    let run = this.findRun(first, count, after !== undefined);
+    if (!run) run = this.findRun(2, count, false);
+    const clusters = run ?? this.collectFree(first, count);
+    for (let i = 0; i < clusters.length; i++) this.set(clusters[i], i + 1 < clusters.length ? clusters[i + 1] : this.eoc);
+    this.freeCount -= clusters.length;
+    this.hint = clusters[clusters.length - 1] + 1 > this.maxCluster ? 2 : clusters[clusters.length - 1] + 1;
+    return clusters;
+  }
+
+  /** The first run of `count` free clusters at or after `from` (only at `from` when `exact`). */
+  private findRun(from: number, count: number, exact: boolean): number[] | undefined {
+    let start = -1;
+    for (let n = from; n <= this.maxCluster; n++) {
+      if (this.get(n) !== 0) {
+        if (exact) return undefined;
+        start = -1;
+        continue;
+      }
+      if (start < 0) start = n;
+      if (n - start + 1 === count) return Array.from({ length: count }, (_, i) => start + i);
+    }
+    return undefined;
+  }
+
+  private collectFree(from: number, count: number): number[] {
+    const out: number[] = [];
+    for (let i = 0, n = from; i <= this.maxCluster && out.length < count; i++, n = n >= this.maxCluster ? 2 : n + 1) {
+      if (this.get(n) === 0) out.push(n);
+    }
+    return out;
+  }
+
+  /** Mark every cluster of a chain free (bounded walk; stops at the first invalid link). */
+  freeChain(start: number): void {
+    let n = start;
+    for (let steps = 0; this.inRange(n) && steps <= this.maxCluster; steps++) {
+      const next = this.get(n);
+      if (next === 0) break;
+      this.set(n, 0);
+      if (this.freeCount >= 0) this.freeCount++;
+      if (n < this.hint) this.hint = n;
+      if (this.isEnd(next) || this.isBad(next)) break;
+      n = next;
+    }
   }
 
   get isDirty(): boolean {

@@ -55,3 +55,53 @@ export function* readChunks(core: VolumeCore, clusters: number[], size: number, 
     yield chunk;
   }
 }
+
+/**
+ * Write `data` at byte `offset` of a file whose clusters are `clusters` (they must cover the range):
+ * consecutive clusters in one transfer, partial sectors at either end read, merged and written back.
+ */
+export function writeClusters(core: VolumeCore, clusters: number[], offset: number, data: Uint8Array): void {
+  const { clusterSize: cs, sectorSize: ss } = core.geo;
+  let pos = offset;
+  const end = offset + data.length;
+  while (pos < end) {
+    const ci = Math.floor(pos / cs);
+    let cj = ci + 1;
+    while (cj < clusters.length && clusters[cj] === clusters[cj - 1] + 1 && cj * cs < end) cj++;
+    const runEnd = Math.min(end, cj * cs);
+    const within = pos - ci * cs;
+    const firstSector = clusterToSector(core.geo, clusters[ci]) + Math.floor(within / ss);
+    const skip = within % ss;
+    const bytes = runEnd - pos;
+    const src = data.subarray(pos - offset, pos - offset + bytes);
+    const whole = Math.floor(bytes / ss) * ss;
+    if (skip === 0) {
+      if (whole > 0) core.io.write(firstSector, src.subarray(0, whole));
+      if (whole < bytes) {
+        // The tail ends inside a sector: keep what lies beyond it.
+        const tmp = new Uint8Array(ss);
+        core.io.read(firstSector + whole / ss, tmp);
+        tmp.set(src.subarray(whole));
+        core.io.write(firstSector + whole / ss, tmp);
+      }
+    } else {
+      const span = Math.ceil((skip + bytes) / ss) * ss;
+      const tmp = new Uint8Array(span);
+      core.io.read(firstSector, tmp.subarray(0, ss));
+      if (span > ss) core.io.read(firstSector + span / ss - 1, tmp.subarray(span - ss));
+      tmp.set(src, skip);
+      core.io.write(firstSector, tmp);
+    }
+    pos = runEnd;
+  }
+}
+
+/** Write zeros over `length` bytes at `offset` (gaps left by seeking past the end, or truncate-extend). */
+export function zeroClusters(core: VolumeCore, clusters: number[], offset: number, length: number): void {
+  const step = 1 << 20;
+  const zeros = new Uint8Array(Math.min(step, length));
+  for (let pos = 0; pos < length; pos += step) {
+    const n = Math.min(step, length - pos);
+    writeClusters(core, clusters, offset + pos, n === zeros.length ? zeros : zeros.subarray(0, n));
+  }
+}

@@ -39,3 +39,28 @@ export function joinLongName(slots: LongNameSlot[]): string | undefined {
   for (let i = 0; i < units.length; i += 4096) s += String.fromCharCode(...units.slice(i, i + 4096));
   return s;
 }
+
+/**
+ * The long-name slots for `name`, in on-disk order (last slot first), each 32 bytes: order byte
+ * (0x40 on the last), units at LFN_OFFSETS, attribute 0x0F, type 0, checksum, cluster 0; the final
+ * slot padded with 0x0000 then 0xFFFF.
+ */
+export function encodeLongName(name: string, checksum: number): Uint8Array {
+  const n = Math.ceil(name.length / LFN_UNITS_PER_SLOT);
+  const out = new Uint8Array(n * 32);
+  for (let k = 0; k < n; k++) {
+    const order = k + 1;
+    const off = (n - 1 - k) * 32;
+    out[off] = order | (order === n ? LFN_LAST : 0);
+    out[off + 11] = 0x0f;
+    out[off + 12] = 0;
+    out[off + 13] = checksum;
+    for (let j = 0; j < LFN_UNITS_PER_SLOT; j++) {
+      const idx = k * LFN_UNITS_PER_SLOT + j;
+      const u = idx < name.length ? name.charCodeAt(idx) : idx === name.length ? 0 : 0xffff;
+      out[off + LFN_OFFSETS[j]] = u & 0xff;
+      out[off + LFN_OFFSETS[j] + 1] = u >>> 8;
+    }
+  }
+  return out;
+}

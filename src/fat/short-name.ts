@@ -1,4 +1,5 @@
 import type { CodePage } from './code-page.js';
+import { FatError } from './errors.js';
 import { CASE_LOWER_BASE, CASE_LOWER_EXT, ENTRY_KANJI_E5 } from './dir-entry.js';
 
 /** The 8.3 checksum that ties long-name slots to their short entry (FAT-NOTES.md section 6). */
@@ -43,4 +44,114 @@ export function decodeShortName(raw: Uint8Array, caseFlags: number, page: CodePa
 /** The stored 8.3 form without case bits (what `7zz l -slt` and fsck.fat show): `README.TXT`. */
 export function rawShortName(raw: Uint8Array, page: CodePage): string {
   return decodeShortName(raw, 0, page);
+}
+
+/** What a new entry stores as its 8.3 name. */
+export interface ShortNamePlan {
+  /** The 11 name bytes (a leading 0xE5 already stored as 0x05). */
+  raw: Uint8Array;
+  /** CASE_LOWER_BASE / CASE_LOWER_EXT when the name is stored through the case bits. */
+  caseFlags: number;
+  /** Whether long-name slots must precede the entry. */
+  needsLongName: boolean;
+}
+
+/** Characters a short name may hold besides letters and digits (FAT-NOTES.md section 5). */
+const SHORT_SPECIALS = "!#$%&'()-@^_`{}~";
+const isShortAscii = (c: string): boolean => /^[A-Za-z0-9]$/.test(c) || SHORT_SPECIALS.includes(c);
+
+/** The key under which a raw 11-byte name is compared for collisions. */
+export const shortKey = (raw: Uint8Array): string => String.fromCharCode(...raw.subarray(0, 11));
+
+function caseOf(s: string): 'upper' | 'lower' | 'none' | 'mixed' {
+  const hasUpper = /[A-Z]/.test(s);
+  const hasLower = /[a-z]/.test(s);
+  return hasUpper && hasLower ? 'mixed' : hasUpper ? 'upper' : hasLower ? 'lower' : 'none';
+}
+
+function toRaw(base: number[], ext: number[]): Uint8Array {
+  const raw = new Uint8Array(11).fill(0x20);
+  raw.set(base.slice(0, 8), 0);
+  raw.set(ext.slice(0, 3), 8);
+  if (raw[0] === 0xe5) raw[0] = 0x05;
+  return raw;
+}
+
+const ascii = (s: string): number[] => [...s].map((c) => c.charCodeAt(0));
+
+/** A small deterministic hash of the long name, for Windows-style `AB12CD~1` bases. */
+function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return (h ^ (h >>> 16)) & 0xffff;
+}
+
+/**
+ * Choose the short name for `name` (already cleaned by name-rules): an upper-case 8.3 name is
+ * stored as is; an all-lower-case base and/or extension through the case bits; anything else gets
+ * long-name slots and a generated name (`NAMEWI~1.GZ`, then a hashed basis after four
+ * collisions). `taken` says whether a raw name is already used in the directory.
+ */
+export function planShortName(name: string, page: CodePage, taken: (key: string) => boolean): ShortNamePlan {
+  // 1. The name is itself a valid 8.3 name (ASCII, one dot at most, each part of one case).
+  const dot = name.lastIndexOf('.');
+  const base = dot > 0 ? name.slice(0, dot) : name;
+  const ext = dot > 0 ? name.slice(dot + 1) : '';
+  const fits = dot !== 0 && base.length >= 1 && base.length <= 8 && ext.length <= 3 && (dot < 0 || ext.length > 0) &&
+    [...base, ...ext].every(isShortAscii);
+  if (fits) {
+    const bc = caseOf(base);
+    const ec = caseOf(ext);
+    const raw = toRaw(ascii(base.toUpperCase()), ascii(ext.toUpperCase()));
+    if (bc !== 'mixed' && ec !== 'mixed' && !taken(shortKey(raw))) {
+      const caseFlags = (bc === 'lower' ? CASE_LOWER_BASE : 0) | (ec === 'lower' ? CASE_LOWER_EXT : 0);
+      return { raw, caseFlags, needsLongName: false };
+    }
+  }
+  // 2. Generate: drop spaces and leading dots, base = before the last dot (dots removed), map to
+  //    the code page upper-cased, '_' for what it cannot hold.
+  let lossy = false;
+  const map = (s: string): number[] => {
+    const out: number[] = [];
+    for (const ch of s) {
+      if (isShortAscii(ch)) out.push(ch.toUpperCase().charCodeAt(0));
+      else if (ch.charCodeAt(0) < 0x80) {
+        out.push(0x5f);
+        lossy = true;
+      } else {
+        const up = ch.toUpperCase();
+        const b = [...up].length === 1 ? page.encode(up) : undefined;
+        if (b === undefined || b < 0x80) {
+          out.push(0x5f);
+          lossy = true;
+        } else out.push(b);
+      }
+    }
+    return out;
+  };
+  const stripped = name.replace(/ /g, '').replace(/^\.+/, '');
+  const last = stripped.lastIndexOf('.');
+  const gBase = map((last >= 0 ? stripped.slice(0, last) : stripped).replace(/\./g, ''));
+  const gExt = map(last >= 0 ? stripped.slice(last + 1) : '');
+  if (gBase.length === 0) gBase.push(0x5f);
+  const truncated = gBase.length > 8 || gExt.length > 3;
+  if (!lossy && !truncated && stripped === name) {
+    const raw = toRaw(gBase, gExt);
+    if (!taken(shortKey(raw))) return { raw, caseFlags: 0, needsLongName: true };
+  }
+  const withTail = (b: number[], tail: string): Uint8Array => toRaw([...b.slice(0, 8 - tail.length), ...ascii(tail)], gExt);
+  for (let n = 1; n <= 4; n++) {
+    const raw = withTail(gBase, `~${n}`);
+    if (!taken(shortKey(raw))) return { raw, caseFlags: 0, needsLongName: true };
+  }
+  const hashed = [...gBase.slice(0, 2), ...ascii(nameHash(name).toString(16).toUpperCase().padStart(4, '0'))];
+  for (let n = 1; n <= 9; n++) {
+    const raw = withTail(hashed, `~${n}`);
+    if (!taken(shortKey(raw))) return { raw, caseFlags: 0, needsLongName: true };
+  }
+  for (let n = 5; n < 1_000_000; n++) {
+    const raw = withTail(gBase, `~${n}`);
+    if (!taken(shortKey(raw))) return { raw, caseFlags: 0, needsLongName: true };
+  }
+  throw new FatError('ENOSPC', `no free short name for ${JSON.stringify(name)}`);
 }

@@ -7,10 +7,14 @@ import { FatError } from './errors.js';
 import { FatTable } from './fat-table.js';
 import { SectorIO } from './sector-io.js';
 import { decodeFsInfo, type FsInfo } from './fs-info.js';
+import { put32 } from './bytes.js';
 import { ATTR } from './dir-entry.js';
-import {
-  findRecord, readDirectory, type DirListing, type DirLocation, type DirRecord, type Problem, type VolumeCore,
-} from './directory.js';
+import type { DirLocation, DirRecord, Problem, VolumeCore } from './directory.js';
+import { Directory } from './dir-handle.js';
+import { cleanName } from './name-rules.js';
+import * as ops from './write-ops.js';
+import { FileHandle, type OpenFlags } from './file-handle.js';
+import { setLabel } from './label.js';
 import { fileClusters, readChunks, readClusters } from './file.js';
 import { FatStats, type FatDirent } from './stats.js';
 import { joinPath, splitPath } from './path.js';
@@ -22,6 +26,8 @@ export interface VolumeOptions {
   readOnly?: boolean;
   /** Called for each problem found while reading (skipped entries, bad long names); also kept in `problems`. */
   onProblem?: (problem: Problem) => void;
+  /** The clock for new timestamps (default: the current time). Fix it for reproducible images. */
+  now?: () => Date;
   /** Close the device when the volume is closed (default true). */
   closeDevice?: boolean;
   /** Called once after the volume is closed (e.g. to close the image file under a partition). */
@@ -87,8 +93,11 @@ export class Volume implements VolumeCore {
   /** Problems found while reading (skipped entries, bad long names), at most 10,000. */
   readonly problems: Problem[] = [];
   private readonly seenProblems = new Set<string>();
-  private readonly dirCache = new Map<string, DirListing>();
+  private readonly dirCache = new Map<string, Directory>();
   private closed = false;
+  /** Set once the first change marks the volume dirty (FAT[1] clean bit cleared). */
+  private dirtyMarked = false;
+  private readonly wasDirty: boolean;
 
   private constructor(readonly device: BlockDevice, private readonly options: VolumeOptions) {
     if (device.sectorSize > 4096 || device.sectorSize < 512) {
@@ -105,6 +114,11 @@ export class Volume implements VolumeCore {
     this.fat = new FatTable(this.io, this.geo);
     this.page = codePage(options.codePage ?? 'cp437');
     this.readOnly = options.readOnly === true || device.readOnly;
+    this.wasDirty = this.isDirty();
+    if (this.geo.fatType === 32 && bs.fsInfoSector >= 1 && bs.fsInfoSector < this.geo.reservedSectors) {
+      const fsi = decodeFsInfo(this.io.readSectors(bs.fsInfoSector, 1));
+      if (fsi && !this.wasDirty) this.fat.setHint(fsi.nextFree);
+    }
   }
 
   /** Mount the FAT volume on `device` (which starts at the boot sector; see findFatVolume). */
@@ -129,17 +143,27 @@ export class Volume implements VolumeCore {
     return this.geo.fatType === 32 ? { kind: 'chain', cluster: this.geo.rootCluster } : { kind: 'fixed' };
   }
 
-  /** @internal The decoded directory at `loc` (cached). */
-  listing(loc: DirLocation, path: string): DirListing {
+  /** @internal The directory at `loc` (cached; mutations keep the cache right). */
+  dir(loc: DirLocation, path: string): Directory {
     this.assertOpen();
     const key = loc.kind === 'fixed' ? 'root' : String(loc.cluster);
-    let l = this.dirCache.get(key);
-    if (!l) {
-      l = readDirectory(this, loc, path);
-      for (const p of l.problems) this.report(p);
-      this.dirCache.set(key, l);
+    let d = this.dirCache.get(key);
+    if (!d) {
+      d = new Directory(this, loc, path);
+      for (const p of d.problems) this.report(p);
+      this.dirCache.set(key, d);
     }
-    return l;
+    return d;
+  }
+
+  /** @internal Forget a removed directory (its clusters may be reused). */
+  forgetDir(cluster: number): void {
+    this.dirCache.delete(String(cluster));
+  }
+
+  /** @internal Every cached directory with unwritten changes is written. */
+  flushDirs(): void {
+    for (const d of this.dirCache.values()) d.flush();
   }
 
   /** @internal Location of the directory a record points to (FAT12/16: cluster 0 means the root). */
@@ -153,15 +177,15 @@ export class Volume implements VolumeCore {
   }
 
   /** @internal Resolve a path to its record (undefined for the root) and the listing that holds it. */
-  resolve(path: string): { rec: DirRecord | undefined; parent: DirListing | undefined; path: string } {
+  resolve(path: string): { rec: DirRecord | undefined; parent: Directory | undefined; path: string } {
     const parts = splitPath(path);
     let loc = this.rootLocation();
     let cur = '/';
     let rec: DirRecord | undefined;
-    let parent: DirListing | undefined;
+    let parent: Directory | undefined;
     for (let i = 0; i < parts.length; i++) {
-      const listing = this.listing(loc, cur);
-      const found = findRecord(listing, parts[i]);
+      const listing = this.dir(loc, cur);
+      const found = listing.find(parts[i]);
       const next = joinPath(cur, found ? found.name : parts[i]);
       if (!found) throw new FatError('ENOENT', `no such file or directory: ${joinPath(cur, parts[i])}`, { path: next });
       parent = listing;
@@ -204,7 +228,7 @@ export class Volume implements VolumeCore {
   readdir(path: string, options?: { withFileTypes?: boolean }): string[] | FatDirent[] {
     const { rec, path: abs } = this.resolve(path);
     if (rec && !(rec.raw.attr & ATTR.DIRECTORY)) throw new FatError('ENOTDIR', `not a directory: ${abs}`, { path: abs });
-    const listing = this.listing(this.dirLocationOf(rec, abs), abs);
+    const listing = this.dir(this.dirLocationOf(rec, abs), abs);
     if (!options?.withFileTypes) return listing.records.map((r) => r.name);
     return listing.records.map((r) => {
       const stats = this.statsOf(r);
@@ -227,7 +251,7 @@ export class Volume implements VolumeCore {
     type Frame = { records: DirRecord[]; i: number; path: string; depth: number };
     const open = (loc: DirLocation, p: string, depth: number): Frame | undefined => {
       try {
-        return { records: this.listing(loc, p).records, i: 0, path: p, depth };
+        return { records: [...this.dir(loc, p).records], i: 0, path: p, depth };
       } catch (e) {
         if (e instanceof FatError && e.code === 'FAT_CORRUPT' && p !== abs) {
           this.report({ path: p, message: `skipped directory: ${e.message}`, skipped: true });
@@ -258,6 +282,51 @@ export class Volume implements VolumeCore {
       const child = open({ kind: 'chain', cluster: c }, p, top.depth + 1);
       if (child) stack.push(child);
     }
+  }
+
+  /** @internal The directory (record) at `path`, which must be one. */
+  dirAt(path: string): { dir: Directory; rec: DirRecord | undefined; path: string } {
+    const { rec, path: abs } = this.resolve(path);
+    if (rec && !(rec.raw.attr & ATTR.DIRECTORY)) throw new FatError('ENOTDIR', `not a directory: ${abs}`, { path: abs });
+    return { dir: this.dir(this.dirLocationOf(rec, abs), abs), rec, path: abs };
+  }
+
+  /**
+   * @internal Where a new entry named by `path` goes: its parent directory (which must exist), the
+   * cleaned name, and the entry already there under that name, if any.
+   */
+  resolveForCreate(path: string): { dir: Directory; name: string; existing: DirRecord | undefined; path: string; parentCluster: number } {
+    const parts = splitPath(path);
+    const last = parts.pop();
+    if (last === undefined) throw new FatError('EEXIST', 'the root directory already exists', { path: '/' });
+    const parent = this.dirAt(`/${parts.join('/')}`);
+    const name = cleanName(last, joinPath(parent.path, last));
+    const existing = parent.dir.find(name);
+    const parentCluster = parent.rec ? parent.rec.raw.cluster : 0;
+    return { dir: parent.dir, name, existing, path: joinPath(parent.path, existing ? existing.name : name), parentCluster };
+  }
+
+  /** @internal Called before the first change: refuses read-only volumes, marks the volume dirty. */
+  beginWrite(): void {
+    this.assertOpen();
+    if (this.readOnly) throw new FatError('EROFS', 'the volume is open read-only');
+    if (this.dirtyMarked) return;
+    this.dirtyMarked = true;
+    this.setCleanBit(false);
+    this.fat.flush();
+  }
+
+  /** @internal The time to stamp on new and changed entries. */
+  now(): Date {
+    return this.options.now ? this.options.now() : new Date();
+  }
+
+  private setCleanBit(clean: boolean): void {
+    const t = this.geo.fatType;
+    if (t === 12) return; // FAT12 has no clean bit
+    const bit = t === 16 ? 0x8000 : 0x08000000;
+    const v = this.fat.get(1);
+    this.fat.set(1, clean ? v | bit : v & ~bit);
   }
 
   // ---- files ----
@@ -302,6 +371,85 @@ export class Volume implements VolumeCore {
     });
   }
 
+  // ---- changes (write-ops.ts, file-handle.ts, label.ts) ----
+
+  /** Create or replace a file (`flag: 'wx'` refuses to replace, `'a'` appends). */
+  writeFile(path: string, data: Uint8Array | string, options: ops.WriteFileOptions = {}): void {
+    ops.writeFile(this, path, typeof data === 'string' ? new TextEncoder().encode(data) : data, options);
+  }
+
+  appendFile(path: string, data: Uint8Array | string, options: ops.EntryOptions = {}): void {
+    ops.appendFile(this, path, typeof data === 'string' ? new TextEncoder().encode(data) : data, options);
+  }
+
+  /** Create a directory; with `recursive`, its missing parents too. Returns the first path created. */
+  mkdir(path: string, options: ops.MkdirOptions = {}): string | undefined {
+    return ops.mkdir(this, path, options);
+  }
+
+  /** Remove a file or directory (`recursive` for non-empty directories, `force` to ignore ENOENT). */
+  rm(path: string, options: ops.RmOptions = {}): void {
+    ops.rm(this, path, options);
+  }
+
+  rmdir(path: string): void {
+    ops.rmdir(this, path);
+  }
+
+  unlink(path: string): void {
+    ops.unlink(this, path);
+  }
+
+  /** Move or rename a file or directory (POSIX semantics: replaces an existing file). */
+  rename(from: string, to: string): void {
+    ops.rename(this, from, to);
+  }
+
+  utimes(path: string, atime: ops.TimeLike, mtime: ops.TimeLike): void {
+    ops.utimes(this, path, atime, mtime);
+  }
+
+  /** Set or clear the read-only, hidden, system and archive bits. */
+  setAttributes(path: string, attributes: ops.Attributes): void {
+    ops.setAttributes(this, path, attributes);
+  }
+
+  /** Cut or extend (with zeros) a file to `length` bytes. */
+  truncate(path: string, length = 0): void {
+    const h = FileHandle.open(this, path, 'r+');
+    try {
+      h.truncate(length);
+    } finally {
+      h.close();
+    }
+  }
+
+  /** Open a file with Node-style flags ('r', 'r+', 'w', 'w+', 'wx', 'a', 'a+', ...). */
+  openFile(path: string, flags: OpenFlags = 'r'): FileHandle {
+    return FileHandle.open(this, path, flags);
+  }
+
+  /** A web WritableStream that creates (or replaces, or with 'a' appends to) a file. */
+  createWriteStream(path: string, options: { flags?: 'w' | 'wx' | 'a' } = {}): WritableStream<Uint8Array> {
+    const h = FileHandle.open(this, path, options.flags ?? 'w');
+    return new WritableStream<Uint8Array>({
+      write(chunk) {
+        h.write(chunk);
+      },
+      close() {
+        h.close();
+      },
+      abort() {
+        h.close();
+      },
+    });
+  }
+
+  /** Set the volume label (boot sector and root entry); undefined or '' removes it. */
+  setLabel(label: string | undefined): void {
+    setLabel(this, label);
+  }
+
   // ---- volume ----
 
   info(): VolumeInfo {
@@ -313,7 +461,7 @@ export class Volume implements VolumeCore {
       fsInfo = decodeFsInfo(this.io.readSectors(bs.fsInfoSector, 1));
     }
     const free = this.fat.countFree();
-    const rootLabel = this.listing(this.rootLocation(), '/').label;
+    const rootLabel = this.dir(this.rootLocation(), '/').label;
     const bootLabel = bs.extSignature === 0x29 ? bs.volumeLabel.replace(/ +$/, '') : '';
     const label = rootLabel ?? (bootLabel && bootLabel !== 'NO NAME' ? bootLabel : undefined);
     const id = bs.extSignature === 0x29 || bs.extSignature === 0x28 ? bs.volumeId : 0;
@@ -361,8 +509,41 @@ export class Volume implements VolumeCore {
     if (this.closed) throw new FatError('EBADF', 'volume is closed');
   }
 
+  /** Write every pending change and the FSInfo counts, and make them durable. The volume stays open (and dirty). */
+  flush(): void {
+    this.assertOpen();
+    if (!this.dirtyMarked) return;
+    this.fat.flush();
+    this.flushDirs();
+    this.writeFsInfo();
+    this.device.flush();
+  }
+
+  private writeFsInfo(): void {
+    const bs = this.bootSector;
+    if (this.geo.fatType !== 32 || bs.fsInfoSector < 1 || bs.fsInfoSector >= this.geo.reservedSectors) return;
+    const sectors = [bs.fsInfoSector];
+    if (bs.backupBootSector > 0 && bs.backupBootSector + bs.fsInfoSector < this.geo.reservedSectors) sectors.push(bs.backupBootSector + bs.fsInfoSector);
+    for (const s of sectors) {
+      const b = this.io.readSectors(s, 1);
+      if (!decodeFsInfo(b)) continue;
+      put32(b, 488, this.fat.countFree());
+      put32(b, 492, this.fat.nextFreeHint);
+      this.io.write(s, b);
+    }
+  }
+
+  /** Flush, mark the volume clean (unless it was dirty when opened) and close the device. */
   close(): void {
     if (this.closed) return;
+    if (this.dirtyMarked) {
+      this.fat.flush();
+      this.flushDirs();
+      this.writeFsInfo();
+      if (!this.wasDirty) this.setCleanBit(true);
+      this.fat.flush();
+      this.device.flush();
+    }
     this.closed = true;
     this.dirCache.clear();
     if (this.options.closeDevice !== false) this.device.close();

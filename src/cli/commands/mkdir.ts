@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import { CliError } from '../run.js';
+
+// Placeholder: replaced by the write commands.
+export function register(program: Command): void {
+  program
+    .command('mkdir')
+    .description('not yet available')
+    .allowUnknownOption()
+    .action(() => {
+      throw new CliError('mkdir is not implemented yet');
+    });
+}

@@ -1,0 +1,28 @@
+import { FatError } from './errors.js';
+import { LFN_MAX_UNITS } from './long-name.js';
+
+const ILLEGAL = /["*/:<>?\\|\u0000-\u001f\u007f]/u;
+
+/**
+ * The name a new entry is stored under (FAT-NOTES.md section 6): leading spaces and trailing dots
+ * and spaces stripped, as Windows does; control characters and `"*\/:<>?\|` rejected; at most 255
+ * UTF-16 units (characters outside the BMP count two).
+ */
+export function cleanName(name: string, path = name): string {
+  if (typeof name !== 'string') throw new FatError('EINVAL', 'a name must be a string');
+  const cleaned = name.replace(/^ +/, '').replace(/[. ]+$/, '');
+  if (cleaned === '' ) throw new FatError('EINVAL', `invalid name ${JSON.stringify(name)}: empty once leading spaces and trailing dots and spaces are removed`, { path });
+  if (cleaned === '.' || cleaned === '..') throw new FatError('EINVAL', `invalid name ${JSON.stringify(name)}`, { path });
+  const bad = ILLEGAL.exec(cleaned);
+  if (bad) {
+    const ch = bad[0].charCodeAt(0) < 0x20 || bad[0] === '\u007f' ? `control character 0x${bad[0].charCodeAt(0).toString(16).padStart(2, '0')}` : `"${bad[0]}"`;
+    throw new FatError('EINVAL', `invalid name ${JSON.stringify(name)}: FAT names cannot contain ${ch}`, { path });
+  }
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(cleaned)) {
+    throw new FatError('EINVAL', `invalid name ${JSON.stringify(name)}: unpaired UTF-16 surrogate`, { path });
+  }
+  if (cleaned.length > LFN_MAX_UNITS) {
+    throw new FatError('ENAMETOOLONG', `name too long: ${cleaned.length} UTF-16 units (FAT allows ${LFN_MAX_UNITS}): ${cleaned.slice(0, 40)}...`, { path });
+  }
+  return cleaned;
+}
