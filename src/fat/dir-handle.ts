@@ -24,6 +24,8 @@ export class Directory {
   private readonly byName = new Map<string, DirRecord>();
   private readonly shorts = new Set<string>();
   private readonly dirty = new Set<number>();
+  /** No free entry lies before this index (a search for free slots starts here). */
+  private scanFrom = 0;
 
   constructor(private readonly core: VolumeCore, readonly loc: DirLocation, readonly path: string) {
     this.sectors = directorySectors(core, loc, path);
@@ -44,9 +46,9 @@ export class Directory {
     }
   }
 
-  /** Entries the directory can hold without growing. */
+  /** Entries the directory can hold without growing (its sectors; `buf` may have spare room). */
   get capacity(): number {
-    return Math.min(this.buf.length / ENTRY_SIZE, MAX_DIR_ENTRIES);
+    return Math.min((this.sectors.length * this.core.io.sectorSize) / ENTRY_SIZE, MAX_DIR_ENTRIES);
   }
 
   private index(r: DirRecord): void {
@@ -87,15 +89,22 @@ export class Directory {
   /** Find `count` consecutive free entries (deleted, or past the end), growing a chain directory. */
   private findSlots(count: number): number {
     let runStart = -1;
-    for (let i = 0; i < this.capacity; i++) {
+    let firstFree = -1;
+    const cap = this.capacity;
+    for (let i = this.scanFrom; i < cap; i++) {
       const free = i >= this.end || this.buf[i * ENTRY_SIZE] === ENTRY_DELETED;
       if (!free) {
         runStart = -1;
         continue;
       }
+      if (firstFree < 0) firstFree = i;
       if (runStart < 0) runStart = i;
-      if (i - runStart + 1 === count) return runStart;
+      if (i - runStart + 1 === count) {
+        this.scanFrom = firstFree;
+        return runStart;
+      }
     }
+    this.scanFrom = firstFree < 0 ? cap : firstFree;
     // Grow: the run continues (or starts) in the new cluster.
     const start = runStart >= 0 ? runStart : this.capacity;
     if (start + count > MAX_DIR_ENTRIES) {
@@ -119,9 +128,13 @@ export class Directory {
     this.core.fat.set(lastCluster, c);
     const first = clusterToSector(g, c);
     for (let i = 0; i < g.sectorsPerCluster; i++) this.sectors.push(first + i);
-    const next = new Uint8Array(this.buf.length + g.clusterSize);
-    next.set(this.buf);
-    this.buf = next;
+    const need = this.sectors.length * this.core.io.sectorSize;
+    if (this.buf.length < need) {
+      // Grow the in-memory copy geometrically: a directory of n entries costs O(n) copying, not O(n^2).
+      const next = new Uint8Array(Math.max(need, Math.min(this.buf.length * 2, MAX_DIR_ENTRIES * ENTRY_SIZE)));
+      next.set(this.buf);
+      this.buf = next;
+    }
   }
 
   /**
@@ -159,6 +172,7 @@ export class Directory {
   /** Delete an entry and all its long-name slots. */
   remove(rec: DirRecord): void {
     for (let i = rec.firstSlot; i <= rec.index; i++) this.buf[i * ENTRY_SIZE] = ENTRY_DELETED;
+    if (rec.firstSlot < this.scanFrom) this.scanFrom = rec.firstSlot;
     this.markDirty(rec.firstSlot, rec.index - rec.firstSlot + 1);
     const k = this.records.indexOf(rec);
     if (k >= 0) this.records.splice(k, 1);
@@ -187,6 +201,7 @@ export class Directory {
         encodeDirEntry(raw, this.buf, this.labelIndex * ENTRY_SIZE);
       } else {
         this.buf[this.labelIndex * ENTRY_SIZE] = ENTRY_DELETED;
+        if (this.labelIndex < this.scanFrom) this.scanFrom = this.labelIndex;
         this.shorts.delete(shortKey(this.buf.subarray(this.labelIndex * ENTRY_SIZE, this.labelIndex * ENTRY_SIZE + 11)));
       }
       this.markDirty(this.labelIndex, 1);

@@ -100,7 +100,7 @@ export class FileHandle {
     const oldSize = this.size;
     if (end > oldSize) extendChain(this.vol, this.rec, this.chain, Math.ceil(end / this.vol.geo.clusterSize));
     if (at > oldSize) zeroClusters(this.vol, this.chain, oldSize, at - oldSize);
-    writeClusters(this.vol, this.chain, at, data);
+    writeClusters(this.vol, this.chain, at, data, end >= oldSize);
     this.vol.fat.flush();
     this.touch(Math.max(oldSize, end));
     if (position === null || this.mode.append) this.pos = end;

@@ -59,8 +59,10 @@ export function* readChunks(core: VolumeCore, clusters: number[], size: number, 
 /**
  * Write `data` at byte `offset` of a file whose clusters are `clusters` (they must cover the range):
  * consecutive clusters in one transfer, partial sectors at either end read, merged and written back.
+ * With `pastEnd` (nothing after the written range belongs to the file) the tail sector is padded
+ * with zeros instead of being read.
  */
-export function writeClusters(core: VolumeCore, clusters: number[], offset: number, data: Uint8Array): void {
+export function writeClusters(core: VolumeCore, clusters: number[], offset: number, data: Uint8Array, pastEnd = false): void {
   const { clusterSize: cs, sectorSize: ss } = core.geo;
   let pos = offset;
   const end = offset + data.length;
@@ -80,7 +82,7 @@ export function writeClusters(core: VolumeCore, clusters: number[], offset: numb
       if (whole < bytes) {
         // The tail ends inside a sector: keep what lies beyond it.
         const tmp = new Uint8Array(ss);
-        core.io.read(firstSector + whole / ss, tmp);
+        if (!(pastEnd && runEnd === end)) core.io.read(firstSector + whole / ss, tmp);
         tmp.set(src.subarray(whole));
         core.io.write(firstSector + whole / ss, tmp);
       }
@@ -88,7 +90,7 @@ export function writeClusters(core: VolumeCore, clusters: number[], offset: numb
       const span = Math.ceil((skip + bytes) / ss) * ss;
       const tmp = new Uint8Array(span);
       core.io.read(firstSector, tmp.subarray(0, ss));
-      if (span > ss) core.io.read(firstSector + span / ss - 1, tmp.subarray(span - ss));
+      if (span > ss && !(pastEnd && runEnd === end)) core.io.read(firstSector + span / ss - 1, tmp.subarray(span - ss));
       tmp.set(src, skip);
       core.io.write(firstSector, tmp);
     }

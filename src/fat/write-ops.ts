@@ -82,7 +82,7 @@ export function writeFile(vol: Volume, path: string, data: Uint8Array, opts: Wri
   }
   checkSize(data.length, t.path);
   const clusters = vol.fat.allocate(clustersFor(vol, data.length));
-  writeClusters(vol, clusters, 0, data);
+  writeClusters(vol, clusters, 0, data, true);
   const first = clusters.length ? clusters[0] : 0;
   if (t.existing) {
     const rec = t.existing;
@@ -127,7 +127,7 @@ export function appendFile(vol: Volume, path: string, data: Uint8Array, opts: En
   checkSize(size + data.length, t.path);
   const chain = fileClusters(vol, rec.raw, t.path);
   extendChain(vol, rec, chain, clustersFor(vol, size + data.length));
-  writeClusters(vol, chain, size, data);
+  writeClusters(vol, chain, size, data, true);
   vol.fat.flush();
   const fresh = makeRaw(vol, 0, 0, 0, opts);
   rec.raw.size = size + data.length;
