@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 /** mkfs.fat, fsck.fat and mtools on this machine; under CI=true their absence is an error. */
 export const haveOracles = (() => {
@@ -11,6 +12,7 @@ export const oracleEnv = { ...process.env, MTOOLS_SKIP_CHECK: '1', TZ: 'UTC', PA
 
 /** A fresh image from mkfs.fat (reproducible with --invariant). */
 export function mkfsImage(path: string, kib: number, args: string[] = []): Uint8Array {
+  rmSync(path, { force: true });
   execFileSync('mkfs.fat', ['-C', '--invariant', ...args, path, String(kib)], { stdio: 'ignore', env: oracleEnv });
   return execFileSync('cat', [path], { maxBuffer: 1 << 30 });
 }
