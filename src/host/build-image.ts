@@ -1,0 +1,82 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FileDevice } from '../fat/device/file.js';
+import { FatError } from '../fat/errors.js';
+import { planBuild, planImageBytes, writeBuild, type BuildEntry, type BuildOptions, type BuildPlan, type BuildResult } from '../fat/build.js';
+import { collectTree, type CollectOptions } from './collect.js';
+import { clampMtime } from './mtime.js';
+
+export interface BuildImageOptions extends BuildOptions, Pick<CollectOptions, 'include' | 'exclude' | 'followSymlinks'> {
+  /** The host directory to put in the image. */
+  from: string;
+  /** Bytes per sector (default 512). */
+  sectorSize?: number;
+  /** Replace an existing image (default: refuse). */
+  force?: boolean;
+  /** Called once the plan is made, before anything is written. */
+  onPlan?: (plan: BuildPlan, imageBytes: number) => void;
+}
+
+/** Read a host file in pieces through one descriptor, opened on first use, closed at its end. */
+function fileReader(absPath: string, size: number): (position: number, into: Uint8Array) => number {
+  let fd: number | undefined;
+  return (position, into) => {
+    fd ??= fs.openSync(absPath, 'r');
+    let got = 0;
+    while (got < into.length) {
+      const n = fs.readSync(fd, into, got, into.length - got, position + got);
+      if (n === 0) break;
+      got += n;
+    }
+    if (position + got >= size || got === 0) {
+      fs.closeSync(fd);
+      fd = undefined;
+    }
+    return got;
+  };
+}
+
+/** The host tree as builder entries: sorted, mtimes clamped to SOURCE_DATE_EPOCH. */
+export async function collectBuildEntries(from: string, options: Pick<CollectOptions, 'include' | 'exclude' | 'followSymlinks'> = {}): Promise<BuildEntry[]> {
+  const tree = await collectTree(from, {
+    ...(options.include ? { include: options.include } : {}),
+    ...(options.exclude ? { exclude: options.exclude } : {}),
+    ...(options.followSymlinks !== undefined ? { followSymlinks: options.followSymlinks } : {}),
+  });
+  return tree.entries.map((e) => ({
+    path: e.path,
+    type: e.type,
+    size: e.size,
+    mtimeMs: clampMtime(e.mtimeMs),
+    ...(e.type === 'file' ? { read: fileReader(e.absPath, e.size) } : {}),
+  }));
+}
+
+/**
+ * `fat make IMG --from DIR`: plan the whole image (failing before anything is written), write it to
+ * a temporary file beside IMG, then rename it into place.
+ */
+export async function buildImageFromDir(image: string, options: BuildImageOptions): Promise<BuildResult & { imageBytes: number; plan: BuildPlan }> {
+  if (!options.force && fs.existsSync(image)) {
+    throw new FatError('EEXIST', `${image} already exists (use --force to replace it)`, { path: image });
+  }
+  const entries = await collectBuildEntries(options.from, options);
+  const sectorSize = options.sectorSize ?? 512;
+  const plan = planBuild(entries, options, sectorSize);
+  const imageBytes = planImageBytes(plan, options);
+  options.onPlan?.(plan, imageBytes);
+  const dir = path.dirname(path.resolve(image));
+  const tmp = path.join(dir, `.${path.basename(image)}.tmp-${process.pid}-${Date.now().toString(36)}`);
+  const dev = FileDevice.create(tmp, imageBytes, { sectorSize, exclusive: true });
+  try {
+    const result = writeBuild(dev, plan, options);
+    dev.flush();
+    dev.close();
+    fs.renameSync(tmp, image);
+    return { ...result, imageBytes, plan };
+  } catch (e) {
+    dev.close();
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
