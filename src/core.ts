@@ -14,7 +14,15 @@ export { MAX_FILE_SIZE } from './fat/write-ops.js';
 export type { Problem } from './fat/directory.js';
 export type { CodePageName } from './fat/code-page.js';
 
+// --- building images from trees ---
+export { planBuild, planImageBytes, writeBuild, type BuildEntry, type BuildOptions, type BuildPlan, type BuildProgress, type BuildResult } from './fat/build.js';
+export { addTree, type AddTreeOptions, type AddTreeResult } from './fat/add-tree.js';
+
 // --- mkfs ---
 export { mkfs, normalizeLabel, volumeIdFromTime, sourceDateEpoch, type MkfsOptions, type MkfsResult } from './fat/mkfs.js';
 export { planLayout, validSizeRange, guessGeometry, formatSize, type Layout, type LayoutOptions } from './fat/mkfs-layout.js';
 export { encodeMbr, mbrTypeForFat, PARTITION_ALIGNMENT, type MbrPartitionInit } from './fat/partition-mbr.js';
+
+// --- names: the rules new entries follow (added for the CLI write commands, issue #4) ---
+export { cleanName } from './fat/name-rules.js';
+export { foldName } from './fat/directory.js';

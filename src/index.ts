@@ -10,4 +10,16 @@ export { MmapDevice, mmapAvailable, type MmapDeviceOptions } from './fat/device/
 export { openImageDevice, type OpenImageOptions, type ImageDevice } from './fat/device/open-image.js';
 export { openImage, type OpenImageVolumeOptions } from './fat/open-image.js';
 
+// --- site images (Node) ---
+export { buildImageFromDir, collectBuildEntries, type BuildImageOptions } from './host/build-image.js';
+
 // --- crunch (Node) ---
+export { collectTree, comparePaths, type CollectOptions, type CollectedTree, type HostEntry } from './host/collect.js';
+export { findCaseCollisions, caseCollisionError, foldCase } from './host/case-collisions.js';
+export { HostTreeError, type HostTreeProblem } from './host/host-tree-error.js';
+export { clampMtime, sourceDateEpochMs } from './host/mtime.js';
+export {
+  crunch, checkCrunch, generateCrunch, layoutFor,
+  type CrunchOptions, type CrunchResult, type CrunchCheck, type CrunchSummary, type GeneratedModule, type GeneratedFile, type Layout,
+  type Crunch, type FileStat as CrunchFileStat, type DirStat as CrunchDirStat, type Dirent as CrunchDirent, type ServeOptions, type NodeMiddleware, type Manifest as CrunchManifest,
+} from './crunch/index.js';

@@ -106,6 +106,11 @@ export function writeFile(vol: Volume, path: string, data: Uint8Array, opts: Wri
   t.dir.flush();
 }
 
+/** A new file entry (archive bit, times from `opts`) in `dir`; the caller flushes. */
+export function addFileEntry(vol: Volume, dir: Directory, name: string, cluster: number, size: number, opts: EntryOptions = {}): DirRecord {
+  return createOrRollBack(vol, dir, name, makeRaw(vol, ATTR.ARCHIVE | (opts.attributes ?? 0), cluster, size, opts));
+}
+
 /** createEntry, freeing the entry's clusters if the directory has no room (ENOSPC) so nothing leaks. */
 function createOrRollBack(vol: Volume, dir: Directory, name: string, raw: RawDirEntry): DirRecord {
   try {

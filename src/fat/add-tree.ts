@@ -1,0 +1,128 @@
+import type { Volume } from './volume.js';
+import type { BuildEntry, BuildProgress } from './build.js';
+import { ATTR } from './dir-entry.js';
+import { FatError } from './errors.js';
+import { writeClusters } from './file.js';
+import { cleanName } from './name-rules.js';
+import { joinPath, splitPath } from './path.js';
+import { addFileEntry, MAX_FILE_SIZE, writeFile } from './write-ops.js';
+
+export interface AddTreeOptions {
+  /** Directory of the volume to add under (created when missing); default the root. */
+  to?: string;
+  /** Replace existing files (default: refuse, before anything is written). */
+  overwrite?: boolean;
+  onProgress?: (p: BuildProgress) => void;
+}
+
+export interface AddTreeResult {
+  files: number;
+  directories: number;
+  bytes: number;
+}
+
+const CHUNK = 8 << 20;
+/** FAT and directory sectors are written after this many files, and at the end. */
+const FLUSH_EVERY = 512;
+
+/**
+ * Add a host tree (sorted BuildEntries, as the image builder takes them) to an open volume: every
+ * name, conflict and the space needed are checked before anything is written; then directories are
+ * made, and each file's data goes into one contiguous run where the free space allows, in large
+ * transfers, with the FAT and directory entries written in batches (data first, then FAT, then
+ * entries, so a crash leaves at worst lost clusters).
+ */
+export function addTree(vol: Volume, entries: BuildEntry[], options: AddTreeOptions = {}): AddTreeResult {
+  vol.beginWrite();
+  const base = `/${splitPath(options.to ?? '/').join('/')}`;
+  const target = (rel: string): string => joinPath(base, rel.split('/').map((c) => cleanName(c, rel)).join('/'));
+
+  // 1. Check everything first.
+  const problems: string[] = [];
+  let clusters = 0;
+  const cs = vol.geo.clusterSize;
+  for (const e of entries) {
+    let dest: string;
+    try {
+      dest = target(e.path);
+    } catch (err) {
+      problems.push(`${e.path}: ${(err as Error).message}`);
+      continue;
+    }
+    if (e.type === 'file') {
+      if (e.size > MAX_FILE_SIZE) problems.push(`${e.path}: ${e.size} bytes is more than FAT's 4 GiB - 1 per file`);
+      clusters += Math.ceil(e.size / cs);
+    }
+    if (!vol.exists(dest)) continue;
+    const st = vol.stat(dest);
+    if (e.type === 'directory' && !st.isDirectory()) problems.push(`${dest} exists and is not a directory`);
+    if (e.type === 'file' && st.isDirectory()) problems.push(`${dest} exists and is a directory`);
+    else if (e.type === 'file' && !options.overwrite) problems.push(`${dest} already exists (use --overwrite)`);
+  }
+  if (problems.length) {
+    throw new FatError('EEXIST', `cannot add ${problems.length} path${problems.length > 1 ? 's' : ''}: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? `; and ${problems.length - 20} more` : ''}`);
+  }
+  const free = vol.fat.countFree();
+  if (clusters > free) {
+    throw new FatError('ENOSPC', `no space left on the volume: the files need ${clusters} clusters of ${cs} bytes, ${free} are free`);
+  }
+
+  // 2. Directories (the target included).
+  const result: AddTreeResult = { files: 0, directories: 0, bytes: 0 };
+  vol.mkdir(base, { recursive: true });
+  for (const e of entries) {
+    if (e.type !== 'directory') continue;
+    if (vol.mkdir(target(e.path), { recursive: true, mtime: e.mtimeMs }) !== undefined) result.directories++;
+  }
+
+  // 3. Files: data, then (in batches) FAT and entries.
+  const totalBytes = entries.reduce((s, e) => s + (e.type === 'file' ? e.size : 0), 0);
+  const progress: BuildProgress = { bytes: 0, totalBytes, files: 0, totalFiles: entries.filter((e) => e.type === 'file').length };
+  const buf = new Uint8Array(CHUNK);
+  let pending = 0;
+  const flush = (): void => {
+    vol.fat.flush();
+    vol.flushDirs();
+    pending = 0;
+  };
+  for (const e of entries) {
+    if (e.type !== 'file' || !e.read) continue;
+    const dest = target(e.path);
+    const slash = dest.lastIndexOf('/');
+    const parent = vol.dirAt(dest.slice(0, slash) || '/');
+    const name = dest.slice(slash + 1);
+    const existing = parent.dir.find(name);
+    if (existing && !(existing.raw.attr & ATTR.DIRECTORY)) {
+      // Replacing: the ordinary path (new chain, entry updated, old chain freed).
+      flush();
+      const data = new Uint8Array(e.size);
+      for (let pos = 0; pos < e.size; ) {
+        const n = e.read(pos, data.subarray(pos));
+        if (n <= 0) throw new FatError('EIO', `${e.path} is shorter than when it was listed`, { path: e.path });
+        pos += n;
+      }
+      writeFile(vol, dest, data, { mtime: e.mtimeMs });
+    } else {
+      const chain = vol.fat.allocate(Math.ceil(e.size / cs));
+      for (let pos = 0; pos < e.size; ) {
+        const want = Math.min(CHUNK, e.size - pos);
+        const n = e.read(pos, buf.subarray(0, want));
+        if (n <= 0) {
+          if (chain.length) vol.fat.freeChain(chain[0]);
+          throw new FatError('EIO', `${e.path} is shorter than when it was listed`, { path: e.path });
+        }
+        writeClusters(vol, chain, pos, buf.subarray(0, n), pos + n >= e.size);
+        pos += n;
+        progress.bytes += n;
+      }
+      addFileEntry(vol, parent.dir, name, chain.length ? chain[0] : 0, e.size, { mtime: e.mtimeMs });
+      if (++pending >= FLUSH_EVERY) flush();
+    }
+    result.files++;
+    result.bytes += e.size;
+    progress.files++;
+    options.onProgress?.(progress);
+  }
+  flush();
+  return result;
+}
