@@ -342,13 +342,15 @@ function failureMessage(o: LayoutOptions, reason: Failure): string {
   if (reason === 'reserved32') return `FAT32 needs at least 2 reserved sectors (this ${size} volume is FAT32)`;
   if (reason === 'reserved') return 'reserved sectors or root directory too large: rounded up to the cluster size they exceed 65535';
   if (reason === 'large') return `volume of ${size} is too large: at most 4294967295 sectors of ${ss} bytes`;
-  const type = o.fatType ? `FAT${o.fatType}` : 'FAT';
+  // At 512 MiB and above the automatic type is FAT32: explain that rule and range.
+  const eff: FatType | undefined = o.fatType ?? (Math.floor(o.size) >= 512 * MIB ? 32 : undefined);
+  const type = eff ? `FAT${eff}` : 'FAT';
   const withSpc = o.sectorsPerCluster !== undefined ? ` with ${o.sectorsPerCluster * ss}-byte clusters` : '';
-  const typeRule = o.fatType === 12 ? 'FAT12 holds at most 4084 clusters'
-    : o.fatType === 16 ? 'FAT16 needs 4087 to 65524 clusters'
-    : o.fatType === 32 ? 'FAT32 needs at least 65525 clusters'
+  const typeRule = eff === 12 ? 'FAT12 holds at most 4084 clusters'
+    : eff === 16 ? 'FAT16 needs 4087 to 65524 clusters'
+    : eff === 32 ? 'FAT32 needs at least 65525 clusters'
     : undefined;
-  const range = validSizeRange(o);
+  const range = validSizeRange({ ...o, fatType: eff });
   const inside = range !== undefined && o.size >= range.min && o.size <= range.max;
   const what = range === undefined || inside ? 'not possible' : o.size < range.min ? 'too small' : 'too large';
   const rule = typeRule ?? (what === 'too small' ? 'a volume needs its boot sector, FATs and root directory plus 32 KiB of data'
