@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as crunchCommand from '../../src/cli/commands/crunch.js';
+import { run } from '../../src/cli/run.js';
+import { tempDir, writeTree } from './helpers.js';
+
+let work: ReturnType<typeof tempDir>;
+let site: string;
+
+beforeAll(() => {
+  work = tempDir();
+  site = path.join(work.dir, 'site');
+  writeTree(site, { 'index.html': '<h1>hi</h1>', 'a/b.txt': 'b', 'drafts/x.txt': 'x' });
+});
+afterAll(() => work.remove());
+afterEach(() => {
+  vi.restoreAllMocks();
+  process.exitCode = undefined;
+});
+
+/** `fat crunch ...` through the real command module and error reporting; stdout, stderr, status. */
+async function fat(...args: string[]): Promise<{ out: string; err: string; status: number }> {
+  const program = new Command('fat').option('-q, --quiet').option('--debug').exitOverride().configureOutput({ writeErr: () => undefined });
+  crunchCommand.register(program);
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+  process.exitCode = undefined;
+  await run(program, ['node', 'fat', ...args]);
+  vi.restoreAllMocks();
+  const status = Number(process.exitCode ?? 0);
+  process.exitCode = undefined;
+  return { out, err, status };
+}
+
+describe('fat crunch', () => {
+  it('writes a module, reports it, and --check passes then fails when the tree changes', async () => {
+    const out = path.join(work.dir, 'out');
+    vi.stubEnv('SOURCE_DATE_EPOCH', '1600000000');
+    const made = await fat('crunch', site, '-o', out, '--exclude', 'drafts');
+    expect(made).toMatchObject({ status: 0, err: '' });
+    expect(made.out).toMatch(/^crunched 2 files .* into .*out/);
+    expect(readFileSync(path.join(out, 'index.d.ts'), 'utf8')).toContain('| "a/b.txt"');
+    expect(await fat('crunch', site, '-o', out, '--exclude', 'drafts', '--check')).toMatchObject({ status: 0, err: '' });
+    const stale = await fat('crunch', site, '-o', out, '--check');
+    expect(stale.status).toBe(1);
+    expect(stale.err).toMatch(/^fat: .*out is stale \(differs: index\.d\.ts, index\.js, 2 chunk files\)/);
+    expect(stale.err.trim().split('\n')).toHaveLength(1);
+    vi.unstubAllEnvs();
+  });
+
+  it('writes one inline module for a .js output, quietly with -q', async () => {
+    const made = await fat('-q', 'crunch', site, '-o', path.join(work.dir, 'inline.mjs'), '--inline', '--no-compress', '--include', '**/*.txt');
+    expect(made).toEqual({ out: '', err: '', status: 0 });
+    const text = readFileSync(path.join(work.dir, 'inline.mjs'), 'utf8');
+    expect(text).toContain('const __CRUNCH_DATA__ = {');
+    expect(readFileSync(path.join(work.dir, 'inline.d.mts'), 'utf8')).toMatch(/"a\/b\.txt"\n {2}\| "drafts\/x\.txt";/);
+  });
+
+  it('reports errors in one line: missing directory, bad flag values, missing -o', async () => {
+    const missing = await fat('crunch', path.join(work.dir, 'nope'), '-o', path.join(work.dir, 'o2'));
+    expect(missing.status).toBe(1);
+    expect(missing.err).toMatch(/^fat: .*nope: no such directory\n$/);
+    const quality = await fat('crunch', site, '-o', path.join(work.dir, 'o3'), '--brotli-quality', '12');
+    expect(quality).toMatchObject({ status: 2 });
+    expect(quality.err).toMatch(/^fat: --brotli-quality must be/);
+    expect((await fat('crunch', site)).status).toBe(2);
+  });
+});
