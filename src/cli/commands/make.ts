@@ -1,13 +1,192 @@
-import type { Command } from 'commander';
-import { CliError } from '../run.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Option, type Command } from 'commander';
+import { FileDevice, mkfs, formatSize, type MkfsOptions, type MkfsResult } from '../../index.js';
+import { CliError, EXIT_USAGE } from '../run.js';
+import { parseSize } from '../size.js';
 
-// Placeholder until the make issue lands: the command exists but says so.
+interface MakeOptions {
+  size?: string;
+  from?: string;
+  fat?: string;
+  clusterSize?: string;
+  sectorSize?: string;
+  label?: string;
+  volumeId?: string;
+  reservedSectors?: string;
+  fats?: string;
+  rootEntries?: string;
+  media?: string;
+  align: boolean;
+  partition?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+const usage = (message: string): CliError => new CliError(message, EXIT_USAGE);
+
+function integer(text: string | undefined, what: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim())) throw usage(`${what}: "${text}" is not a whole number`);
+  return Number(text.trim());
+}
+
+function hexNumber(text: string | undefined, what: string, maxDigits: number): number | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(?:0x)?([0-9a-f]+)$/i.exec(text.trim());
+  if (!m || m[1].length > maxDigits) throw usage(`${what}: "${text}" is not a hexadecimal number of at most ${maxDigits} digits`);
+  return parseInt(m[1], 16);
+}
+
+/** Turn the command-line options into mkfs options (usage errors for malformed values). */
+export function mkfsOptionsFrom(o: MakeOptions, partition: string | undefined): MkfsOptions & { sectorSize: number } {
+  const sectorSize = integer(o.sectorSize, '--sector-size') ?? 512;
+  if (![512, 1024, 2048, 4096].includes(sectorSize)) throw usage(`--sector-size must be 512, 1024, 2048 or 4096, not ${sectorSize}`);
+  const fat = o.fat === undefined || o.fat === 'auto' ? undefined : integer(o.fat, '--fat');
+  if (fat !== undefined && fat !== 12 && fat !== 16 && fat !== 32) throw usage(`--fat must be 12, 16 or 32, not ${fat}`);
+  const fats = integer(o.fats, '--fats');
+  if (fats !== undefined && fats !== 1 && fats !== 2) throw usage(`--fats must be 1 or 2, not ${fats}`);
+  if (partition !== undefined && partition !== 'mbr' && partition !== 'none') {
+    throw usage(`--partition for make takes "mbr" (or "none"), not "${partition}"`);
+  }
+  const options: MkfsOptions & { sectorSize: number } = { sectorSize, align: o.align, partition: partition === 'mbr' ? 'mbr' : 'none' };
+  if (fat !== undefined) options.fatType = fat;
+  if (fats !== undefined) options.numFats = fats;
+  if (o.clusterSize !== undefined) options.clusterSize = parseSize(o.clusterSize, '--cluster-size');
+  if (o.label !== undefined) options.label = o.label;
+  const volumeId = hexNumber(o.volumeId, '--volume-id', 8);
+  if (volumeId !== undefined) options.volumeId = volumeId;
+  const reserved = integer(o.reservedSectors, '--reserved-sectors');
+  if (reserved !== undefined) options.reservedSectors = reserved;
+  const rootEntries = integer(o.rootEntries, '--root-entries');
+  if (rootEntries !== undefined) options.rootEntries = rootEntries;
+  const media = hexNumber(o.media, '--media', 2);
+  if (media !== undefined) options.media = media;
+  return options;
+}
+
+/** Refuse to replace anything but a regular file, and that only with --force. */
+function checkTarget(img: string, force: boolean): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(img);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  if (!st.isFile()) throw new CliError(`${img} exists and is not a regular file`);
+  if (!force) throw new CliError(`${img} already exists (use --force to replace it)`);
+}
+
+/**
+ * Make the image in a temporary file beside IMG (created exclusively, sparse), then rename it over
+ * IMG: an interrupted or failed run never leaves a half-made image at IMG.
+ */
+export function makeImage(img: string, bytes: number, options: MkfsOptions & { sectorSize: number }): MkfsResult {
+  const dir = path.dirname(img);
+  let tmp = '';
+  let device: FileDevice | undefined;
+  try {
+    for (let tries = 0; ; tries++) {
+      tmp = path.join(dir, `${path.basename(img)}.tmp-${randomBytes(4).toString('hex')}`);
+      try {
+        device = FileDevice.create(tmp, bytes, { sectorSize: options.sectorSize, exclusive: true });
+        break;
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'EEXIST' || tries > 8) {
+          tmp = '';
+          throw e;
+        }
+      }
+    }
+    const result = mkfs(device, { ...options, assumeZeroed: true });
+    device.close();
+    device = undefined;
+    fs.renameSync(tmp, img);
+    tmp = '';
+    return result;
+  } finally {
+    if (device) {
+      try {
+        device.close();
+      } catch {
+        /* already failing */
+      }
+    }
+    if (tmp) fs.rmSync(tmp, { force: true });
+  }
+}
+
+function summary(img: string, r: MkfsResult, bytes: number): string {
+  const l = r.layout;
+  const volume = `FAT${l.fatType}, ${formatSize(l.totalSectors * l.sectorSize)}, ${l.clusterCount} clusters of ${formatSize(l.clusterSize)}`;
+  const label = r.label ? `, label ${r.label}` : '';
+  const part = r.partitionType !== undefined
+    ? ` in MBR partition 1 (type 0x${r.partitionType.toString(16).toUpperCase().padStart(2, '0')}) at ${formatSize(r.volumeStart * l.sectorSize)}`
+    : '';
+  return `made ${img}: ${formatSize(bytes)} image, ${volume}${label}${part}\n`;
+}
+
+function json(img: string, r: MkfsResult, bytes: number): string {
+  const l = r.layout;
+  return `${JSON.stringify({
+    image: img,
+    imageSize: bytes,
+    fatType: l.fatType,
+    sectorSize: l.sectorSize,
+    totalSectors: l.totalSectors,
+    volumeSize: l.totalSectors * l.sectorSize,
+    clusterSize: l.clusterSize,
+    clusterCount: l.clusterCount,
+    reservedSectors: l.reservedSectors,
+    numFats: l.numFats,
+    fatSize: l.fatSize,
+    rootEntries: l.rootEntries,
+    media: l.media,
+    volumeId: r.volumeId.toString(16).padStart(8, '0'),
+    label: r.label ?? null,
+    partition: r.partitionType === undefined ? null : { table: 'mbr', index: 1, type: r.partitionType, start: r.volumeStart },
+  }, null, 2)}\n`;
+}
+
 export function register(program: Command): void {
   program
     .command('make')
-    .description('not yet available')
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError('make is not implemented yet');
+    .description('make a fresh FAT image, laid out exactly as mkfs.fat would')
+    .argument('<image>', 'the image file to create')
+    .option('--size <size>', 'image size: bytes, or K/KiB, M/MiB, G/GiB (binary units)')
+    .option('--from <dir>', 'fill the image from a directory (arrives with the site builder)')
+    .addOption(new Option('--fat <bits>', 'FAT type: 12, 16 or 32 (default: FAT32 from 512 MiB, else FAT12/16)'))
+    .option('--cluster-size <bytes>', 'cluster size in bytes (a power of two, sector size to 64 KiB)')
+    .option('--sector-size <bytes>', 'logical sector size: 512, 1024, 2048 or 4096', '512')
+    .option('--label <label>', 'volume label (up to 11 characters)')
+    .option('--volume-id <hex>', 'volume id, 8 hex digits (default: from SOURCE_DATE_EPOCH, else the clock)')
+    .option('--reserved-sectors <n>', 'minimum reserved sectors (default 1, or 32 on FAT32)')
+    .option('--fats <n>', 'number of FATs: 1 or 2', '2')
+    .option('--root-entries <n>', 'minimum root directory entries on FAT12/16 (16 to 32768; default 512)')
+    .option('--media <hex>', 'media descriptor byte: F0 or F8 to FF (default F8)')
+    .option('--no-align', 'do not align the FATs and data to the cluster size, nor round the size to tracks')
+    .option('--partition <table>', '"mbr": a partition table with one FAT partition at 1 MiB')
+    .option('-f, --force', 'replace IMAGE if it exists')
+    .option('--json', 'print what was made as JSON')
+    .action((image: string, opts: MakeOptions, cmd: Command) => {
+      const globals = cmd.optsWithGlobals<{ partition?: string; offset?: string; quiet?: boolean }>();
+      // The global --partition (a number, for the other commands) takes `--partition mbr` wherever it
+      // is written: read it from either place.
+      const partition = opts.partition ?? globals.partition;
+      if (globals.offset !== undefined) throw usage('make does not take --offset (use --partition mbr for a partitioned image)');
+      if (opts.from !== undefined) throw new CliError('not implemented yet: --from arrives with the site builder');
+      if (opts.size === undefined) throw usage('make needs --size SIZE (e.g. --size 64M)');
+      const bytes = parseSize(opts.size, '--size');
+      const options = mkfsOptionsFrom(opts, partition);
+      if (bytes % options.sectorSize !== 0) {
+        throw usage(`--size ${opts.size} is not a whole number of ${options.sectorSize}-byte sectors`);
+      }
+      if (bytes === 0) throw usage('--size must be more than 0');
+      checkTarget(image, opts.force ?? false);
+      const result = makeImage(image, bytes, options);
+      if (opts.json) process.stdout.write(json(image, result, bytes));
+      else if (!globals.quiet) process.stdout.write(summary(image, result, bytes));
     });
 }
