@@ -64,12 +64,12 @@ function readLogical(dev: BlockDevice, extStart: number, table: MbrTable): void 
   const seen = new Set<number>();
   let ebr = extStart;
   let index = 5;
-  for (;;) {
+  for (let step = 0; ; step++) {
     if (seen.has(ebr)) {
       table.warnings.push(`the extended partition's chain loops back to sector ${ebr}: stopped there`);
       return;
     }
-    if (seen.size >= MAX_LOGICAL) {
+    if (step >= MAX_LOGICAL) {
       table.warnings.push(`more than ${MAX_LOGICAL} logical partitions: stopped there`);
       return;
     }
