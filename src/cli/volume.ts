@@ -24,7 +24,7 @@ export function warn(message: string): void {
 }
 
 /** Open IMG with the global --partition / --offset options; problems are printed as they are found. */
-export function openVolume(img: string, cmd: Command, options: { write?: boolean } = {}): CliVolume {
+export function openVolume(img: string, cmd: Command, options: { write?: boolean; now?: () => Date } = {}): CliVolume {
   const g = cmd.optsWithGlobals<GlobalOptions>();
   let partition: number | undefined;
   let offset: number | undefined;
@@ -40,6 +40,7 @@ export function openVolume(img: string, cmd: Command, options: { write?: boolean
     ...(partition !== undefined ? { partition } : {}),
     ...(offset !== undefined ? { offset } : {}),
     ...(g.codePage ? { codePage: g.codePage as 'cp437' | 'cp850' } : {}),
+    ...(options.now ? { now: options.now } : {}),
     onProblem: (p) => {
       if (p.skipped) state.skipped++;
       warn(`${p.path}: ${p.message}`);

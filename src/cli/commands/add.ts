@@ -1,13 +1,289 @@
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
 import type { Command } from 'commander';
-import { CliError } from '../run.js';
+import { FatError, MAX_FILE_SIZE, cleanName, formatSize, type Volume } from '../../index.js';
+import { openVolume, warn, writeOut } from '../volume.js';
+import { CliError, EXIT_USAGE } from '../run.js';
+import { specialKind, walkHost } from '../host-walk.js';
+import { components, foldKey, listSome, nameProblem, probe, volPath, writeClock, type Found } from '../write-support.js';
 
-// Placeholder: replaced by the write commands.
+interface AddOptions {
+  to: string;
+  overwrite?: boolean;
+  parents?: boolean;
+  verbose?: boolean;
+}
+
+/** One entry to create in the image, in the order it is written (a directory before its contents). */
+interface PlanItem {
+  type: 'file' | 'directory';
+  /** The host path, as shown in messages. */
+  host: string;
+  /** Where to read it. */
+  abs: string;
+  /** Target name components below the root, cleaned as the library stores them. */
+  target: string[];
+  size: number;
+  mtimeMs: number;
+  /** Set while checking against the image: 'new' (created), 'merge' (an existing directory) or 'replace'. */
+  action?: 'new' | 'merge' | 'replace';
+}
+
+/**
+ * The names a source contributes below --to: its own name (cp -r), nothing for `.`, `..` and `/`
+ * (their contents go straight into --to), or with --parents its whole path as given.
+ */
+function sourceBase(src: string, parents: boolean): string[] {
+  if (parents) {
+    const parts = nodePath.normalize(src).split(nodePath.sep).filter((p) => p !== '' && p !== '.');
+    if (parts.includes('..')) throw new CliError(`--parents: ${src} must not go up with ".."`, EXIT_USAGE);
+    return parts;
+  }
+  const base = nodePath.basename(src.replace(/[/\\]+$/, ''));
+  return base === '' || base === '.' || base === '..' ? [] : [base];
+}
+
+interface Sources {
+  items: PlanItem[];
+  problems: string[];
+}
+
+/** Read the sources' metadata (nothing else) and list what to create, in order. */
+function collectSources(sources: string[], opts: AddOptions, image: fs.Stats | undefined): Sources {
+  const items: PlanItem[] = [];
+  const problems: string[] = [];
+  const isImage = (st: { dev: number; ino: number }): boolean => image !== undefined && st.dev === image.dev && st.ino === image.ino;
+  const bases = sources.map((src) => sourceBase(src, opts.parents === true));
+  for (const [k, src] of sources.entries()) {
+    const base = bases[k];
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(src);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      const link = code === 'ENOENT' && fs.lstatSync(src, { throwIfNoEntry: false })?.isSymbolicLink();
+      problems.push(`${src} (${code === 'ELOOP' ? 'symbolic link loop' : link ? 'dangling symbolic link' : code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code})`);
+      continue;
+    }
+    const special = specialKind(st);
+    if (special) {
+      warn(`skipped ${src}: ${special}`);
+      continue;
+    }
+    if (opts.parents) {
+      // cp --parents: the directories of the path as given come along (with their own times).
+      for (let i = 1; i < base.length; i++) {
+        const host = base.slice(0, i).join('/');
+        const dirPath = nodePath.isAbsolute(src) ? `/${host}` : host;
+        items.push({ type: 'directory', host: dirPath, abs: dirPath, target: base.slice(0, i), size: 0, mtimeMs: fs.statSync(dirPath).mtimeMs });
+      }
+    }
+    if (!st.isDirectory()) {
+      if (base.length === 0) {
+        problems.push(`${src} (not a directory)`);
+        continue;
+      }
+      if (isImage(st)) {
+        warn(`skipped ${src}: it is the image being written`);
+        continue;
+      }
+      try {
+        fs.accessSync(src, fs.constants.R_OK);
+      } catch {
+        problems.push(`${src} (permission denied)`);
+        continue;
+      }
+      items.push({ type: 'file', host: src, abs: src, target: base, size: st.size, mtimeMs: st.mtimeMs });
+      continue;
+    }
+    const walked = walkHost(src);
+    for (const p of walked.problems) problems.push(`${p.path} (${p.reason})`);
+    for (const s of walked.skipped) warn(`skipped ${s.path}: ${s.reason}`);
+    for (const h of walked.items) {
+      const host = h.parts.length ? nodePath.join(src, ...h.parts) : src;
+      if (h.type === 'file' && isImage(h)) {
+        warn(`skipped ${host}: it is the image being written`);
+        continue;
+      }
+      items.push({ type: h.type, host, abs: h.abs, target: [...base, ...h.parts], size: h.size, mtimeMs: h.mtimeMs });
+    }
+  }
+  return { items, problems };
+}
+
+/**
+ * Checks that need no image: names FAT cannot hold, files too large, sources that would land on
+ * the same entry. Names are replaced by their cleaned form; merged duplicate directories dropped.
+ */
+function checkNames(items: PlanItem[], toParts: string[]): PlanItem[] {
+  const bad: string[] = [];
+  for (const p of toParts) {
+    const why = nameProblem(p);
+    if (why) bad.push(`--to ${JSON.stringify(p)} (${why})`);
+  }
+  for (const it of items) {
+    const last = it.target[it.target.length - 1];
+    if (last === undefined) continue;
+    const why = nameProblem(last);
+    if (why) bad.push(`${it.host} (${why})`);
+  }
+  if (bad.length) throw new CliError(`names FAT cannot hold: ${listSome(bad)}`);
+
+  const big = items.filter((it) => it.type === 'file' && it.size > MAX_FILE_SIZE);
+  if (big.length) throw new CliError(`too large for FAT (4 GiB - 1 at most): ${listSome(big.map((it) => `${it.host} (${formatSize(it.size)})`))}`);
+
+  const cleaned = toParts.map((p) => cleanName(p));
+  const byKey = new Map<string, PlanItem[]>();
+  const kept: PlanItem[] = [];
+  for (const it of items) {
+    it.target = [...cleaned, ...it.target.map((p) => cleanName(p))];
+    const key = foldKey(it.target);
+    const same = byKey.get(key);
+    if (!same) {
+      byKey.set(key, [it]);
+      kept.push(it);
+      continue;
+    }
+    // The same directory named twice (`a/site b/site`, or a --parents prefix) merges, like cp -r.
+    if (it.type === 'directory' && same.every((o) => o.type === 'directory' && volPath(o.target) === volPath(it.target))) continue;
+    same.push(it);
+  }
+  const groups = [...byKey.entries()].filter(([, g]) => g.length > 1);
+  // Report only the topmost clash: what lies below two clashing directories clashes too.
+  const clashing = new Set(groups.map(([k]) => k));
+  const top = groups.filter(([k]) => ![...clashing].some((c) => k.startsWith(`${c}/`)));
+  if (top.length) {
+    const text = top.map(([, g]) => `${listSome(g.map((it) => it.host), 5)} -> ${volPath(g[0].target)}`).join('; ');
+    throw new CliError(`sources would be the same entry (FAT names ignore case): ${text}`);
+  }
+  return kept;
+}
+
+/** Compare the plan with the image: what exists, what would be replaced, and whether it fits. */
+function checkImage(vol: Volume, items: PlanItem[], toParts: string[], overwrite: boolean): { newDirs: number } {
+  const newKeys = new Set<string>();
+  for (let i = 1; i <= toParts.length; i++) {
+    const pre = toParts.slice(0, i);
+    if (newKeys.has(foldKey(pre.slice(0, -1)))) newKeys.add(foldKey(pre));
+    else {
+      const found = probe(vol, pre);
+      if (found === 'file') throw new CliError(`--to ${volPath(pre)}: not a directory`);
+      if (found === 'none') newKeys.add(foldKey(pre));
+    }
+  }
+  const exists: string[] = [];
+  const conflicts: string[] = [];
+  let newDirs = newKeys.size;
+  let clusters = 0;
+  const { clusterSize, freeClusters } = vol.info();
+  for (const it of items) {
+    if (it.target.length === toParts.length) {
+      it.action = 'merge'; // `.` copied into --to itself
+      continue;
+    }
+    const parentNew = newKeys.has(foldKey(it.target.slice(0, -1)));
+    const found: Found = parentNew ? 'none' : probe(vol, it.target);
+    if (found === 'none') {
+      it.action = 'new';
+      if (it.type === 'directory') {
+        newKeys.add(foldKey(it.target));
+        newDirs++;
+      }
+    } else if (found === 'directory') {
+      if (it.type === 'file') conflicts.push(`cannot overwrite directory ${vol.realpath(volPath(it.target))} with file ${it.host}`);
+      it.action = 'merge';
+    } else if (it.type === 'directory') {
+      conflicts.push(`cannot overwrite file ${vol.realpath(volPath(it.target))} with directory ${it.host}`);
+    } else if (!overwrite) {
+      exists.push(vol.realpath(volPath(it.target)));
+    } else {
+      it.action = 'replace';
+    }
+    if (it.type === 'file') clusters += Math.ceil(it.size / clusterSize);
+  }
+  if (conflicts.length) throw new CliError(listSome(conflicts, 3));
+  if (exists.length) throw new CliError(`${listSome(exists)} already ${exists.length === 1 ? 'exists' : 'exist'} (use --overwrite)`);
+  const need = clusters + newDirs;
+  if (need > freeClusters) {
+    throw new CliError(`not enough space on the image: ${formatSize(need * clusterSize)} needed, ${formatSize(freeClusters * clusterSize)} free`);
+  }
+  return { newDirs };
+}
+
 export function register(program: Command): void {
   program
     .command('add')
-    .description('not yet available')
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError('add is not implemented yet');
+    .description('copy host files and directories into an image, keeping modification times')
+    .argument('<image>', 'the image file')
+    .argument('<sources...>', 'host files and directories (a directory is copied as itself, with everything in it)')
+    .option('--to <dir>', 'the directory in the image to copy into (created with its parents)', '/')
+    .option('--overwrite', 'replace files that already exist in the image')
+    .option('-p, --parents', 'recreate each source path below --to (like cp --parents)')
+    .option('-v, --verbose', 'print each file and directory created')
+    .addHelpText('after', `
+Like cp -r SRC... DIR/: a directory SRC becomes DIR/<its name>, and "SRC/." copies its contents.
+Directories merge with ones already in the image; an existing file is an error unless --overwrite.
+Symbolic links are followed; sockets, FIFOs and devices are skipped with a warning. Everything is
+checked before anything is written: unreadable sources, names FAT cannot hold, names that differ
+only in case, existing files, files over 4 GiB - 1 and the free space.
+Modification times are kept (clamped to SOURCE_DATE_EPOCH when it is set); creation and access
+times are the time of the copy, or SOURCE_DATE_EPOCH.`)
+    .action(async (image: string, sources: string[], opts: AddOptions, cmd: Command) => {
+      const clock = writeClock();
+      const toParts = components(opts.to ?? '/');
+      const imageStat = fs.statSync(image, { throwIfNoEntry: false });
+      const { items: collected, problems } = collectSources(sources, opts, imageStat);
+      if (problems.length) throw new CliError(`cannot read ${listSome(problems)}`);
+      const items = checkNames(collected, toParts);
+
+      const cv = openVolume(image, cmd, { write: true, now: clock.now });
+      const vol = cv.volume;
+      const files = items.filter((it) => it.type === 'file').length;
+      let added = 0;
+      let current = '';
+      try {
+        checkImage(vol, items, toParts, opts.overwrite === true);
+        let out = '';
+        const say = (line: string): void => {
+          if (opts.verbose) out += `${line}\n`;
+        };
+        const now = clock.now();
+        if (toParts.length) {
+          current = volPath(toParts);
+          const first = vol.mkdir(current, { recursive: true, mtime: now, atime: now, birthtime: now });
+          if (first !== undefined) {
+            const real = components(vol.realpath(current));
+            for (let i = components(first).length; i <= real.length; i++) say(`${volPath(real.slice(0, i))}/`);
+          }
+        }
+        for (const it of items) {
+          if (it.action === 'merge') continue;
+          current = volPath(it.target);
+          const times = { mtime: clock.clamp(it.mtimeMs), atime: now, birthtime: now };
+          if (it.type === 'directory') {
+            vol.mkdir(current, times);
+            say(`${current}/`);
+          } else {
+            const data = fs.readFileSync(it.abs);
+            if (data.length > MAX_FILE_SIZE) throw new CliError(`${it.host}: too large for FAT (4 GiB - 1 at most)`);
+            vol.writeFile(current, data, { ...times, flag: it.action === 'replace' ? 'w' : 'wx' });
+            added++;
+            say(current);
+          }
+          if (out.length > 65536) {
+            await writeOut(out);
+            out = '';
+          }
+        }
+        if (out) await writeOut(out);
+      } catch (e) {
+        if (e instanceof FatError && e.code === 'ENOSPC') {
+          throw new CliError(`${e.message} (while writing ${current}; ${added} of ${files} files added)`);
+        }
+        throw e;
+      } finally {
+        vol.close();
+      }
+      if (cv.skipped) process.exitCode = 1;
     });
 }

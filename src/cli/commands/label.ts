@@ -1,13 +1,35 @@
 import type { Command } from 'commander';
-import { CliError } from '../run.js';
+import { openVolume, writeOut } from '../volume.js';
+import { CliError, EXIT_USAGE } from '../run.js';
+import { writeClock } from '../write-support.js';
 
-// Placeholder: replaced by the write commands.
+interface LabelOptions {
+  remove?: boolean;
+}
+
 export function register(program: Command): void {
   program
     .command('label')
-    .description('not yet available')
-    .allowUnknownOption()
-    .action(() => {
-      throw new CliError('label is not implemented yet');
+    .description('print, set or remove the volume label')
+    .argument('<image>', 'the image file')
+    .argument('[label]', 'the new label (at most 11 characters; stored in upper case); "" removes it')
+    .option('--remove', 'remove the label')
+    .addHelpText('after', `
+Without LABEL, prints the label (nothing when the volume has none). A label is set in the boot
+sector and in the root directory, as Windows and mlabel do; letters are stored in upper case.`)
+    .action(async (image: string, label: string | undefined, opts: LabelOptions, cmd: Command) => {
+      if (opts.remove && label !== undefined) throw new CliError('give either a LABEL or --remove, not both', EXIT_USAGE);
+      const change = opts.remove === true || label !== undefined;
+      const cv = openVolume(image, cmd, change ? { write: true, now: writeClock().now } : {});
+      const vol = cv.volume;
+      let shown: string | undefined;
+      try {
+        if (change) vol.setLabel(opts.remove ? undefined : label);
+        else shown = vol.info().label;
+      } finally {
+        vol.close();
+      }
+      if (shown !== undefined) await writeOut(`${shown}\n`);
+      if (cv.skipped) process.exitCode = 1;
     });
 }

@@ -1,0 +1,82 @@
+import { FatError, cleanName, foldName, type Volume } from '../index.js';
+import { CliError } from './run.js';
+
+/* What the write commands (add, rm, mkdir, mv, label) share: the clock and volume-path helpers. */
+
+/**
+ * SOURCE_DATE_EPOCH as reproducible-builds.org defines it (a decimal count of seconds), in
+ * milliseconds; undefined when unset or empty. A malformed value is an error, not a guess.
+ */
+export function sourceDateEpochMs(value: string | undefined = process.env.SOURCE_DATE_EPOCH): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text) * 1000)) {
+    throw new CliError(`SOURCE_DATE_EPOCH must be a whole number of seconds, not ${JSON.stringify(value)}`);
+  }
+  return Number(text) * 1000;
+}
+
+/**
+ * The times the write commands stamp: `now` is SOURCE_DATE_EPOCH when set (so that the same
+ * inputs give the same image), else the current time; `clamp` caps a host modification time at
+ * SOURCE_DATE_EPOCH (later times become it, earlier ones stay).
+ */
+export interface WriteClock {
+  now: () => Date;
+  clamp: (ms: number) => Date;
+}
+
+export function writeClock(): WriteClock {
+  const sde = sourceDateEpochMs();
+  return {
+    now: () => (sde === undefined ? new Date() : new Date(sde)),
+    clamp: (ms) => new Date(sde !== undefined && ms > sde ? sde : ms),
+  };
+}
+
+// ---- volume paths ----
+
+/** Volume path components (".." goes up, never above the root), as typed. */
+export function components(path: string): string[] {
+  const out: string[] = [];
+  for (const p of path.split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') out.pop();
+    else out.push(p);
+  }
+  return out;
+}
+
+export const volPath = (parts: string[]): string => `/${parts.join('/')}`;
+
+/** The key under which FAT finds a path: every component folded to upper case. */
+export const foldKey = (parts: string[]): string => parts.map(foldName).join('/');
+
+export type Found = 'file' | 'directory' | 'none';
+
+/** What the image holds at `parts` ('none' also when a parent is a file). */
+export function probe(vol: Volume, parts: string[]): Found {
+  try {
+    return vol.stat(volPath(parts)).isDirectory() ? 'directory' : 'file';
+  } catch (e) {
+    if (e instanceof FatError && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return 'none';
+    throw e;
+  }
+}
+
+/** The reason a name cannot be stored, without the library's `invalid name "..."` prefix. */
+export function nameProblem(name: string): string | undefined {
+  try {
+    cleanName(name);
+    return undefined;
+  } catch (e) {
+    if (e instanceof FatError) return e.message.replace(/^invalid name ".*?": /, '');
+    throw e;
+  }
+}
+
+/** `a, b, c and 4 more`: a list that keeps a message to one line. */
+export function listSome(items: string[], max = 10): string {
+  const shown = items.slice(0, max).join(', ');
+  return items.length > max ? `${shown} and ${items.length - max} more` : shown;
+}
