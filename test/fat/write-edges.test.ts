@@ -1,0 +1,555 @@
+/**
+ * Targeted tests for the write path (issue #4), one group per bug of FAT-NOTES.md section 9 and per
+ * item of the issue's Deliver list:
+ * - directory entries at sector and cluster edges; long-name runs across them; directories that
+ *   grow past one cluster (new clusters zeroed); 300+ long-named entries in one directory;
+ *   deleting (all slots, all clusters) and reusing slots; `~N` collisions beyond 10; names that
+ *   differ only in case; names stored as Windows and Linux store them; non-BMP names;
+ * - the FAT: every copy written, FAT12 entries straddling sectors, FAT32 top bits kept, only dirty
+ *   sectors written; FSInfo kept right (and not trusted on a dirty volume); the dirty bit;
+ * - `.`/`..` (0 under the root, also on FAT32, fixed on moves); empty files have cluster 0;
+ * - ENOSPC (full FAT12/16 root, full disk, a directory that cannot grow) and EFBIG (past 4 GiB - 1,
+ *   with a real 4 GiB - 1 file on a sparse FAT32 volume) leave the volume consistent;
+ * - open file handles across rename, rm and a second handle.
+ * Every image is checked after the fact by an independent audit of its bytes (oracle-helpers.ts)
+ * and, when the tools are installed (required under CI=true), by `fsck.fat -n -V` and mtools.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { MemoryDevice, Volume, mkfs, FatError } from '../../src/core.js';
+import type { BlockDevice } from '../../src/core.js';
+import { auditImage, fsckProblems, haveOracles, oracleEnv, writeSparse, type Audit } from './oracle-helpers.js';
+import { mdirPaths } from '../fixtures/oracle.js';
+
+// ---- images ------------------------------------------------------------------------------------
+
+interface Spec {
+  name: string;
+  fat: 12 | 16 | 32;
+  sectorSize: 512 | 4096;
+  /** Sectors per cluster. */
+  spc: number;
+  kib: number;
+  rootEntries?: number;
+}
+
+/** One sector per cluster makes every cluster edge a sector edge too; `spc4` has sector edges inside clusters. */
+const SPECS: Spec[] = [
+  { name: 'FAT12/512', fat: 12, sectorSize: 512, spc: 1, kib: 1024 },
+  { name: 'FAT16/512', fat: 16, sectorSize: 512, spc: 1, kib: 4096 },
+  { name: 'FAT32/512', fat: 32, sectorSize: 512, spc: 1, kib: 34_000 },
+  { name: 'FAT12/4096', fat: 12, sectorSize: 4096, spc: 1, kib: 14_000 },
+  { name: 'FAT16/4096', fat: 16, sectorSize: 4096, spc: 1, kib: 20_000 },
+  { name: 'FAT32/4096', fat: 32, sectorSize: 4096, spc: 1, kib: 270_000 },
+];
+const SPC4: Spec = { name: 'FAT16/512 4 sectors per cluster', fat: 16, sectorSize: 512, spc: 4, kib: 16_384 };
+const spec = (name: string): Spec => SPECS.find((s) => s.name === name)!;
+
+let work = '';
+beforeAll(() => {
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'fatkit-write-edges-'));
+});
+afterAll(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+let counter = 0;
+const templates = new Map<string, Uint8Array>();
+/** A fresh image: mkfs.fat when installed (the reference), else the library's mkfs with the same options. */
+function freshBytes(s: Spec): Uint8Array {
+  const key = JSON.stringify(s);
+  let t = templates.get(key);
+  if (!t) {
+    if (haveOracles) {
+      const args = ['-F', String(s.fat), '-S', String(s.sectorSize), '-s', String(s.spc)];
+      if (s.rootEntries) args.push('-r', String(s.rootEntries));
+      const f = path.join(work, `fresh-${counter++}.img`);
+      execFileSync('mkfs.fat', ['-C', '--invariant', ...args, f, String(s.kib)], { stdio: 'ignore', env: oracleEnv });
+      t = new Uint8Array(fs.readFileSync(f));
+    } else {
+      const dev = new MemoryDevice(s.kib * 1024, { sectorSize: s.sectorSize });
+      mkfs(dev, { fatType: s.fat, sectorsPerCluster: s.spc, volumeId: 0x1234abcd, time: 1426325213000, ...(s.rootEntries ? { rootEntries: s.rootEntries } : {}) });
+      t = dev.bytes;
+    }
+    templates.set(key, t);
+  }
+  return t.slice();
+}
+
+/** An image under test: its bytes, a volume over them, the oracles. */
+class Img {
+  readonly bytes: Uint8Array;
+  private clock = Date.UTC(2024, 4, 17, 10, 0, 0);
+  constructor(readonly spec: Spec, bytes?: Uint8Array) {
+    this.bytes = bytes ?? freshBytes(spec);
+  }
+  device(readOnly = false): MemoryDevice {
+    return new MemoryDevice(this.bytes, { sectorSize: this.spec.sectorSize, readOnly });
+  }
+  /** Open for writing with a clock that ticks 2 s per call. */
+  open(): Volume {
+    return Volume.open(this.device(), { now: () => new Date((this.clock += 2000)) });
+  }
+  reopen(): Volume {
+    return Volume.open(this.device(true));
+  }
+  audit(): Audit {
+    return auditImage(this.bytes);
+  }
+  /** The audit finds nothing wrong, and fsck.fat -n -V neither (when installed). */
+  expectConsistent(what = ''): Audit {
+    const a = this.audit();
+    expect(a.problems, `audit ${what}`).toEqual([]);
+    if (haveOracles) {
+      const file = this.file();
+      expect(fsckProblems(file).problems, `fsck.fat ${what}`).toEqual([]);
+    }
+    return a;
+  }
+  /** The image as a (sparse) file, for the oracles. */
+  file(): string {
+    this.path ??= path.join(work, `img-${counter++}.img`);
+    writeSparse(this.path, this.bytes);
+    return this.path;
+  }
+  private path: string | undefined;
+  /** mtools' view: every path (non-BMP characters dropped by mtools). */
+  mtoolsPaths(): string[] {
+    return mdirPaths(this.file()).map((p) => `${p.path}${p.type === 'directory' ? '/' : ''}`).sort();
+  }
+  /** Fill clusters 2..2+n (FAT32: from 3, the root is in 2) with garbage, to catch unzeroed reuse. */
+  garbage(n = 256): void {
+    const a = this.audit();
+    const from = a.fatType === 32 ? 3 : 2;
+    for (let c = from; c < from + n && c <= a.clusterCount + 1; c++) {
+      const off = a.clusterOffset(c);
+      for (let i = 0; i < a.clusterSize; i++) this.bytes[off + i] = 0xaa ^ (i & 0x55) ^ (c & 0xff);
+    }
+  }
+}
+
+function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof FatError) return e.code;
+    throw e;
+  }
+  return undefined;
+}
+
+const text = (n: number, seed = 1): Uint8Array => {
+  const out = new Uint8Array(n);
+  let x = seed * 2654435761 >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    out[i] = 0x41 + (x % 26);
+  }
+  return out;
+};
+
+/** Paths the library sees, depth first, with '/' after directories. */
+function libraryPaths(vol: Volume): string[] {
+  return [...vol.walk('/')].map((e) => `${e.path}${e.stats.isDirectory() ? '/' : ''}`).sort();
+}
+const bmpOnly = (paths: string[]): string[] => paths.filter((p) => !/[\u{10000}-\u{10FFFF}]/u.test(p));
+
+// ---- directory entries at sector and cluster edges ---------------------------------------------
+
+describe.each(SPECS)('$name: directory edges', (s) => {
+  it('a directory that ends exactly at a cluster edge grows into a new zeroed cluster (also after a reopen)', () => {
+    const img = new Img(s);
+    img.garbage();
+    const epc = (s.sectorSize * s.spc) / 32;
+    let vol = img.open();
+    vol.mkdir('/d');
+    for (let i = 0; i < epc - 2; i++) vol.writeFile(`/d/F${i}.TXT`, `file ${i}`);
+    vol.close();
+    let a = img.expectConsistent('full first cluster');
+    expect(a.entries.get('/d')!.clusters).toHaveLength(1);
+
+    vol = img.open();
+    expect(vol.readdir('/d')).toHaveLength(epc - 2);
+    vol.writeFile('/d/NEXT.TXT', 'next');
+    vol.close();
+    a = img.expectConsistent('after growing');
+    const d = a.entries.get('/d')!;
+    expect(d.clusters).toHaveLength(2);
+    const next = a.entries.get('/d/NEXT.TXT')!;
+    expect(next.index).toBe(epc); // first entry of the new cluster, not in the previous one
+    const slots = a.dirSlotOffsets('/d');
+    // Everything after the new entry in the new cluster is zero (no garbage read back as entries).
+    for (let i = epc + 1; i < 2 * epc; i++) {
+      expect(img.bytes.subarray(slots[i], slots[i] + 32).every((b) => b === 0), `entry ${i}`).toBe(true);
+    }
+    const v = img.reopen();
+    expect(v.readdir('/d')).toHaveLength(epc - 1);
+    for (let i = 0; i < epc - 2; i++) expect(v.readFile(`/d/F${i}.TXT`, 'utf8')).toBe(`file ${i}`);
+    expect(v.readFile('/d/NEXT.TXT', 'utf8')).toBe('next');
+    if (haveOracles) expect(img.mtoolsPaths()).toEqual(libraryPaths(v));
+  });
+
+  it('long-name runs that cross the cluster edge (split 1+3, 2+2, 3+1) read back everywhere', () => {
+    const img = new Img(s);
+    img.garbage();
+    const epc = (s.sectorSize * s.spc) / 32;
+    const vol = img.open();
+    // A 27-unit name takes 3 long-name slots + the short entry: a run of 4.
+    const longName = (k: number): string => `Long name crossing edge #${k}`.slice(0, 27).padEnd(27, 'x');
+    for (const start of [epc - 3, epc - 2, epc - 1]) {
+      const dir = `/d${start}`;
+      vol.mkdir(dir);
+      for (let i = 2; i < start; i++) vol.writeFile(`${dir}/S${i}`, '');
+      vol.writeFile(`${dir}/${longName(start)}`, `crossing at ${start}`);
+      vol.writeFile(`${dir}/after.txt`, 'after');
+    }
+    vol.close();
+    const a = img.expectConsistent();
+    const v = img.reopen();
+    for (const start of [epc - 3, epc - 2, epc - 1]) {
+      const e = a.entries.get(`/d${start}/${longName(start)}`);
+      expect(e, `run starting at ${start}`).toBeDefined();
+      expect(e!.firstSlot).toBe(start);
+      expect(e!.index).toBe(start + 3);
+      expect(v.readFile(`/d${start}/${longName(start)}`, 'utf8')).toBe(`crossing at ${start}`);
+      expect(v.readFile(`/d${start}/after.txt`, 'utf8')).toBe('after');
+    }
+    if (haveOracles) expect(img.mtoolsPaths()).toEqual(libraryPaths(v));
+  });
+
+  it('300+ long-named entries in one directory (and in the root where it can grow)', () => {
+    const img = new Img(s);
+    const vol = img.open();
+    const names = Array.from({ length: 320 }, (_, i) => `Entry number ${String(i).padStart(3, '0')} with a long name — ünïcödé.txt`);
+    vol.mkdir('/many');
+    for (const [i, n] of names.entries()) vol.writeFile(`/many/${n}`, `#${i}`);
+    if (s.fat === 32) for (const [i, n] of names.entries()) vol.writeFile(`/${n}`, `root #${i}`);
+    vol.close();
+    const a = img.expectConsistent();
+    const v = img.reopen();
+    expect(v.readdir('/many')).toEqual(names);
+    for (const [i, n] of names.entries()) expect(v.readFile(`/many/${n}`, 'utf8')).toBe(`#${i}`);
+    const shorts = new Set([...a.entries.values()].filter((e) => e.path.startsWith('/many/')).map((e) => e.shortName));
+    expect(shorts.size).toBe(320);
+    expect(a.entries.get('/many')!.clusters.length).toBeGreaterThan(1);
+    if (s.fat === 32) {
+      expect(v.readdir('/').filter((n) => n !== 'many')).toEqual(names);
+      expect(v.readFile(`/${names[319]}`, 'utf8')).toBe('root #319');
+    }
+    if (haveOracles) expect(img.mtoolsPaths()).toEqual(libraryPaths(v));
+  });
+});
+
+describe('sector edges inside a cluster, and in the FAT12/16 root region', () => {
+  it('long-name runs across a sector edge inside a 4-sector cluster', () => {
+    const img = new Img(SPC4);
+    img.garbage();
+    const vol = img.open();
+    const eps = 512 / 32; // 16 entries per sector
+    const long = 'A long name of 27 units!!!!';
+    for (const start of [eps - 3, eps - 2, eps - 1, 2 * eps - 2, 3 * eps - 1]) {
+      vol.mkdir(`/s${start}`);
+      for (let i = 2; i < start; i++) vol.writeFile(`/s${start}/F${i}`, '');
+      vol.writeFile(`/s${start}/${long}`, `at ${start}`);
+    }
+    vol.close();
+    const a = img.expectConsistent();
+    const v = img.reopen();
+    for (const start of [eps - 3, eps - 2, eps - 1, 2 * eps - 2, 3 * eps - 1]) {
+      expect(a.entries.get(`/s${start}/${long}`)!.firstSlot).toBe(start);
+      expect(a.entries.get(`/s${start}`)!.clusters).toHaveLength(1);
+      expect(v.readFile(`/s${start}/${long}`, 'utf8')).toBe(`at ${start}`);
+    }
+  });
+
+  it.each(['FAT12/512', 'FAT16/512', 'FAT12/4096'])('%s: long-name runs across root-region sector edges', (name) => {
+    const s = spec(name);
+    const img = new Img(s);
+    const vol = img.open();
+    const eps = s.sectorSize / 32;
+    for (let i = 0; i < eps - 2; i++) vol.writeFile(`/R${i}.TXT`, `${i}`);
+    const long = 'Root long name across a sector edge.txt'; // 39 units: 3 slots + short = 4
+    vol.writeFile(`/${long}`, 'crossing');
+    vol.close();
+    const a = img.expectConsistent();
+    expect(a.entries.get(`/${long}`)!.firstSlot).toBe(eps - 2);
+    expect(img.reopen().readFile(`/${long}`, 'utf8')).toBe('crossing');
+    if (haveOracles) expect(img.mtoolsPaths()).toContain(`/${long}`);
+  });
+});
+
+// ---- deleting, reusing, collisions, case ---------------------------------------------------------
+
+describe.each(['FAT12/512', 'FAT16/4096', 'FAT32/512'].map(spec))('$name: deleting and reusing slots', (s) => {
+  it('rm marks every long-name slot and the entry deleted and frees every cluster, the first one included', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    vol.mkdir('/r');
+    vol.writeFile('/r/first long name.txt', 'a');
+    const victim = '/r/second, a longer long name.txt'; // 33 units: 3 slots + entry
+    vol.writeFile(victim, text(3 * img.spec.sectorSize * img.spec.spc + 5));
+    vol.writeFile('/r/third.txt', 'c');
+    vol.close();
+    const before = img.expectConsistent();
+    const v = before.entries.get(victim)!;
+    expect(v.index - v.firstSlot).toBe(3);
+    expect(v.clusters).toHaveLength(4);
+    const slotOffs = before.dirSlotOffsets('/r').slice(v.firstSlot, v.index + 1);
+
+    vol = img.open();
+    vol.rm(victim);
+    vol.close();
+    const after = img.expectConsistent();
+    for (const o of slotOffs) expect(img.bytes[o], `slot at ${o}`).toBe(0xe5);
+    for (const c of v.clusters) for (let copy = 0; copy < after.numFats; copy++) expect(after.fatEntry(c, copy) & 0x0fffffff, `cluster ${c} FAT ${copy}`).toBe(0);
+    expect(after.freeClusters).toBe(before.freeClusters + 4);
+    expect(after.entries.get('/r/third.txt')!.index).toBe(before.entries.get('/r/third.txt')!.index);
+    expect(img.reopen().readdir('/r')).toEqual(['first long name.txt', 'third.txt']);
+  });
+
+  it('freed slots are reused: create/delete churn does not grow the directory', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    vol.mkdir('/churn');
+    vol.writeFile('/churn/keep.txt', 'k');
+    for (let i = 0; i < 60; i++) {
+      vol.writeFile(`/churn/temporary file number ${i % 7} with a long name.txt`, text(100 + i));
+      vol.rm(`/churn/temporary file number ${i % 7} with a long name.txt`);
+      if (i % 20 === 19) {
+        vol.close();
+        vol = img.open();
+      }
+    }
+    vol.writeFile('/churn/last one.txt', 'last');
+    vol.close();
+    const a = img.expectConsistent();
+    expect(a.entries.get('/churn')!.clusters).toHaveLength(1);
+    expect(img.reopen().readdir('/churn')).toEqual(['keep.txt', 'last one.txt']);
+  });
+
+  it('a hole too small for a long name is skipped, the next fitting one used; the rest stays readable', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    vol.mkdir('/h');
+    vol.writeFile('/h/A.TXT', 'a'); // 1 slot
+    vol.writeFile('/h/B.TXT', 'b'); // 1 slot
+    vol.writeFile('/h/C.TXT', 'c');
+    vol.rm('/h/B.TXT'); // a hole of 1
+    vol.close();
+    vol = img.open();
+    vol.writeFile('/h/a name that needs three slots.txt', 'long'); // 3 + 1: cannot use the hole
+    vol.writeFile('/h/D.TXT', 'd'); // fits the hole
+    vol.close();
+    const a = img.expectConsistent();
+    expect(a.entries.get('/h/D.TXT')!.index).toBe(a.entries.get('/h/A.TXT')!.index + 1);
+    expect(a.entries.get('/h/a name that needs three slots.txt')!.firstSlot).toBeGreaterThan(a.entries.get('/h/C.TXT')!.index);
+    const v = img.reopen();
+    expect(v.readdir('/h').sort()).toEqual(['A.TXT', 'C.TXT', 'D.TXT', 'a name that needs three slots.txt']);
+  });
+
+  it('removing a directory tree frees every cluster of every file and directory', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    const free0 = vol.info().freeClusters;
+    vol.mkdir('/t/u/v', { recursive: true });
+    for (let i = 0; i < 40; i++) vol.writeFile(`/t/u/v/file with long name ${i}.bin`, text(i * 97));
+    for (let i = 0; i < 5; i++) vol.writeFile(`/t/f${i}`, text(5000));
+    vol.close();
+    img.expectConsistent('populated');
+    vol = img.open();
+    expect(codeOf(() => vol.rm('/t'))).toBe('ENOTEMPTY');
+    expect(codeOf(() => vol.rmdir('/t/u'))).toBe('ENOTEMPTY');
+    vol.rm('/t', { recursive: true });
+    expect(vol.info().freeClusters).toBe(free0);
+    vol.close();
+    const a = img.expectConsistent('removed');
+    expect(a.freeClusters).toBe(free0);
+    expect([...a.entries.keys()]).toEqual([]);
+  });
+});
+
+describe.each(['FAT12/512', 'FAT16/512', 'FAT32/512'].map(spec))('$name: ~N collisions', (s) => {
+  it('beyond ~10 and the hashed basis: never a duplicate, every name readable (also by mtools)', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    vol.mkdir('/c');
+    // The plain tails ~1..~9 are taken by real 8.3 files.
+    for (let i = 1; i <= 9; i++) vol.writeFile(`/c/LONGFI~${i}.TXT`, `plain ${i}`);
+    const names = Array.from({ length: 40 }, (_, i) => `longfilename ${i}.txt`);
+    for (const n of names) vol.writeFile(`/c/${n}`, n);
+    vol.close();
+    const a = img.expectConsistent();
+    const shorts = [...a.entries.values()].filter((e) => e.path.startsWith('/c/')).map((e) => e.shortName);
+    expect(new Set(shorts).size).toBe(49);
+    for (const n of names) expect(a.entries.get(`/c/${n}`)!.hasLongName).toBe(true);
+    vol = img.reopen();
+    for (let i = 1; i <= 9; i++) expect(vol.readFile(`/c/LONGFI~${i}.TXT`, 'utf8')).toBe(`plain ${i}`);
+    for (const n of names) expect(vol.readFile(`/c/${n}`, 'utf8')).toBe(n);
+    if (haveOracles) expect(img.mtoolsPaths()).toEqual(libraryPaths(vol));
+  });
+
+  it('1000 similar long names in one directory', () => {
+    const img = new Img(s);
+    const vol = img.open();
+    vol.mkdir('/photos');
+    for (let i = 0; i < 1000; i++) vol.writeFile(`/photos/Holiday photo ${i}.jpeg`, `${i}`);
+    vol.close();
+    const a = img.expectConsistent();
+    const shorts = [...a.entries.values()].filter((e) => e.path.startsWith('/photos/')).map((e) => e.shortName);
+    expect(shorts).toHaveLength(1000);
+    expect(new Set(shorts).size).toBe(1000);
+    for (const sn of shorts) expect(sn).toMatch(/^[A-Z0-9_]{1,6}~\d+\.JPE$|^[A-Z0-9]{2}[0-9A-F]{4}~\d\.JPE$/);
+    const v = img.reopen();
+    expect(v.readdir('/photos')).toHaveLength(1000);
+    expect(v.readFile('/photos/Holiday photo 999.jpeg', 'utf8')).toBe('999');
+    if (haveOracles) expect(img.mtoolsPaths()).toHaveLength(1001);
+  });
+
+  it('a name whose 8.3 form is another entry\'s generated short name still gets its own entry', () => {
+    const img = new Img(s);
+    const vol = img.open();
+    vol.writeFile('/name.with.many.dots.tar.gz', 'archive');
+    // A different file whose own 8.3 form collides with nothing the first one took.
+    vol.writeFile('/NAMEWI.GZ', 'other');
+    vol.close();
+    const a = img.expectConsistent();
+    expect(a.entries.get('/name.with.many.dots.tar.gz')!.shortName).toBe('NAMEWI~1.GZ');
+    const v = img.reopen();
+    expect(v.readFile('/name.with.many.dots.tar.gz', 'utf8')).toBe('archive');
+    expect(v.readFile('/NAMEWI.GZ', 'utf8')).toBe('other');
+  });
+
+  it('"a.b.c" and "ab.c" are two files (an embedded dot is not part of an 8.3 name)', () => {
+    const img = new Img(s);
+    const vol = img.open();
+    vol.writeFile('/a.b.c', 'three parts');
+    vol.writeFile('/ab.c', 'two parts');
+    vol.writeFile('/v1.2.txt', 'version');
+    vol.writeFile('/v12.txt', 'twelve');
+    vol.close();
+    img.expectConsistent();
+    const v = img.reopen();
+    expect(v.readdir('/').sort()).toEqual(['a.b.c', 'ab.c', 'v1.2.txt', 'v12.txt']);
+    expect(v.readFile('/a.b.c', 'utf8')).toBe('three parts');
+    expect(v.readFile('/ab.c', 'utf8')).toBe('two parts');
+    expect(v.readFile('/v1.2.txt', 'utf8')).toBe('version');
+  });
+});
+
+describe.each(['FAT12/512', 'FAT32/4096'].map(spec))('$name: names that differ only in case', (s) => {
+  it('are one file: lookups fold case, a write keeps the stored name, mkdir/wx say EEXIST', () => {
+    const img = new Img(s);
+    const vol = img.open();
+    vol.writeFile('/Readme.txt', 'first');
+    vol.writeFile('/README.TXT', 'second');
+    vol.writeFile('/readme.TXT', 'third', { flag: 'a' });
+    expect(vol.readdir('/')).toEqual(['Readme.txt']);
+    expect(vol.readFile('/rEADME.tXT', 'utf8')).toBe('secondthird');
+    expect(codeOf(() => vol.mkdir('/readme.txt'))).toBe('EEXIST');
+    expect(codeOf(() => vol.writeFile('/README.txt', 'x', { flag: 'wx' }))).toBe('EEXIST');
+    vol.mkdir('/Docs');
+    vol.writeFile('/docs/Ärger.txt', 'ä');
+    vol.writeFile('/DOCS/ärger.TXT', 'Ä');
+    vol.writeFile('/docs/σίγμα', 'sigma');
+    vol.writeFile('/docs/ΣΊΓΜΑ', 'SIGMA');
+    expect(vol.readdir('/Docs')).toEqual(['Ärger.txt', 'σίγμα']);
+    expect(vol.realpath('/DOCS/ÄRGER.TXT')).toBe('/Docs/Ärger.txt');
+    vol.close();
+    img.expectConsistent();
+    const v = img.reopen();
+    expect(v.readFile('/docs/ärger.txt', 'utf8')).toBe('Ä');
+    expect(v.readFile('/docs/σίγμα', 'utf8')).toBe('SIGMA');
+  });
+
+  it('a case-only rename changes the stored name in place, with the right long name or case bits', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    vol.writeFile('/Readme.txt', 'data');
+    vol.mkdir('/MyDir');
+    vol.writeFile('/MyDir/inner', 'in');
+    vol.close();
+    const free = img.audit().freeClusters;
+    vol = img.open();
+    vol.rename('/Readme.txt', '/README.txt');
+    vol.rename('/mydir', '/MYDIR');
+    vol.close();
+    let a = img.expectConsistent();
+    expect([...a.entries.keys()].sort()).toEqual(['/MYDIR', '/MYDIR/inner', '/README.txt']);
+    expect(a.entries.get('/README.txt')!.hasLongName).toBe(false);
+    expect(a.entries.get('/README.txt')!.caseFlags & 0x18).toBe(0x10);
+    expect(a.entries.get('/MYDIR')!.hasLongName).toBe(false);
+    expect(a.freeClusters).toBe(free);
+    vol = img.open();
+    vol.rename('/readme.TXT', '/ReadMe.Txt');
+    vol.close();
+    a = img.expectConsistent();
+    expect(a.entries.get('/ReadMe.Txt')!.hasLongName).toBe(true);
+    expect(img.reopen().readFile('/readme.txt', 'utf8')).toBe('data');
+  });
+});
+
+describe('names as Windows and Linux store them', () => {
+  it.each(SPECS.filter((s) => s.sectorSize === 512))('$name: no long name for upper 8.3, case bits for lower parts, long names otherwise', (s) => {
+    const img = new Img(s);
+    const vol = img.open();
+    const cases: Array<[string, boolean, number, string]> = [
+      // name, long name?, case bits, stored 8.3
+      ['README.TXT', false, 0x00, 'README.TXT'],
+      ['readme2.txt', false, 0x18, 'README2.TXT'],
+      ['notes.TXT', false, 0x08, 'NOTES.TXT'],
+      ['NOTES2.txt', false, 0x10, 'NOTES2.TXT'],
+      ['makefile', false, 0x08, 'MAKEFILE'],
+      ['ReadMe3.txt', true, 0x00, 'README3.TXT'],
+      ['Long File Name.html', true, 0x00, 'LONGFI~1.HTM'],
+      ['.gitignore', true, 0x00, 'GITIGN~1'],
+    ];
+    for (const [n] of cases) vol.writeFile(`/${n}`, n);
+    vol.mkdir('/lowerdir');
+    vol.mkdir('/UPPERDIR');
+    vol.mkdir('/MixedDir');
+    vol.close();
+    const a = img.expectConsistent();
+    for (const [n, lfn, bits, short] of cases) {
+      const e = a.entries.get(`/${n}`)!;
+      expect(e, n).toBeDefined();
+      expect(e.hasLongName, n).toBe(lfn);
+      expect(e.caseFlags & 0x18, n).toBe(bits);
+      expect(e.shortName, n).toBe(short);
+    }
+    expect(a.entries.get('/lowerdir')!.caseFlags & 0x18).toBe(0x08);
+    expect(a.entries.get('/UPPERDIR')!.hasLongName).toBe(false);
+    expect(a.entries.get('/MixedDir')!.hasLongName).toBe(true);
+    if (haveOracles) expect(img.mtoolsPaths()).toEqual(libraryPaths(img.reopen()));
+  });
+
+  it('long names are stored as UTF-16 with non-BMP characters as surrogate pairs, 0x0000 then 0xFFFF padding', () => {
+    const img = new Img(spec('FAT16/512'));
+    const vol = img.open();
+    const names = ['😀 smile.txt', 'music 𝄞', 'abcdefghijklm', 'abcdefghijklmnopqrstuvwxyz', 'Abcdefghij', '日本語のファイル名.txt'];
+    for (const n of names) vol.writeFile(`/${n}`, n);
+    vol.close();
+    const a = img.expectConsistent();
+    for (const n of names) expect(a.entries.get(`/${n}`)?.name, n).toBe(n);
+    const dir = a.dirBytes('/');
+    const unitsOf = (e: { firstSlot: number; index: number }): number[] => {
+      const out: number[] = [];
+      for (let i = e.index - 1; i >= e.firstSlot; i--) {
+        for (const k of [1, 3, 5, 7, 9, 14, 16, 18, 20, 22, 24, 28, 30]) out.push(dir[i * 32 + k] | (dir[i * 32 + k + 1] << 8));
+      }
+      return out;
+    };
+    const smile = unitsOf(a.entries.get('/😀 smile.txt')!);
+    expect(smile.slice(0, 2)).toEqual([0xd83d, 0xde00]);
+    expect(smile).toHaveLength(13); // 12 units + terminator fill one slot
+    expect(smile[12]).toBe(0x0000);
+    expect(unitsOf(a.entries.get('/abcdefghijklm')!)).toHaveLength(13); // exactly one slot, no terminator
+    expect(unitsOf(a.entries.get('/abcdefghijklm')!)).not.toContain(0);
+    expect(unitsOf(a.entries.get('/abcdefghijklmnopqrstuvwxyz')!)).toHaveLength(26);
+    expect(unitsOf(a.entries.get('/Abcdefghij')!).slice(10)).toEqual([0x0000, 0xffff, 0xffff]);
+    const clef = unitsOf(a.entries.get('/music 𝄞')!);
+    expect(clef.slice(6, 9)).toEqual([0xd834, 0xdd1e, 0x0000]);
+  });
+});
