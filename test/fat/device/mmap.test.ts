@@ -92,3 +92,39 @@ describe.runIf(runMmap)('MmapDevice', () => {
     f.close();
   });
 });
+
+describe('MmapDevice without mmap-io', () => {
+  it('reports itself unavailable and refuses to open with a one-line hint', async () => {
+    const { buildSync } = await import('esbuild');
+    const bundle = path.join(dir, 'mmap-bundle.mjs');
+    buildSync({
+      entryPoints: [path.resolve('src/fat/device/mmap.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      external: ['mmap-io'],
+      outfile: bundle,
+      logLevel: 'silent',
+    });
+    const hide = path.join(dir, 'hide-mmap-io.cjs');
+    fs.writeFileSync(hide, `const M = require('node:module');
+const resolve = M._resolveFilename;
+M._resolveFilename = function (request, ...rest) {
+  if (request === 'mmap-io') { const e = new Error("Cannot find module 'mmap-io'"); e.code = 'MODULE_NOT_FOUND'; throw e; }
+  return resolve.call(this, request, ...rest);
+};`);
+    const img = image(4096);
+    const script = `import { MmapDevice, mmapAvailable, mmapUnavailableReason } from ${JSON.stringify(bundle)};
+let error;
+try { MmapDevice.open(${JSON.stringify(img)}); } catch (e) { error = { code: e.code, message: e.message }; }
+console.log(JSON.stringify({ available: mmapAvailable(), reason: mmapUnavailableReason(), error }));`;
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(process.execPath, ['--require', hide, '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const r = JSON.parse(out) as { available: boolean; reason: string; error: { code: string; message: string } };
+    expect(r.available).toBe(false);
+    expect(r.reason).toBe("Cannot find module 'mmap-io'");
+    expect(r.error.code).toBe('FAT_UNSUPPORTED');
+    expect(r.error.message).toMatch(/^mmap backend unavailable: .*mmap-io.*npm rebuild mmap-io\)$/);
+    expect(r.error.message).not.toMatch(/\n/);
+  });
+});
