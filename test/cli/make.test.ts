@@ -174,6 +174,7 @@ describe('fat make', () => {
       [['make', img('u.img'), '--size', '1M', '--cluster-size', '3000'], 1, 'fat: cluster size 3000 must be a power of two from 512 (the sector size) to 65536 bytes\n'],
       [['make', img('u.img'), '--size', '20K'], 1, 'fat: 20 KiB is too small for a FAT volume: a volume needs its boot sector, FATs and root directory plus 32 KiB of data; with these options it must be at least 50 KiB\n'],
       [['make', img('u.img'), '--size', '300M', '--cluster-size', '4K'], 1, 'fat: 300 MiB is not possible for a FAT volume with 4096-byte clusters: FAT12 holds at most 4084 clusters and FAT16 4087 to 65524; try another cluster size\n'],
+      [['make', img('u.img'), '--size', 'auto'], 1, 'fat: not implemented yet: --size auto sizes the image for --from, which arrives with the site builder\n'],
       [['make', img('u.img'), '--size', '64M', '--from', dir], 1, 'fat: not implemented yet: --from arrives with the site builder\n'],
     ];
     for (const [args, status, stderr] of cases) {

@@ -90,6 +90,23 @@ describe('planLayout rules', () => {
     }
   });
 
+  it('never makes 4085 or 4086 clusters, nor FAT32 under 65525, whatever the options', () => {
+    for (let kib = 1000; kib < 300 * 1024; kib = Math.ceil(kib * 1.003)) {
+      for (const o of [{ fatType: 12 }, { fatType: 16 }, { fatType: 32 }, { sectorsPerCluster: 1 }, { sectorsPerCluster: 2, numFats: 1 }, { align: false }] as Partial<LayoutOptions>[]) {
+        let l;
+        try {
+          l = planLayout({ size: kib * K, ...o });
+        } catch {
+          continue;
+        }
+        expect([4085, 4086]).not.toContain(l.clusterCount);
+        if (l.fatType === 12) expect(l.clusterCount).toBeLessThanOrEqual(4084);
+        if (l.fatType === 16) expect(l.clusterCount).toBeGreaterThanOrEqual(4087);
+        if (l.fatType === 32) expect(l.clusterCount).toBeGreaterThanOrEqual(65525);
+      }
+    }
+  });
+
   it('uses the Microsoft FAT32 cluster table', () => {
     expect(planLayout({ size: 600 * M }).sectorsPerCluster).toBe(8);
     expect(planLayout({ size: 8 * G + 512 * M }).sectorsPerCluster).toBe(16);

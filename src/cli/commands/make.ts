@@ -178,6 +178,7 @@ export function register(program: Command): void {
       if (globals.offset !== undefined) throw usage('make does not take --offset (use --partition mbr for a partitioned image)');
       if (opts.from !== undefined) throw new CliError('not implemented yet: --from arrives with the site builder');
       if (opts.size === undefined) throw usage('make needs --size SIZE (e.g. --size 64M)');
+      if (opts.size === 'auto') throw new CliError('not implemented yet: --size auto sizes the image for --from, which arrives with the site builder');
       const bytes = parseSize(opts.size, '--size');
       const options = mkfsOptionsFrom(opts, partition);
       if (bytes % options.sectorSize !== 0) {
