@@ -18,7 +18,7 @@ import {
   fsckFat, mcopyOut, mdirPaths, minfo, mshowfat, mtoolsImage, oracleGate, readHostTree, sevenZipExtract,
   sevenZipList, type HostNode,
 } from '../fixtures/oracle.js';
-import { buildFixture, FIXTURES, IMAGES_DIR, MBR_OFFSET, type FixtureSpec } from '../fixtures/recipes.js';
+import { buildFixture, FIXTURES, HOSTILE_BASE, HOSTILE_DIR, IMAGES_DIR, MBR_OFFSET, type FixtureSpec } from '../fixtures/recipes.js';
 import { describeRun, runFat, stderrLines, type FatRun, type ListedEntry } from '../fixtures/run-fat.js';
 import { entryBytes, fragTree, realNonBmpName, type Tree } from '../fixtures/trees.js';
 
@@ -101,8 +101,24 @@ async function listJson(img: Img, extra: string[] = []): Promise<ListedEntry[]> 
   return JSON.parse(r.stdout.toString('utf8')) as ListedEntry[];
 }
 
+/** Several spawns per test: generous for loaded CI machines (a hang still fails). */
+const SLOW = { timeout: 180_000 };
+
+describe.runIf(gate.run)('checked-in fixtures', SLOW, () => {
+  it('are byte for byte what the recipes make (run make-fixtures.sh after changing a recipe)', () => {
+    const stale: string[] = [];
+    for (const spec of [...FIXTURES.filter((s) => s.checkedIn), HOSTILE_BASE]) {
+      const fresh = path.join(work, `fresh-${spec.name}`);
+      buildFixture(spec, fresh);
+      const dir = spec === HOSTILE_BASE ? HOSTILE_DIR : IMAGES_DIR;
+      if (!fs.readFileSync(fresh).equals(fs.readFileSync(path.join(dir, spec.name)))) stale.push(spec.name);
+    }
+    expect(stale).toEqual([]);
+  });
+});
+
 for (const spec of FIXTURES) {
-  describe.runIf(gate.run)(`${spec.name}: ${spec.covers}`, () => {
+  describe.runIf(gate.run)(`${spec.name}: ${spec.covers}`, SLOW, () => {
     let img: Img;
     let ref = '';
     let refTree: Map<string, HostNode>;
@@ -334,7 +350,7 @@ for (const spec of FIXTURES) {
 
 const byPath = (a: { path: string }, b: { path: string }): number => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
 
-describe.runIf(gate.run)('lookups on fat12-512-1spc.img', () => {
+describe.runIf(gate.run)('lookups on fat12-512-1spc.img', SLOW, () => {
   const file = path.join(IMAGES_DIR, 'fat12-512-1spc.img');
   const tree: Tree = FIXTURES[0].tree;
   const text = (p: string): string => tree.find((e) => e.path === p)!.text!;

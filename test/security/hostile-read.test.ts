@@ -46,7 +46,9 @@ const hostile = hostileModule as {
   HOSTILE_DIR: string;
 };
 
-const TIMEOUT_MS = 15_000;
+/** Per command. A hang is a failure whatever the bound; the bound is wide for loaded CI machines. */
+const TIMEOUT_MS = 30_000;
+const CASE_TIMEOUT_MS = 150_000;
 
 /** The bytes each base path holds (short-name aliases included). */
 const BASE_BYTES = new Map<string, Buffer>();
@@ -141,20 +143,22 @@ async function checkCase(name: string, img: string, e: Expect): Promise<void> {
   const infoArgs = ['info', img, '--json'];
   // A fatal image fails at open: cat adds nothing over list, so it runs only where the case names paths.
   const catPaths = e.cat ?? {};
+  // info reads the boot sector and the FAT: it is run where the case is about those.
+  const runInfo = e.fatal || e.info !== undefined;
   const [list, info, ex, ...catRuns] = await Promise.all([
     runFat(listArgs, { timeoutMs: TIMEOUT_MS, maxStdout: 16 * 1024 * 1024 }),
-    runFat(infoArgs, { timeoutMs: TIMEOUT_MS }),
+    runInfo ? runFat(infoArgs, { timeoutMs: TIMEOUT_MS }) : undefined,
     extractInSandbox(img, name),
     ...Object.keys(catPaths).map((p) => runFat(['cat', img, p], { timeoutMs: TIMEOUT_MS, maxStdout: 16 * 1024 * 1024 })),
   ]);
   const cats = Object.keys(catPaths).map((p, i) => [p, ['cat', img, p], catRuns[i]] as [string, string[], FatRun]);
   expectSane(listArgs, list);
-  expectSane(infoArgs, info);
+  if (info) expectSane(infoArgs, info);
   expectSane(ex.args, ex.r);
   for (const [, args, r] of cats) expectSane(args, r);
 
   if (e.fatal) {
-    for (const [args, r] of [[listArgs, list], [infoArgs, info], ...cats.map(([, a, r]) => [a, r] as const), [ex.args, ex.r]] as const) {
+    for (const [args, r] of [[listArgs, list], [infoArgs, info!], ...cats.map(([, a, r]) => [a, r] as const), [ex.args, ex.r]] as const) {
       expectVerdict([...args], r, 'error', args[0]);
       expect(r.stdout.length, `no output on a fatal error: ${describeRun([...args], r)}`).toBe(0);
     }
@@ -162,7 +166,7 @@ async function checkCase(name: string, img: string, e: Expect): Promise<void> {
   }
 
   if (e.list) expectVerdict(listArgs, list, e.list, 'list');
-  if (e.info) expectVerdict(infoArgs, info, e.info, 'info');
+  if (e.info && info) expectVerdict(infoArgs, info, e.info, 'info');
   if (e.extract) expectVerdict(ex.args, ex.r, e.extract, 'extract');
   for (const [p, args, r] of cats) {
     const want = catPaths[p];
@@ -208,7 +212,7 @@ describe('hostile images (checked in)', () => {
       listIncludes: ['/HELLO.TXT', '/Long File Name.txt', '/SUB/another long name.txt'],
       extractPresent: [...BASE_BYTES.keys()].filter((k) => k !== 'LONGFI~1.TXT'),
     });
-  });
+  }, CASE_TIMEOUT_MS);
 
   it('the checked-in images are what make-hostile.mjs makes (run make-fixtures.sh after changing it)', () => {
     const base = fs.readFileSync(path.join(hostile.HOSTILE_DIR, 'base.img'));
@@ -219,7 +223,7 @@ describe('hostile images (checked in)', () => {
   describe.concurrent.each(hostile.CASES.map((c) => [c.file, c] as const))('%s', (file, c) => {
     it(`${c.breaks}: no crash, no hang, ${c.expect.fatal ? 'a one-line error' : 'reported'}`, async () => {
       await checkCase(file.replace(/\.img$/, ''), path.join(hostile.HOSTILE_DIR, file), c.expect);
-    });
+    }, CASE_TIMEOUT_MS);
   });
 });
 
@@ -332,6 +336,6 @@ describe('FAT32 hostile images (made at test time)', () => {
       fs.writeFileSync(img, buf);
       fs.truncateSync(img, size);
       await checkCase(name, img, { ...c.expect, cat: c.expect.cat ?? { '/HELLO.TXT': 'any' } });
-    });
+    }, CASE_TIMEOUT_MS);
   });
 });
