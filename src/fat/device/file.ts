@@ -174,7 +174,7 @@ export function writeFully(fd: number, buf: Uint8Array, offset: number, length: 
 }
 
 /** Wrap a host error from I/O on an open image; keeps the host code in the message. */
-export function hostError(e: unknown, what: string, path: string, code: 'EIO' | undefined = undefined): Error {
+export function hostError(e: unknown, what: string, path: string, code?: 'EIO'): Error {
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'ENOSPC') return new FatError('ENOSPC', `${what}: no space left on the host device`, { path, cause: e });
   if (err.code === 'EFBIG') return new FatError('EFBIG', `${what}: file too large for the host file system`, { path, cause: e });
