@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openImage } from '../../src/index.js';
+import { MemoryDevice, openImage, Volume } from '../../src/index.js';
 import {
   fsckFat, mcopyOut, mdirPaths, minfo, mshowfat, mtoolsImage, oracleGate, readHostTree, sevenZipExtract,
   sevenZipList, type HostNode,
@@ -259,6 +259,22 @@ for (const spec of FIXTURES) {
         vol.close();
       }
     });
+
+    if (spec.checkedIn) {
+      it('Volume.open over a MemoryDevice reads what the file-backed volume reads', () => {
+        const bytes = new Uint8Array(fs.readFileSync(img.file));
+        const vol = Volume.open(new MemoryDevice(bytes, { readOnly: true, sectorSize: spec.expect.sectorSize }), { readOnly: true });
+        try {
+          const walked = [...vol.walk('/')].map((e) => `${e.stats.isDirectory() ? 'directory' : 'file'} ${e.path} ${e.stats.size}`);
+          expect(walked.sort()).toEqual(listed.map((e) => `${e.type} ${e.path} ${e.size}`).sort());
+          for (const e of listed.filter((x) => x.type === 'file' && refTree.has(x.path))) {
+            expect(Buffer.from(vol.readFile(e.path)).equals(refTree.get(e.path)!.bytes!), e.path).toBe(true);
+          }
+        } finally {
+          vol.close();
+        }
+      });
+    }
 
     if (spec.fragment) {
       it('the fragmented file really is fragmented, and reads back as written', async () => {

@@ -339,3 +339,94 @@ describe('FAT32 hostile images (made at test time)', () => {
     }, CASE_TIMEOUT_MS);
   });
 });
+
+/**
+ * Random corruption of base.img's metadata (boot sector, FAT, root directory, SUB's cluster)
+ * through the library, in a worker thread running dist/ so that an endless loop can be stopped
+ * and reported: every failure must be a FatError; nothing may hang. Fixed seeds: reproducible.
+ */
+const FUZZ_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+(async () => {
+  const { Volume, MemoryDevice, FatError } = await import(workerData.lib);
+  const base = new Uint8Array(require('node:fs').readFileSync(workerData.base));
+  let x = workerData.seed >>> 0 || 1;
+  const rnd = (n) => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x % n; };
+  const REGIONS = [[0, 62, 15], [512, 1024, 35], [1536, 2560, 30], [6144, 6656, 20]];
+  const SPECIAL = [0x00, 0xff, 0xe5, 0x0f, 0x10, 0x2e, 0x05, 0x40, 0x41, 0x80, 0xf7, 0xf8];
+  const pick = () => { let r = rnd(100); for (const [a, b, w] of REGIONS) { if (r < w) return a + rnd(b - a); r -= w; } return 0; };
+  const bad = [];
+  let walked = 0;
+  for (let i = 0; i < workerData.count; i++) {
+    const img = base.slice();
+    const muts = [];
+    for (let k = 1 + rnd(6); k > 0; k--) {
+      const at = pick();
+      const v = rnd(2) ? SPECIAL[rnd(SPECIAL.length)] : rnd(256);
+      img[at] = v;
+      muts.push([at, v]);
+    }
+    parentPort.postMessage({ progress: i, muts });
+    try {
+      const vol = Volume.open(new MemoryDevice(img, { readOnly: true }), { readOnly: true });
+      try {
+        vol.info();
+        let n = 0;
+        for (const e of vol.walk('/')) {
+          if (++n > 5000) throw new Error('walk yielded more than 5000 entries from a 75-cluster volume');
+          try {
+            vol.stat(e.path);
+            if (e.stats.isFile() && e.stats.size <= 1 << 20) vol.readFile(e.path);
+          } catch (err) {
+            if (!(err instanceof FatError)) throw err;
+          }
+        }
+        walked++;
+      } finally {
+        vol.close();
+      }
+    } catch (err) {
+      if (!(err instanceof FatError)) bad.push({ i, muts, error: String(err && err.stack || err).split('\\n').slice(0, 3).join(' | ') });
+    }
+  }
+  parentPort.postMessage({ done: true, bad, walked });
+})().catch((e) => parentPort.postMessage({ done: true, bad: [{ error: 'worker failed: ' + (e && e.stack || e) }] }));
+`;
+
+describe('random metadata corruption through the library', () => {
+  it.each([[1], [2], [3], [4]])('seed %i: 1000 mutated images, only FatErrors, no hang', async (seed) => {
+    const { Worker } = await import('node:worker_threads');
+    const lib = new URL('../../dist/index.js', import.meta.url).href;
+    const result = await new Promise<{ bad: unknown[]; hung?: unknown; walked?: number }>((resolve) => {
+      const w = new Worker(FUZZ_WORKER, { eval: true, workerData: { lib, base: path.join(hostile.HOSTILE_DIR, 'base.img'), seed, count: 1000 } });
+      let last: unknown;
+      let timer = setTimeout(() => undefined, 0);
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          void w.terminate();
+          resolve({ bad: [], hung: last });
+        }, 10_000);
+      };
+      arm();
+      w.on('message', (m: { progress?: number; done?: boolean; bad?: unknown[]; walked?: number }) => {
+        if (m.done) {
+          clearTimeout(timer);
+          void w.terminate();
+          resolve({ bad: m.bad ?? [], walked: m.walked });
+        } else {
+          last = m;
+          arm();
+        }
+      });
+      w.on('error', (e) => {
+        clearTimeout(timer);
+        resolve({ bad: [{ error: `worker error: ${String(e)}` }] });
+      });
+    });
+    expect(result.hung, `hung on ${JSON.stringify(result.hung)}`).toBeUndefined();
+    expect(result.bad.slice(0, 5)).toEqual([]);
+    // Most mutations must leave a volume that opens, or the fuzzing only tests the BPB checks.
+    expect(result.walked).toBeGreaterThan(500);
+  }, 120_000);
+});
