@@ -84,6 +84,8 @@ export function libraryListing(img: string, options: { offset?: number } = {}): 
 /** Every path in the image as mtools lists it (`mdir -/ -b`), sorted, with a `/` after directories. */
 export function mtoolsListing(img: string): string[] {
   const r = spawnSync('mdir', ['-i', img, '-/', '-b', '::/'], { encoding: 'utf8', env: oracleEnv });
+  // mdir reports an empty volume as `File "::/" not found`.
+  if (r.status !== 0 && r.stdout === '' && /File "::\/" not found/.test(r.stderr)) return [];
   if (r.status !== 0) throw new Error(`mdir failed: ${r.stderr}`);
   return r.stdout.split('\n').filter(Boolean).map((l) => l.replace(/^::/, '')).sort();
 }
@@ -118,3 +120,24 @@ export function fsckClean(img: string): string[] {
   return r.status === 0 ? r.problems : [`fsck.fat exited ${r.status}`, ...r.problems];
 }
 
+
+/** Put a tree into an image with the library: `{ '/a/b.txt': 'text', '/empty/': null }`. */
+export function populate(img: string, tree: Record<string, string | null>, now = new Date('2020-01-01T00:00:00Z')): void {
+  const vol = openImage(img, { readOnly: false, now: () => now });
+  try {
+    for (const [p, data] of Object.entries(tree)) {
+      if (p.endsWith('/')) vol.mkdir(p, { recursive: true });
+      else {
+        vol.mkdir(p.slice(0, p.lastIndexOf('/')) || '/', { recursive: true });
+        vol.writeFile(p, data ?? '');
+      }
+    }
+  } finally {
+    vol.close();
+  }
+}
+
+/** What `info()` says about free clusters and the dirty flag. */
+export function freeClusters(img: string): number {
+  return withImage(img, (vol) => vol.info().freeClusters);
+}

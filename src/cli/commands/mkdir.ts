@@ -47,7 +47,7 @@ export function register(program: Command): void {
           for (let i = 1; i < parts.length && ok; i++) {
             const found = at(parts.slice(0, i));
             if (found === 'file') {
-              errors.push(`not a directory: ${volPath(parts.slice(0, i))}`);
+              errors.push(`not a directory: ${vol.realpath(volPath(parts.slice(0, i)))}`);
               ok = false;
             } else if (found === 'none') {
               if (!opts.parents) {
@@ -59,7 +59,7 @@ export function register(program: Command): void {
           if (!ok) continue;
           const found = at(parts);
           if (found === 'file' || (found === 'directory' && !opts.parents)) {
-            errors.push(`${volPath(parts)} already exists`);
+            errors.push(`${planned.has(foldKey(parts)) ? volPath(parts) : vol.realpath(volPath(parts))} already exists`);
             continue;
           }
           planned.set(foldKey(parts), 'directory');

@@ -1,0 +1,86 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fatCli, freshImage, fsckClean, haveOracles, oracleEnv, populate, scratchDir, sha256, withImage } from './cli-helpers.js';
+
+let dir: string;
+let img: string;
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** The label as mtools (`mlabel -s`, the root entry) and dosfstools (`fatlabel`, the boot sector) see it. */
+function oracleLabels(image: string): { mlabel: string; fatlabel: string } {
+  const m = spawnSync('mlabel', ['-i', image, '-s', '::'], { encoding: 'utf8', env: oracleEnv });
+  const f = spawnSync('fatlabel', [image], { encoding: 'utf8', env: oracleEnv });
+  return { mlabel: m.stdout.trim(), fatlabel: f.stdout.trim() };
+}
+
+describe.each([12, 16, 32] as const)('fat label on FAT%i', (fat) => {
+  beforeEach(() => {
+    dir = scratchDir();
+    img = path.join(dir, 'disk.img');
+    freshImage(img, fat === 32 ? 66 * 1024 : fat === 16 ? 16 * 1024 : 4 * 1024, fat);
+    populate(img, { '/a.txt': 'a' });
+  });
+
+  it('prints nothing without a label, sets one in the boot sector(s) and the root, and removes it', () => {
+    expect(fatCli(['label', img])).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    expect(fatCli(['label', img, 'My Disk'])).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    expect(fatCli(['label', img])).toMatchObject({ status: 0, stdout: 'MY DISK\n' });
+    withImage(img, (vol) => {
+      expect(vol.info().label).toBe('MY DISK');
+      expect(vol.info().bootSectorLabel).toBe('MY DISK');
+      expect(vol.readdir('/')).toEqual(['a.txt']);
+    });
+    if (haveOracles) {
+      expect(fsckClean(img)).toEqual([]); // on FAT32 this also compares the backup boot sector
+      expect(oracleLabels(img)).toEqual({ mlabel: 'Volume label is MY DISK', fatlabel: 'MY DISK' });
+    }
+    expect(fatCli(['label', img, 'OTHER'])).toMatchObject({ status: 0 });
+    expect(fatCli(['label', img])).toMatchObject({ stdout: 'OTHER\n' });
+    expect(fatCli(['label', img, '--remove'])).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    expect(fatCli(['label', img])).toMatchObject({ status: 0, stdout: '' });
+    if (haveOracles) {
+      expect(fsckClean(img)).toEqual([]);
+      expect(oracleLabels(img).mlabel).toBe('Volume has no label');
+    }
+    expect(fatCli(['label', img, 'again']).status).toBe(0);
+    expect(fatCli(['label', img, '']).status).toBe(0);
+    expect(fatCli(['label', img])).toMatchObject({ status: 0, stdout: '' });
+  });
+});
+
+describe('fat label: checks', () => {
+  beforeEach(() => {
+    dir = scratchDir();
+    img = path.join(dir, 'disk.img');
+    freshImage(img, 4 * 1024);
+  });
+
+  it('reads a label made by mkfs.fat', () => {
+    if (!haveOracles) return;
+    freshImage(img, 4 * 1024, undefined, ['-n', 'MKFSLABEL']);
+    expect(fatCli(['label', img])).toMatchObject({ status: 0, stdout: 'MKFSLABEL\n' });
+  });
+
+  it('refuses invalid labels with one line, and LABEL with --remove as a usage error', () => {
+    const before = sha256(img);
+    const star = fatCli(['label', img, 'bad*']);
+    expect(star.status).toBe(1);
+    expect(star.stderr).toMatch(/^fat: invalid volume label "bad\*": it cannot contain "\*".*\n$/);
+    const long = fatCli(['label', img, 'twelve chars']);
+    expect(long.status).toBe(1);
+    expect(long.stderr).toBe('fat: volume label "twelve chars" is 12 characters long (at most 11)\n');
+    expect(fatCli(['label', img, 'x', '--remove']).status).toBe(2);
+    expect(sha256(img)).toBe(before);
+  });
+
+  it('stamps the label entry with SOURCE_DATE_EPOCH, reproducibly', () => {
+    const other = path.join(dir, 'other.img');
+    fs.copyFileSync(img, other);
+    const env = { SOURCE_DATE_EPOCH: '1700000000' };
+    expect(fatCli(['label', img, 'SAME'], { env }).status).toBe(0);
+    expect(fatCli(['label', other, 'SAME'], { env }).status).toBe(0);
+    expect(sha256(other)).toBe(sha256(img));
+  });
+});
