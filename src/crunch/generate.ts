@@ -67,6 +67,7 @@ export async function generateCrunch(dir: string, out: string, options: CrunchOp
     }
   }
   const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+  if (layout.packageJson) files.push({ path: layout.packageJson, data: text('{ "type": "module", "sideEffects": false }\n') });
   files.push({ path: layout.types, data: text(emitTypes(model.manifest)) });
   files.push({ path: layout.module, data: text(emitModule(model.manifest, inline ? data : null)) });
   return { layout, files, summary: model.summary };

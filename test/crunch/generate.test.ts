@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkCrunch, crunch, generateCrunch } from '../../src/crunch/index.js';
-import { dumpModule, tempDir, writeTree, type Dump, type TreeSpec } from './helpers.js';
+import { dumpModule, runModule, tempDir, writeTree, type Dump, type TreeSpec } from './helpers.js';
 
 const SDE = 1_700_000_000;
 const html = '<!doctype html>\n' + Array.from({ length: 3000 }, (_, i) => `<p id="p${i}">paragraph ${i % 17} of the fixture</p>`).join('\n');
@@ -82,6 +82,39 @@ describe.each([
     const result = await crunch(site, out, { sourceDateEpoch: SDE, compression: { brotliQuality: 5 }, ...extra });
     expect(result.summary).toMatchObject({ files: 15, directories: 10, uniqueFiles: 13 });
     expectFaithful(await dumpModule(work.dir, result.module));
+  });
+});
+
+describe('the API of a generated module', () => {
+  it('reports errors with codes, loads nothing for stat, and needs preload for readSync in directory mode', async () => {
+    const out = await crunch(site, path.join(work.dir, 'api'), { sourceDateEpoch: SDE, compress: false });
+    const probe = `
+      const m = await import(process.argv[2]);
+      const code = async (f) => { try { await f(); return 'ok'; } catch (e) { return e.code; } };
+      const out = {
+        statDir: m.stat('a/b'), statRoot: m.stat(''), statMissing: m.stat('nope') ?? null, slash: m.stat('/a/b/c/d/e.txt').size,
+        has: [m.has('index.html'), m.has('/index.html'), m.has('a'), m.has('nope')],
+        syncBeforePreload: await code(() => m.readSync('style.css')),
+        readDirOnFile: await code(() => m.readDir('index.html')),
+        readDirMissing: await code(() => m.readDir('nope')),
+        readDirectory: await code(() => m.read('a')),
+        walkSub: [...m.walk('a/b/c')].map((e) => e.path),
+        text: (await m.readText('héllo wörld.txt')),
+      };
+      await m.preload(['style.css']);
+      out.syncAfterPreload = m.readSync('style.css').length;
+      out.frozen = Object.isFrozen(m.files) && Object.isFrozen(m.default);
+      console.log(JSON.stringify(out));`;
+    const r = await runModule<Record<string, unknown>>(work.dir, probe, [`file://${out.module}`]);
+    expect(r).toEqual({
+      statDir: { type: 'directory', path: 'a/b' }, statRoot: { type: 'directory', path: '' }, statMissing: null, slash: 4,
+      has: [true, true, false, false],
+      syncBeforePreload: 'EAGAIN', readDirOnFile: 'ENOTDIR', readDirMissing: 'ENOENT', readDirectory: 'EISDIR',
+      walkSub: ['a/b/c/d', 'a/b/c/d/e.txt'],
+      text: 'bonjour, ça va ? 😀\n',
+      syncAfterPreload: 4000,
+      frozen: true,
+    });
   });
 });
 

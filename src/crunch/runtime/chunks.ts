@@ -2,15 +2,18 @@
  * Where a generated module's bytes come from: chunk files loaded on first use (directory mode)
  * or base64 literals in the module itself (inline mode). Both serve byte ranges of a stream.
  */
-import { decodeBase64, plain } from './base64.js';
+import { decodeBase64, exclusive, plain } from './base64.js';
 import { crunchError } from './errors.js';
 import type { InlineData, Manifest, StreamName } from './manifest.js';
 
 export interface ByteSource {
-  /** Bytes [offset, offset + length) of a stream: a view that must not be changed. */
-  bytes(stream: StreamName, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Bytes [offset, offset + length) of a stream: with `fresh`, an array the caller owns; without,
+   * possibly a view into shared memory that must not be changed.
+   */
+  bytes(stream: StreamName, offset: number, length: number, fresh: boolean): Promise<Uint8Array>;
   /** The same, synchronously; throws EAGAIN when a chunk it needs is not loaded yet. */
-  bytesSync(stream: StreamName, offset: number, length: number): Uint8Array;
+  bytesSync(stream: StreamName, offset: number, length: number, fresh: boolean): Uint8Array;
   /** Load what bytes() will need for that range. */
   load(stream: StreamName, offset: number, length: number): Promise<void>;
 }
@@ -27,9 +30,9 @@ function piece(chunk: Uint8Array, index: number, chunkSize: number, offset: numb
   return chunk.subarray(start, end);
 }
 
-/** One view for one part, one fresh array for several. */
-function concat(parts: Uint8Array[], length: number): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
+/** One view for one part (a copy when `fresh`), one new array for several. */
+function concat(parts: Uint8Array[], length: number, fresh: boolean): Uint8Array {
+  if (parts.length === 1) return fresh ? exclusive(parts[0]!) : parts[0]!;
   const out = new Uint8Array(length);
   let at = 0;
   for (const part of parts) {
@@ -85,15 +88,17 @@ export class ChunkFiles implements ByteSource {
     return loading;
   }
 
-  async bytes(stream: StreamName, offset: number, length: number): Promise<Uint8Array> {
+  async bytes(stream: StreamName, offset: number, length: number, fresh: boolean): Promise<Uint8Array> {
     if (length === 0) return new Uint8Array(0);
     const size = this.manifest.chunkSize;
     const first = chunkSpan(size, offset, length)[0];
     const chunks = await this.span(stream, offset, length);
-    return concat(chunks.map((c, k) => piece(c, first + k, size, offset, length)), length);
+    // A chunk is shared by every reader: a caller that will own the bytes gets a copy.
+    const parts = chunks.map((c, k) => piece(c, first + k, size, offset, length));
+    return parts.length === 1 && fresh ? new Uint8Array(parts[0]!) : concat(parts, length, false);
   }
 
-  bytesSync(stream: StreamName, offset: number, length: number): Uint8Array {
+  bytesSync(stream: StreamName, offset: number, length: number, fresh: boolean): Uint8Array {
     if (length === 0) return new Uint8Array(0);
     const size = this.manifest.chunkSize;
     const [first, last] = chunkSpan(size, offset, length);
@@ -103,7 +108,7 @@ export class ChunkFiles implements ByteSource {
       if (!(chunk instanceof Uint8Array)) throw crunchError('EAGAIN', 'content not loaded yet: await preload() before readSync()');
       parts.push(piece(chunk, i, size, offset, length));
     }
-    return concat(parts, length);
+    return parts.length === 1 && fresh ? new Uint8Array(parts[0]!) : concat(parts, length, false);
   }
 
   async load(stream: StreamName, offset: number, length: number): Promise<void> {
@@ -125,7 +130,7 @@ export class ChunkFiles implements ByteSource {
 export class InlineChunks implements ByteSource {
   constructor(private readonly manifest: Manifest, private readonly data: InlineData) {}
 
-  bytesSync(stream: StreamName, offset: number, length: number): Uint8Array {
+  bytesSync(stream: StreamName, offset: number, length: number, fresh: boolean): Uint8Array {
     if (length === 0) return new Uint8Array(0);
     const size = this.manifest.chunkSize;
     const [first, last] = chunkSpan(size, offset, length);
@@ -138,12 +143,13 @@ export class InlineChunks implements ByteSource {
       const decoded = decodeBase64(text.substring(head * 4, Math.ceil(to / 3) * 4));
       parts.push(decoded.subarray(from - head * 3, to - head * 3));
     }
-    return concat(parts, length);
+    // Decoding made these bytes: they are the caller's unless they sit in Buffer's shared pool.
+    return concat(parts, length, fresh);
   }
 
-  bytes(stream: StreamName, offset: number, length: number): Promise<Uint8Array> {
+  bytes(stream: StreamName, offset: number, length: number, fresh: boolean): Promise<Uint8Array> {
     try {
-      return Promise.resolve(this.bytesSync(stream, offset, length));
+      return Promise.resolve(this.bytesSync(stream, offset, length, fresh));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -1,6 +1,6 @@
 /** Lookups over the manifest and reads through a ByteSource: everything but HTTP. */
 import type { DirStat, Dirent, FileStat } from './api.js';
-import { exclusive, hexToBase64 } from './base64.js';
+import { hexToBase64 } from './base64.js';
 import type { ByteSource } from './chunks.js';
 import { crunchError } from './errors.js';
 import type { Encoding, FileRecord, Manifest, StreamName } from './manifest.js';
@@ -93,22 +93,22 @@ export class Store {
 
   /** Bytes of a representation: a view into shared memory that must not be changed. */
   bytes(rep: Representation, start = 0, end = rep.size): Promise<Uint8Array> {
-    return this.source.bytes(rep.stream, rep.offset + start, end - start);
+    return this.source.bytes(rep.stream, rep.offset + start, end - start, false);
   }
 
   async read(path: string): Promise<Uint8Array> {
     const record = this.need(path);
-    return exclusive(await this.source.bytes('identity', record[5], record[1]));
+    return this.source.bytes('identity', record[5], record[1], true);
   }
 
   readSync(path: string): Uint8Array {
     const record = this.need(path);
-    return exclusive(this.source.bytesSync('identity', record[5], record[1]));
+    return this.source.bytesSync('identity', record[5], record[1], true);
   }
 
   async readText(path: string): Promise<string> {
     const record = this.need(path);
-    return this.decoder.decode(await this.source.bytes('identity', record[5], record[1]));
+    return this.decoder.decode(await this.source.bytes('identity', record[5], record[1], false));
   }
 
   async preload(paths?: readonly string[]): Promise<void> {
