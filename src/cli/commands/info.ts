@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import type { VolumeInfo } from '../../index.js';
+import { formatSize, type VolumeInfo } from '../../index.js';
 import { openVolume, writeOut } from '../volume.js';
 
 const hex = (n: number, w = 2): string => `0x${n.toString(16).toUpperCase().padStart(w, '0')}`;
 
 function human(i: VolumeInfo): string {
-  const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
   const rows: [string, string][] = [
     ['type', `FAT${i.fatType}`],
     ['label', i.label ?? '(none)'],
@@ -16,7 +15,7 @@ function human(i: VolumeInfo): string {
     ['sectors', `${i.totalSectors}`],
     ['cluster size', `${i.clusterSize} (${i.sectorsPerCluster} sectors)`],
     ['clusters', `${i.clusterCount} (${i.usedClusters} used, ${i.freeClusters} free)`],
-    ['capacity', `${mib(i.totalBytes)} (${mib(i.freeBytes)} free)`],
+    ['capacity', `${formatSize(i.totalBytes)} (${formatSize(i.freeBytes)} free)`],
     ['reserved sectors', `${i.reservedSectors}`],
     ['FATs', `${i.numFats} of ${i.fatSize} sectors`],
     [i.fatType === 32 ? 'root cluster' : 'root entries', i.fatType === 32 ? `${i.rootCluster}` : `${i.rootEntries}`],

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Option, type Command } from 'commander';
-import { FileDevice, mkfs, formatSize, type MkfsOptions, type MkfsResult } from '../../index.js';
+import { FileDevice, mkfs, formatSize, buildImageFromDir, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
+import { Progress } from '../progress.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { parseSize } from '../size.js';
 
@@ -22,6 +23,24 @@ interface MakeOptions {
   partition?: string;
   force?: boolean;
   json?: boolean;
+  free?: string;
+  include?: string[];
+  exclude?: string[];
+  followSymlinks: boolean;
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** `--free SIZE|PCT`: bytes, or a percentage of the clusters. */
+function parseFree(text: string | undefined): { freeBytes?: number; freePercent?: number } {
+  if (text === undefined) return {};
+  const pct = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(text);
+  if (pct) {
+    const p = Number(pct[1]);
+    if (p >= 100) throw usage(`--free ${text}: a percentage below 100`);
+    return { freePercent: p };
+  }
+  return { freeBytes: parseSize(text, '--free') };
 }
 
 const usage = (message: string): CliError => new CliError(message, EXIT_USAGE);
@@ -68,6 +87,8 @@ export function mkfsOptionsFrom(o: MakeOptions, partition: string | undefined): 
 
 /** Refuse to replace anything but a regular file, and that only with --force. */
 function checkTarget(img: string, force: boolean): void {
+  const parent = path.dirname(path.resolve(img));
+  if (!fs.existsSync(parent)) throw new CliError(`cannot create ${img}: no such directory ${path.dirname(img)}`);
   let st: fs.Stats;
   try {
     st = fs.statSync(img);
@@ -156,7 +177,11 @@ export function register(program: Command): void {
     .description('make a fresh FAT image, laid out exactly as mkfs.fat would')
     .argument('<image>', 'the image file to create')
     .option('--size <size>', 'image size: bytes, or K/KiB, M/MiB, G/GiB (binary units)')
-    .option('--from <dir>', 'fill the image from a directory (arrives with the site builder)')
+    .option('--from <dir>', 'fill the image with the files of a directory (then --size defaults to auto)')
+    .option('--free <size|pct>', 'with --size auto: keep this much free space (bytes with K/M/G, or a percentage like 10%)')
+    .option('--include <glob>', 'with --from: only paths matching this glob (repeatable)', collect)
+    .option('--exclude <glob>', 'with --from: leave out paths matching this glob, and directories with everything in them (repeatable)', collect)
+    .option('--no-follow-symlinks', 'with --from: leave symbolic links out instead of following them')
     .addOption(new Option('--fat <bits>', 'FAT type: 12, 16 or 32 (default: FAT32 from 512 MiB, else FAT12/16)'))
     .option('--cluster-size <bytes>', 'cluster size in bytes (a power of two, sector size to 64 KiB)')
     .option('--sector-size <bytes>', 'logical sector size: 512, 1024, 2048 or 4096', '512')
@@ -170,14 +195,26 @@ export function register(program: Command): void {
     .option('--partition <table>', '"mbr": a partition table with one FAT partition at 1 MiB')
     .option('-f, --force', 'replace IMAGE if it exists')
     .option('--json', 'print what was made as JSON')
-    .action((image: string, opts: MakeOptions, cmd: Command) => {
+    .addHelpText('after', `
+Examples:
+  fat make floppy.img --size 1440K
+  fat make site.img --from _site                 smallest image that holds the tree
+  fat make site.img --from _site --free 10%      ... with 10% of its clusters free
+  fat make disk.img --size 64M --fat 32 --label DATA --partition mbr
+
+With --from, names FAT cannot hold, names that differ only in case, files over 4 GiB - 1 and
+trees that do not fit fail before anything is written, listing the offending paths.
+Modification times come from the files, clamped to SOURCE_DATE_EPOCH when it is set, which also
+fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical image.`)
+    .action(async (image: string, opts: MakeOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals<{ partition?: string; offset?: string; quiet?: boolean }>();
       // The global --partition (a number, for the other commands) takes `--partition mbr` wherever it
       // is written: read it from either place.
       const partition = opts.partition ?? globals.partition;
       if (globals.offset !== undefined) throw usage('make does not take --offset (use --partition mbr for a partitioned image)');
-      if (opts.from !== undefined) throw new CliError('not implemented yet: --from arrives with the site builder');
-      if (opts.size === undefined) throw usage('make needs --size SIZE (e.g. --size 64M)');
+      if (opts.from !== undefined) return makeFrom(image, opts, partition, globals.quiet === true);
+      if (opts.free !== undefined || opts.include || opts.exclude) throw usage('--free, --include and --exclude go with --from DIR');
+      if (opts.size === undefined) throw usage('make needs --size SIZE (e.g. --size 64M), or --from DIR');
       if (opts.size === 'auto') throw new CliError('not implemented yet: --size auto sizes the image for --from, which arrives with the site builder');
       const bytes = parseSize(opts.size, '--size');
       const options = mkfsOptionsFrom(opts, partition);
@@ -190,4 +227,36 @@ export function register(program: Command): void {
       if (opts.json) process.stdout.write(json(image, result, bytes));
       else if (!globals.quiet) process.stdout.write(summary(image, result, bytes));
     });
+}
+
+/** `fat make IMG --from DIR`: plan the image for the tree, then write it in one pass. */
+async function makeFrom(image: string, opts: MakeOptions, partition: string | undefined, quiet: boolean): Promise<void> {
+  const options = mkfsOptionsFrom(opts, partition);
+  const size = opts.size === undefined || opts.size === 'auto' ? 'auto' : parseSize(opts.size, '--size');
+  if (size !== 'auto' && opts.free !== undefined) throw usage('--free goes with --size auto');
+  checkTarget(image, opts.force ?? false);
+  const progress = new Progress(quiet || opts.json === true);
+  let result: BuildResult & { imageBytes: number };
+  try {
+    result = await buildImageFromDir(image, {
+      ...options,
+      ...parseFree(opts.free),
+      from: opts.from!,
+      size,
+      force: true,
+      followSymlinks: opts.followSymlinks,
+      ...(opts.include ? { include: opts.include } : {}),
+      ...(opts.exclude ? { exclude: opts.exclude } : {}),
+      onProgress: (p) => progress.update(p),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (opts.json) {
+    const base = JSON.parse(json(image, result, result.imageBytes)) as Record<string, unknown>;
+    process.stdout.write(`${JSON.stringify({ ...base, files: result.files, directories: result.directories, bytes: result.bytes, clustersUsed: result.clustersUsed }, null, 2)}\n`);
+  } else if (!quiet) {
+    const s = summary(image, result, result.imageBytes).replace(/\n$/, '');
+    process.stdout.write(`${s}; ${result.files} files and ${result.directories} directories, ${formatSize(result.bytes)}\n`);
+  }
 }
