@@ -11,6 +11,7 @@ import * as rm from './commands/rm.js';
 import * as mkdir from './commands/mkdir.js';
 import * as mv from './commands/mv.js';
 import * as label from './commands/label.js';
+import * as check from './commands/check.js';
 
 /** The `fat` program: global options, then one module per subcommand. */
 export const program = new Command('fat')
@@ -24,4 +25,4 @@ export const program = new Command('fat')
   .exitOverride()
   .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'fat: ').replace(/\n*$/, ' (see --help)\n')) });
 
-for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch]) command.register(program);
+for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check]) command.register(program);
