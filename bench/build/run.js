@@ -184,6 +184,8 @@ function detectMode() {
   const dir = path.join(work, 'detect');
   fs.mkdirSync(path.join(dir, 'a'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'a', 'hello.txt'), 'hello\n');
+  // Not too tiny: a tree of a few bytes trips an auto-size edge (see PROFILE.md), not what we probe.
+  fs.writeFileSync(path.join(dir, 'a', 'data.bin'), Buffer.alloc(256 * 1024, 7));
   const img = path.join(work, 'detect.img');
   const r = spawnSync(process.execPath, [cli, 'make', img, '--from', dir, '--force', '--quiet'], { env, encoding: 'utf8' });
   const ok = r.status === 0 && fs.existsSync(img) && fsckClean(img).clean;
@@ -209,10 +211,12 @@ let mode;
 const started = Date.now();
 const load0 = os.loadavg();
 const cleanup = () => fs.rmSync(work, { recursive: true, force: true });
-process.on('SIGINT', () => {
-  cleanup();
-  process.exit(130);
-});
+for (const [sig, code] of [['SIGINT', 130], ['SIGTERM', 143]]) {
+  process.on(sig, () => {
+    cleanup();
+    process.exit(code);
+  });
+}
 
 try {
   mode = detectMode();
