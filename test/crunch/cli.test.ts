@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -37,6 +38,18 @@ async function fat(...args: string[]): Promise<{ out: string; err: string; statu
 }
 
 describe('fat crunch', () => {
+  it('runs from the built CLI (dist/cli/main.js), and the module it writes works', () => {
+    const out = path.join(work.dir, 'from-dist');
+    const main = path.resolve('dist/cli/main.js');
+    const env = { ...process.env, SOURCE_DATE_EPOCH: '0' };
+    const made = spawnSync(process.execPath, [main, 'crunch', site, '-o', out], { env, encoding: 'utf8' });
+    expect([made.status, made.stderr]).toEqual([0, '']);
+    expect(made.stdout).toBe(`crunched 3 files (13 B, 3 distinct) into ${out} + 1 chunk file\n`);
+    const probe = `const m = await import(${JSON.stringify(`file://${out}/index.js`)}); console.log(await m.readText('index.html'));`;
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' })).toBe('<h1>hi</h1>\n');
+    expect(spawnSync(process.execPath, [main, 'crunch', site, '-o', out, '--check', '-q'], { env }).status).toBe(0);
+  });
+
   it('writes a module, reports it, and --check passes then fails when the tree changes', async () => {
     const out = path.join(work.dir, 'out');
     vi.stubEnv('SOURCE_DATE_EPOCH', '1600000000');

@@ -4,8 +4,8 @@ import { CliError, EXIT_USAGE } from '../run.js';
 
 interface CrunchFlags {
   out: string;
-  include: string[];
-  exclude: string[];
+  include?: string[];
+  exclude?: string[];
   inline?: boolean;
   compress: boolean;
   brotliQuality?: string;
@@ -14,15 +14,18 @@ interface CrunchFlags {
   dot: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-function mib(bytes: number): string {
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function size(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
   return bytes < 1024 * 1024 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
 function describe(summary: CrunchSummary): string {
-  const variants = summary.variants > 0 ? `, ${summary.variants} compressed variants (${mib(summary.variantBytes)})` : '';
-  return `${summary.files} files (${mib(summary.bytes)}, ${summary.uniqueFiles} distinct)${variants}`;
+  const variants = summary.variants > 0 ? `, ${plural(summary.variants, 'compressed variant')} (${size(summary.variantBytes)})` : '';
+  return `${plural(summary.files, 'file')} (${size(summary.bytes)}, ${summary.uniqueFiles} distinct)${variants}`;
 }
 
 function options(flags: CrunchFlags): CrunchOptions {
@@ -46,9 +49,9 @@ export function register(program: Command): void {
     .command('crunch')
     .description('embed a directory as a JavaScript/TypeScript module that serves itself')
     .argument('<dir>', 'the directory to embed')
-    .requiredOption('-o, --out <out>', 'output: a directory (index.js, index.d.ts, chunks/), or a .js/.mjs file')
-    .option('--include <glob>', 'only embed paths matching this glob (repeatable)', collect, [])
-    .option('--exclude <glob>', 'leave out paths matching this glob; a directory goes with its contents (repeatable)', collect, [])
+    .requiredOption('-o, --out <out>', 'output: a directory (index.js, index.d.ts, chunks/) or a .js/.mjs file')
+    .option('--include <glob>', 'only embed paths matching this glob (repeatable)', collect)
+    .option('--exclude <glob>', 'leave out paths matching this glob; a directory goes with its contents (repeatable)', collect)
     .option('--inline', 'write one self-contained module (base64 literals), for bundlers; adds readSync')
     .option('--no-compress', 'store no brotli/gzip variants')
     .option('--brotli-quality <n>', 'brotli quality 0-11 (default 11: smallest, slowest)')
@@ -70,7 +73,7 @@ export function register(program: Command): void {
         return;
       }
       const result = await crunch(dir, flags.out, options(flags));
-      const chunks = result.chunks > 0 ? ` + ${result.chunks} chunks` : '';
+      const chunks = result.chunks > 0 ? ` + ${plural(result.chunks, 'chunk file')}` : '';
       if (!quiet) process.stdout.write(`crunched ${describe(result.summary)} into ${flags.out}${chunks}\n`);
     });
 }
