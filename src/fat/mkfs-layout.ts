@@ -290,6 +290,21 @@ export function formatSize(bytes: number): string {
   return `${s} ${units[i]}`;
 }
 
+/**
+ * A size bound for a message, never on the wrong side of the truth: `up` rounds a minimum up,
+ * `down` a maximum down, in the largest unit that stays within 3% (8.1 MiB, 1024.8 MiB, 3.9 GiB).
+ */
+function formatBound(bytes: number, direction: 'up' | 'down'): string {
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  for (let i = units.length; i >= 1; i--) {
+    const v = bytes / 1024 ** i;
+    if (v < 1 && i > 1) continue;
+    const r = direction === 'up' ? Math.ceil(v * 10) / 10 : Math.floor(v * 10) / 10;
+    if (i === 1 || (r > 0 && Math.abs(r - v) / v <= 0.03)) return `${Number.isInteger(r) ? r : r.toFixed(1)} ${units[i - 1]}`;
+  }
+  return `${bytes} bytes`;
+}
+
 const works = (o: LayoutOptions, size: number): boolean => attempt({ ...o, size }).ok;
 
 /**
@@ -353,14 +368,14 @@ function failureMessage(o: LayoutOptions, reason: Failure): string {
   const range = validSizeRange({ ...o, fatType: eff });
   const inside = range !== undefined && o.size >= range.min && o.size <= range.max;
   const what = range === undefined || inside ? 'not possible' : o.size < range.min ? 'too small' : 'too large';
-  const rule = typeRule ?? (what === 'too small' ? 'a volume needs its boot sector, FATs and root directory plus 32 KiB of data'
+  const rule = (eff === 12 && what === 'too small' ? undefined : typeRule) ?? (what === 'too small' ? 'a volume needs its boot sector, FATs and root directory plus 32 KiB of data'
     : 'FAT12 holds at most 4084 clusters and FAT16 4087 to 65524');
   let message = `${size} is ${what} for a ${type} volume${withSpc}: ${rule}`;
   if (range === undefined) message += '; no size works with these options';
   else if (!inside) {
     const limit = Math.floor((0xffffffff * ss) / 1024) * 1024;
-    message += range.max >= limit ? `; with these options it must be at least ${formatSize(range.min)}`
-      : `; with these options the size must be ${formatSize(range.min)} to ${formatSize(range.max)}`;
+    message += range.max >= limit ? `; with these options it must be at least ${formatBound(range.min, 'up')}`
+      : `; with these options the size must be ${formatBound(range.min, 'up')} to ${formatBound(range.max, 'down')}`;
   }
   if (o.sectorsPerCluster !== undefined && what !== 'too small') message += '; try another cluster size';
   return message;

@@ -98,7 +98,7 @@ describe('fat make', () => {
   it('leaves neither the image nor a temporary file behind when it fails', async () => {
     const r = await fat('make', img('bad.img'), '--size', '1M', '--fat', '16');
     expect(r.status).toBe(1);
-    expect(r.stderr).toBe('fat: 1 MiB is too small for a FAT16 volume: FAT16 needs 4087 to 65524 clusters; with these options the size must be 8 MiB to 4 GiB\n');
+    expect(r.stderr).toBe('fat: 1 MiB is too small for a FAT16 volume: FAT16 needs 4087 to 65524 clusters; with these options the size must be 8.1 MiB to 3.9 GiB\n');
     expect(fs.existsSync(img('bad.img'))).toBe(false);
     expect(leftovers()).toEqual([]);
   });
@@ -107,7 +107,7 @@ describe('fat make', () => {
     fs.writeFileSync(img('keep.img'), 'old');
     const r = await fat('make', img('keep.img'), '--size', '300M', '--fat', '12', '--force');
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^fat: 300 MiB is too large for a FAT12 volume: FAT12 holds at most 4084 clusters; with these options the size must be 50 KiB to 256 MiB\n$/);
+    expect(r.stderr).toMatch(/^fat: 300 MiB is too large for a FAT12 volume: FAT12 holds at most 4084 clusters; with these options the size must be 50 KiB to 255.5 MiB\n$/);
     expect(fs.readFileSync(img('keep.img'), 'utf8')).toBe('old');
     expect(leftovers()).toEqual([]);
   });
@@ -162,7 +162,7 @@ describe('fat make', () => {
 
   it('explains usage errors (exit 2) and impossible requests (exit 1)', async () => {
     const cases: Array<[string[], number, string]> = [
-      [['make', img('u.img')], 2, 'fat: make needs --size SIZE (e.g. --size 64M)\n'],
+      [['make', img('u.img')], 2, 'fat: make needs --size SIZE (e.g. --size 64M), or --from DIR\n'],
       [['make', img('u.img'), '--size', 'lots'], 2, 'fat: --size: invalid size "lots" (use bytes or a number with K, KiB, M, MiB, G or GiB)\n'],
       [['make', img('u.img'), '--size', '1000'], 2, 'fat: --size 1000 is not a whole number of 512-byte sectors\n'],
       [['make', img('u.img'), '--size', '1M', '--fat', '13'], 2, 'fat: --fat must be 12, 16 or 32, not 13\n'],
@@ -174,8 +174,7 @@ describe('fat make', () => {
       [['make', img('u.img'), '--size', '1M', '--cluster-size', '3000'], 1, 'fat: cluster size 3000 must be a power of two from 512 (the sector size) to 65536 bytes\n'],
       [['make', img('u.img'), '--size', '20K'], 1, 'fat: 20 KiB is too small for a FAT volume: a volume needs its boot sector, FATs and root directory plus 32 KiB of data; with these options it must be at least 50 KiB\n'],
       [['make', img('u.img'), '--size', '300M', '--cluster-size', '4K'], 1, 'fat: 300 MiB is not possible for a FAT volume with 4096-byte clusters: FAT12 holds at most 4084 clusters and FAT16 4087 to 65524; try another cluster size\n'],
-      [['make', img('u.img'), '--size', 'auto'], 1, 'fat: not implemented yet: --size auto sizes the image for --from, which arrives with the site builder\n'],
-      [['make', img('u.img'), '--size', '64M', '--from', dir], 1, 'fat: not implemented yet: --from arrives with the site builder\n'],
+      [['make', img('u.img'), '--size', 'auto'], 2, 'fat: --size auto goes with --from DIR (it sizes the image for the tree)\n'],
     ];
     for (const [args, status, stderr] of cases) {
       const r = await fat(...args);

@@ -160,17 +160,19 @@ describe('impossible requests name the valid range or rule', () => {
   };
 
   it('FAT16 too small / too large', () => {
-    expect(msg({ size: 1440 * K, fatType: 16 })).toBe('1.4 MiB is too small for a FAT16 volume: FAT16 needs 4087 to 65524 clusters; with these options the size must be 8 MiB to 4 GiB');
-    expect(msg({ size: 5 * G, fatType: 16 })).toMatch(/^5 GiB is too large for a FAT16 volume: FAT16 needs 4087 to 65524 clusters; with these options the size must be 8 MiB to 4 GiB$/);
+    expect(msg({ size: 1440 * K, fatType: 16 })).toBe('1.4 MiB is too small for a FAT16 volume: FAT16 needs 4087 to 65524 clusters; with these options the size must be 8.1 MiB to 3.9 GiB');
+    expect(msg({ size: 5 * G, fatType: 16 })).toMatch(/^5 GiB is too large for a FAT16 volume: FAT16 needs 4087 to 65524 clusters; with these options the size must be 8.1 MiB to 3.9 GiB$/);
   });
 
   it('FAT12 too large', () => {
-    expect(msg({ size: 300 * M, fatType: 12 })).toBe('300 MiB is too large for a FAT12 volume: FAT12 holds at most 4084 clusters; with these options the size must be 50 KiB to 256 MiB');
+    expect(msg({ size: 300 * M, fatType: 12 })).toBe('300 MiB is too large for a FAT12 volume: FAT12 holds at most 4084 clusters; with these options the size must be 50 KiB to 255.5 MiB');
   });
 
   it('FAT32 under 65525 clusters is refused (mkfs.fat only warns)', () => {
-    expect(msg({ size: 16 * M, fatType: 32 })).toBe('16 MiB is too small for a FAT32 volume: FAT32 needs at least 65525 clusters; with these options it must be at least 32.5 MiB');
+    expect(msg({ size: 16 * M, fatType: 32 })).toBe('16 MiB is too small for a FAT32 volume: FAT32 needs at least 65525 clusters; with these options it must be at least 32.6 MiB');
     // 600 MiB is FAT32 by default: 64 KiB clusters give too few.
+    // Bounds are rounded outwards, never to a size that fails: 1 GiB itself is too small here.
+    expect(msg({ size: 1 * G, fatType: 32, sectorsPerCluster: 32 })).toBe('1 GiB is too small for a FAT32 volume with 16384-byte clusters: FAT32 needs at least 65525 clusters; with these options it must be at least 1024.4 MiB');
     expect(msg({ size: 600 * M, sectorsPerCluster: 128 })).toBe('600 MiB is too small for a FAT32 volume with 65536-byte clusters: FAT32 needs at least 65525 clusters; with these options it must be at least 4 GiB');
   });
 
@@ -180,6 +182,7 @@ describe('impossible requests name the valid range or rule', () => {
   });
 
   it('too small for any FAT', () => {
+    expect(msg({ size: 10 * K, fatType: 12 })).toBe('10 KiB is too small for a FAT12 volume: a volume needs its boot sector, FATs and root directory plus 32 KiB of data; with these options the size must be 50 KiB to 255.5 MiB');
     expect(msg({ size: 20 * K })).toBe('20 KiB is too small for a FAT volume: a volume needs its boot sector, FATs and root directory plus 32 KiB of data; with these options it must be at least 50 KiB');
   });
 

@@ -77,7 +77,7 @@ const MATRIX: Case[] = [
   { kib: 64 * M, sectorSize: 2048, label: 'A' },
   { kib: 4 * M, sectorSize: 1024 },
   { kib: 64 * M, clusterSize: 8192 },
-  { kib: 1 * G, fat: 32, clusterSize: 16384 },
+  { kib: 2 * G, fat: 32, clusterSize: 16384 },
   { kib: 2880 * K, clusterSize: 512 },
   { kib: 100 * M, reserved: 8 },
   { kib: 1 * G, reserved: 12 },

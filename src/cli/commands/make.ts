@@ -215,7 +215,7 @@ fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical i
       if (opts.from !== undefined) return makeFrom(image, opts, partition, globals.quiet === true);
       if (opts.free !== undefined || opts.include || opts.exclude) throw usage('--free, --include and --exclude go with --from DIR');
       if (opts.size === undefined) throw usage('make needs --size SIZE (e.g. --size 64M), or --from DIR');
-      if (opts.size === 'auto') throw new CliError('not implemented yet: --size auto sizes the image for --from, which arrives with the site builder');
+      if (opts.size === 'auto') throw usage('--size auto goes with --from DIR (it sizes the image for the tree)');
       const bytes = parseSize(opts.size, '--size');
       const options = mkfsOptionsFrom(opts, partition);
       if (bytes % options.sectorSize !== 0) {
