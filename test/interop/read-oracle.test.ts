@@ -205,6 +205,7 @@ for (const spec of FIXTURES) {
       const mi = minfo(img.mt);
       expect(info.reservedSectors).toBe(mi.reservedSectors);
       expect(info.numFats).toBe(mi.numFats);
+      if ('hiddenSectors' in info) expect(info.hiddenSectors).toBe(mi.hiddenSectors);
       if (spec.expect.fatType !== 32) expect(info.rootEntries).toBe(mi.rootEntries);
       else expect(info.rootCluster).toBe(2);
       if (img.offset === 0) {

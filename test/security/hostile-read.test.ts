@@ -214,6 +214,22 @@ describe('hostile images (checked in)', () => {
     });
   }, CASE_TIMEOUT_MS);
 
+  it('extract does not write through a symbolic link already in the target directory', async () => {
+    const sandbox = fs.mkdtempSync(path.join(work, 'symlink-'));
+    const out = path.join(sandbox, 'out');
+    const elsewhere = path.join(sandbox, 'elsewhere');
+    fs.mkdirSync(out);
+    fs.mkdirSync(elsewhere);
+    fs.symlinkSync(elsewhere, path.join(out, 'SUB'));
+    fs.symlinkSync(path.join(elsewhere, 'hello-target'), path.join(out, 'HELLO.TXT'));
+    const args = ['extract', path.join(hostile.HOSTILE_DIR, 'base.img'), '-o', out];
+    const r = await runFat(args, { timeoutMs: TIMEOUT_MS });
+    expectSane(args, r);
+    expect(fs.readdirSync(elsewhere), `nothing written through the links: ${describeRun(args, r)}`).toEqual([]);
+    expect(r.status, describeRun(args, r)).toBe(1);
+    expect(stderrLines(r).length, describeRun(args, r)).toBeGreaterThan(0);
+  }, CASE_TIMEOUT_MS);
+
   it('the checked-in images are what make-hostile.mjs makes (run make-fixtures.sh after changing it)', () => {
     const base = fs.readFileSync(path.join(hostile.HOSTILE_DIR, 'base.img'));
     const stale = hostile.CASES.filter((c) => !c.make(base).equals(fs.readFileSync(path.join(hostile.HOSTILE_DIR, c.file))));
