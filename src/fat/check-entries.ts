@@ -1,7 +1,7 @@
 import type { CheckContext } from './check-context.js';
 import { le16, le32, put16, put32 } from './bytes.js';
 import { decodeLongNameSlot, joinLongName, type LongNameSlot } from './long-name.js';
-import { shortNameChecksum } from './short-name.js';
+import { decodeShortName, shortNameChecksum } from './short-name.js';
 import { unsafeNameReason } from './directory.js';
 
 /** Where a 32-byte slot lives: a directory sector and the byte offset in it. */
@@ -197,7 +197,7 @@ export function readEntries(ctx: CheckContext, sectors: number[], dirNode: numbe
         }
       }
     }
-    const node = ctx.addNode(name === n11 ? displayName(n11) : name, dirNode);
+    const node = ctx.addNode(name === n11 ? decodeShortName(b.subarray(0, 11), b[12], ctx.vol.page) : name, dirNode);
     out.push({ node, ref, lfn, deleted: false });
   }
   if (run) orphan('at the end of the directory');
