@@ -1,5 +1,6 @@
 import { FatError } from '../fat/errors.js';
 import { listPaths } from './host-tree-error.js';
+import { comparePaths } from './paths.js';
 
 /**
  * Upper-case one code point at a time, keeping code points whose upper case is longer (`ß`
@@ -32,8 +33,8 @@ export function findCaseCollisions(paths: Iterable<string>): string[][] {
     if (group) group.push(p);
     else groups.set(key, [p]);
   }
-  const collisions = [...groups.values()].filter((g) => g.length > 1).map((g) => g.sort());
-  return collisions.sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+  const collisions = [...groups.values()].filter((g) => g.length > 1).map((g) => g.sort(comparePaths));
+  return collisions.sort((a, b) => comparePaths(a[0]!, b[0]!));
 }
 
 /** The one-line error (code EEXIST) for the groups findCaseCollisions returned. */

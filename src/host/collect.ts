@@ -9,6 +9,9 @@ import fg from 'fast-glob';
 import { FatError } from '../fat/errors.js';
 import { findCaseCollisions, caseCollisionError } from './case-collisions.js';
 import { HostTreeError, type HostTreeProblem } from './host-tree-error.js';
+import { comparePaths } from './paths.js';
+
+export { comparePaths };
 
 export interface CollectOptions {
   /** fast-glob patterns matched against POSIX paths relative to the root; default every entry. */
@@ -57,11 +60,6 @@ export interface CollectedTree {
   entries: HostEntry[];
   /** Entries deliberately left out: symbolic links when `followSymlinks` is false. */
   skipped: { path: string; reason: 'symlink' }[];
-}
-
-/** `a < b` on UTF-16 code units: the one order every listing in fatkit uses. */
-export function comparePaths(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 interface Walked {

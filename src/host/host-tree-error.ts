@@ -1,4 +1,5 @@
 import { FatError } from '../fat/errors.js';
+import { comparePaths } from './paths.js';
 
 export interface HostTreeProblem {
   /** POSIX path relative to the root. */
@@ -24,7 +25,7 @@ export class HostTreeError extends FatError {
   readonly problems: HostTreeProblem[];
 
   constructor(root: string, problems: HostTreeProblem[]) {
-    const sorted = [...problems].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const sorted = [...problems].sort((a, b) => comparePaths(a.path, b.path));
     super('EIO', `cannot read ${root}: ${listPaths(sorted.map((p) => `${p.path} (${p.reason})`))}`, { path: root });
     this.name = 'HostTreeError';
     this.problems = sorted;

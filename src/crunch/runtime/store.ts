@@ -21,6 +21,9 @@ function parentOf(path: string): string {
   return i < 0 ? '' : path.slice(0, i);
 }
 
+/** UTF-16 code-unit order, the order of every list a module gives. */
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /** `/a/b/` and `a/b` name the same entry. */
 function normalize(path: string): string {
   return String(path).replace(/^\/+/, '').replace(/\/+$/, '');
@@ -132,7 +135,7 @@ export class Store {
       };
       for (const d of this.directories) add(d, 'directory');
       for (const f of this.files) add(f, 'file');
-      for (const list of index.values()) list.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      for (const list of index.values()) list.sort((a, b) => byCodeUnits(a.name, b.name));
       this.children = index;
     }
     return this.children;
@@ -149,10 +152,10 @@ export class Store {
   /** Every entry below `dir`, sorted by path (a directory comes before its contents). */
   *walk(dir = ''): IterableIterator<Dirent> {
     const d = normalize(dir);
-    this.readDir(d);
+    if (!this.childIndex().has(d)) this.readDir(d); // throws the right error
     if (!this.everything) {
       const all = [...this.childIndex().values()].flat();
-      this.everything = all.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      this.everything = all.sort((a, b) => byCodeUnits(a.path, b.path));
     }
     const prefix = d === '' ? '' : `${d}/`;
     for (const e of this.everything) if (e.path.startsWith(prefix)) yield { ...e };
