@@ -1,6 +1,8 @@
 /** Put a generated module on disk, or compare it with what is there (--check). */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { FatError } from '../fat/errors.js';
+import { BANNER } from './emit-module.js';
 import { CHUNK_NAME } from './layout.js';
 import type { GeneratedModule } from './generate.js';
 
@@ -20,6 +22,7 @@ async function existingChunks(dir: string): Promise<string[]> {
  */
 export async function writeGenerated(generated: GeneratedModule): Promise<void> {
   const { baseDir, chunkDir } = generated.layout;
+  await refuseForeignFiles(generated);
   await fs.mkdir(baseDir, { recursive: true });
   const chunkPath = path.join(baseDir, chunkDir);
   if (generated.files.some((f) => f.path.startsWith(`${chunkDir}/`))) await fs.mkdir(chunkPath, { recursive: true });
@@ -35,6 +38,26 @@ export async function writeGenerated(generated: GeneratedModule): Promise<void> 
     if (!keep.has(`${chunkDir}/${name}`)) await fs.rm(path.join(chunkPath, name), { force: true });
   }
   if (!generated.files.some((f) => f.path.startsWith(`${chunkDir}/`))) await fs.rmdir(chunkPath).catch(() => undefined);
+}
+
+/**
+ * Never overwrite what fat crunch did not write (`-o .` must not replace a project's index.js or
+ * package.json): an existing module or .d.ts must start with our banner, a package.json must be ours.
+ */
+async function refuseForeignFiles(generated: GeneratedModule): Promise<void> {
+  const { baseDir, chunkDir } = generated.layout;
+  for (const file of generated.files) {
+    if (file.path.startsWith(`${chunkDir}/`)) continue;
+    const target = path.join(baseDir, file.path);
+    let existing: string;
+    try {
+      existing = await fs.readFile(target, 'utf8');
+    } catch {
+      continue;
+    }
+    const ours = file.path.endsWith('.json') ? existing === new TextDecoder().decode(file.data) : existing.startsWith(BANNER);
+    if (!ours) throw new FatError('EEXIST', `${target} exists and was not written by fat crunch: not replacing it`, { path: target });
+  }
 }
 
 async function sameContent(file: string, data: Uint8Array): Promise<boolean> {

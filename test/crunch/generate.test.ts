@@ -145,6 +145,15 @@ describe('determinism and --check', () => {
     expect(() => statSync(path.join(out, 'chunks'))).toThrow();
   });
 
+  it('never replaces files it did not write', async () => {
+    const project = path.join(work.dir, 'project');
+    writeTree(project, { 'index.js': 'my own code', 'package.json': '{"name":"mine"}' });
+    await expect(crunch(site, project)).rejects.toMatchObject({ code: 'EEXIST', message: expect.stringMatching(/package\.json exists and was not written by fat crunch/) });
+    expect(readFileSync(path.join(project, 'index.js'), 'utf8')).toBe('my own code');
+    writeTree(project, { 'index.js': 'my own code', 'package.json': '{ "type": "module", "sideEffects": false }\n' });
+    await expect(crunch(site, project)).rejects.toThrow(/index\.js exists and was not written/);
+  });
+
   it('refuses an output inside the crunched directory', async () => {
     await expect(crunch(site, path.join(site, 'out'))).rejects.toThrow(/must not be inside/);
   });
