@@ -24,7 +24,7 @@ export function warn(message: string): void {
 }
 
 /** Open IMG with the global --partition / --offset options; problems are printed as they are found. */
-export function openVolume(img: string, cmd: Command, options: { write?: boolean; now?: () => Date } = {}): CliVolume {
+export function openVolume(img: string, cmd: Command, options: { write?: boolean; now?: () => Date; quietProblems?: boolean } = {}): CliVolume {
   const g = cmd.optsWithGlobals<GlobalOptions>();
   let partition: number | undefined;
   let offset: number | undefined;
@@ -43,7 +43,7 @@ export function openVolume(img: string, cmd: Command, options: { write?: boolean
     ...(options.now ? { now: options.now } : {}),
     onProblem: (p) => {
       if (p.skipped) state.skipped++;
-      warn(`${p.path}: ${p.message}`);
+      if (!options.quietProblems) warn(`${p.path}: ${p.message}`);
     },
   });
   return {

@@ -106,10 +106,11 @@ export class FatTable {
       throw corrupt('cluster chain', `${what} starts at cluster ${start}, outside 2..${this.maxCluster}`, { cluster: start });
     }
     let n = start;
-    const max = this.maxCluster - 1; // a chain cannot be longer than the number of clusters
+    const seen = new Set<number>();
     while (out.length < limit) {
+      if (seen.has(n)) throw corrupt('cluster chain', `${what} has a chain that loops back to cluster ${n}`, { cluster: n });
+      seen.add(n);
       out.push(n);
-      if (out.length > max) throw corrupt('cluster chain', `${what} has a chain that loops (at cluster ${n})`, { cluster: n });
       const next = this.get(n);
       if (this.isEnd(next)) break;
       if (next === 0) throw corrupt('cluster chain', `${what} has a chain that runs into free cluster (after cluster ${n})`, { cluster: n });

@@ -8,7 +8,8 @@ export function register(program: Command): void {
     .argument('<image>', 'the image file')
     .argument('<path>', 'the file inside the image')
     .action(async (image: string, path: string, _opts: unknown, cmd: Command) => {
-      const { volume } = openVolume(image, cmd);
+      // Problems elsewhere in the directories on the way are not this command's business.
+      const { volume } = openVolume(image, cmd, { quietProblems: true });
       try {
         for (const chunk of volume.readChunks(path)) await writeOut(chunk);
       } finally {

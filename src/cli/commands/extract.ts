@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type { Command } from 'commander';
-import type { Volume, WalkEntry } from '../../index.js';
+import { FatError, type Volume, type WalkEntry } from '../../index.js';
 import { openVolume, warn } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 
@@ -105,7 +105,16 @@ and the exit status is then 1. Nothing is ever written outside DIR.`)
             fs.mkdirSync(t.path, { recursive: true });
             dirs.push({ host: t.path, mtime: e.stats.mtime, atime: e.stats.atime });
           } else {
-            await writeFileFrom(volume, e.path, t.path);
+            try {
+              await writeFileFrom(volume, e.path, t.path);
+            } catch (err) {
+              // A corrupt file is reported and left out; the rest of the volume is still extracted.
+              if (!(err instanceof FatError)) throw err;
+              fs.rmSync(t.path, { force: true });
+              warn(`${e.path}: skipped: ${err.message}`);
+              skipped++;
+              continue;
+            }
             fs.utimesSync(t.path, e.stats.atime, e.stats.mtime);
           }
         }
