@@ -141,6 +141,17 @@ function codeOf(f: () => unknown): string | undefined {
   return undefined;
 }
 
+/** Byte equality without vitest's element-wise diff (slow on megabytes). */
+function expectBytes(actual: Uint8Array, expected: Uint8Array, what = ''): void {
+  expect(actual.length, `${what} length`).toBe(expected.length);
+  const cmp = Buffer.compare(Buffer.from(actual.buffer, actual.byteOffset, actual.length), Buffer.from(expected.buffer, expected.byteOffset, expected.length));
+  if (cmp !== 0) {
+    let i = 0;
+    while (actual[i] === expected[i]) i++;
+    expect.fail(`${what}: bytes differ first at offset ${i} (${actual[i]} vs ${expected[i]})`);
+  }
+}
+
 const text = (n: number, seed = 1): Uint8Array => {
   const out = new Uint8Array(n);
   let x = seed * 2654435761 >>> 0 || 1;
@@ -551,5 +562,332 @@ describe('names as Windows and Linux store them', () => {
     expect(unitsOf(a.entries.get('/Abcdefghij')!).slice(10)).toEqual([0x0000, 0xffff, 0xffff]);
     const clef = unitsOf(a.entries.get('/music 𝄞')!);
     expect(clef.slice(6, 9)).toEqual([0xd834, 0xdd1e, 0x0000]);
+  });
+});
+
+// ---- the FAT, FSInfo and the dirty bit ---------------------------------------------------------
+
+/** A device that records which sectors are written. */
+class CountingDevice implements BlockDevice {
+  writes: Array<[number, number]> = [];
+  constructor(private readonly inner: MemoryDevice) {}
+  get sectorSize(): number {
+    return this.inner.sectorSize;
+  }
+  get sectorCount(): number {
+    return this.inner.sectorCount;
+  }
+  get readOnly(): boolean {
+    return this.inner.readOnly;
+  }
+  read(lba: number, into: Uint8Array): void {
+    this.inner.read(lba, into);
+  }
+  write(lba: number, data: Uint8Array): void {
+    this.writes.push([lba, data.length / this.inner.sectorSize]);
+    this.inner.write(lba, data);
+  }
+  flush(): void {
+    this.inner.flush();
+  }
+  close(): void {
+    this.inner.close();
+  }
+  sectorsWritten(): number {
+    return this.writes.reduce((n, [, c]) => n + c, 0);
+  }
+}
+
+/** A mixed workload: files of many sizes, appends, truncates, directories, renames, removals. */
+function workload(vol: Volume, cs: number): void {
+  vol.mkdir('/w/x/y', { recursive: true });
+  for (let i = 0; i < 30; i++) vol.writeFile(`/w/file number ${i}.dat`, text((i * 1237) % (5 * cs), i));
+  for (let i = 0; i < 30; i += 3) vol.appendFile(`/w/file number ${i}.dat`, text(cs + 7, i + 100));
+  for (let i = 1; i < 30; i += 4) vol.truncate(`/w/file number ${i}.dat`, (i * 311) % (2 * cs));
+  for (let i = 2; i < 30; i += 5) vol.rm(`/w/file number ${i}.dat`);
+  vol.rename('/w/file number 0.dat', '/w/x/y/moved.dat');
+  vol.rename('/w/x', '/moved dir');
+  vol.writeFile('/w/empty', '');
+}
+
+describe.each(SPECS)('$name: FAT copies, FSInfo, dirty bit, dot entries, empty files', (s) => {
+  it('every FAT copy holds the same entries after a mixed workload; FSInfo (and its backup) count right', () => {
+    const img = new Img(s);
+    const vol = img.open();
+    workload(vol, s.sectorSize * s.spc);
+    vol.close();
+    const a = img.expectConsistent();
+    expect(a.numFats).toBe(2);
+    if (s.fat === 32) {
+      expect(a.fsInfo?.freeCount).toBe(a.freeClusters);
+      expect(a.fsInfo?.backup?.freeCount).toBe(a.freeClusters);
+      const hint = a.fsInfo!.nextFree;
+      expect(hint === 0xffffffff || (hint >= 2 && hint <= a.clusterCount + 1)).toBe(true);
+    }
+    const v = img.reopen();
+    expect(v.info().freeClusters).toBe(a.freeClusters);
+    const moved = text(s.sectorSize * s.spc + 7, 100); // written empty, then one append
+    expectBytes(v.readFile('/moved dir/y/moved.dat'), moved);
+  });
+
+  it('the volume is marked dirty while open for writing and clean again after close()', () => {
+    const img = new Img(s);
+    const vol = img.open();
+    expect(vol.info().dirty).toBe(false);
+    vol.writeFile('/a.txt', 'a');
+    const during = img.audit();
+    expect(vol.info().dirty).toBe(true);
+    if (s.fat === 12) expect(during.bootDirty, 'FAT12 has no clean bit in FAT[1]: the boot sector flag (byte 37 bit 0) must say dirty').toBe(true);
+    else expect(during.fatClean, 'FAT[1] clean-shutdown bit').toBe(false);
+    vol.close();
+    const after = img.audit();
+    expect(after.bootDirty).toBe(false);
+    if (s.fat !== 12) expect(after.fatClean).toBe(true);
+    expect(img.reopen().info().dirty).toBe(false);
+  });
+
+  it('reading, or opening for writing without a change, writes nothing; a volume dirty at open stays dirty', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    vol.writeFile('/a.txt', 'a');
+    vol.close();
+    const snapshot = img.bytes.slice();
+    vol = img.open();
+    vol.readdir('/');
+    vol.readFile('/a.txt');
+    vol.info();
+    vol.close();
+    expect(Buffer.compare(img.bytes, snapshot)).toBe(0);
+    if (s.fat !== 12) {
+      // Clear the clean bit in both FATs, as a crash would leave it.
+      const a = img.audit();
+      const fatBytes = (a.fatType === 16 ? 2 : 4);
+      const bit = a.fatType === 16 ? 0x80 : 0x08;
+      const fatStart = (img.bytes[14] | (img.bytes[15] << 8)) * s.sectorSize;
+      const fatSize = ((img.bytes[22] | (img.bytes[23] << 8)) || (img.bytes[36] | (img.bytes[37] << 8) | (img.bytes[38] << 16))) * s.sectorSize;
+      for (let c = 0; c < 2; c++) img.bytes[fatStart + c * fatSize + fatBytes + fatBytes - 1] &= ~bit;
+      expect(img.audit().fatClean).toBe(false);
+      vol = img.open();
+      expect(vol.info().dirty).toBe(true);
+      vol.writeFile('/b.txt', 'b');
+      vol.close();
+      expect(img.audit().fatClean, 'a volume that was dirty when opened is left for fsck').toBe(false);
+    }
+  });
+
+  it('. and .. come first, without long names; .. is 0 under the root (also FAT32) and follows moves', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    vol.mkdir('/Top Level Dir/Sub Dir/Deeper', { recursive: true });
+    vol.mkdir('/other');
+    vol.close();
+    let a = img.expectConsistent('created');
+    const dotdot = (p: string): number => {
+      const d = a.dirBytes(p);
+      expect(String.fromCharCode(...d.subarray(0, 11))).toBe('.          ');
+      expect(String.fromCharCode(...d.subarray(32, 43))).toBe('..         ');
+      expect(d[11] & 0x10).toBe(0x10);
+      expect(d[32 + 11] & 0x10).toBe(0x10);
+      return (s.fat === 32 ? (d[32 + 20] | (d[32 + 21] << 8)) * 0x10000 : 0) + (d[32 + 26] | (d[32 + 27] << 8));
+    };
+    expect(dotdot('/Top Level Dir')).toBe(0);
+    expect(dotdot('/Top Level Dir/Sub Dir')).toBe(a.entries.get('/Top Level Dir')!.firstCluster);
+    vol = img.open();
+    vol.rename('/Top Level Dir/Sub Dir', '/Sub Dir'); // to the root
+    vol.rename('/Sub Dir/Deeper', '/other/Deeper'); // to a sibling
+    vol.close();
+    a = img.expectConsistent('moved');
+    expect(dotdot('/Sub Dir')).toBe(0);
+    expect(dotdot('/other/Deeper')).toBe(a.entries.get('/other')!.firstCluster);
+    vol = img.open();
+    vol.rename('/other', '/Sub Dir/other'); // a directory with a subdirectory, down one level
+    vol.close();
+    a = img.expectConsistent('moved down');
+    expect(dotdot('/Sub Dir/other')).toBe(a.entries.get('/Sub Dir')!.firstCluster);
+    expect(dotdot('/Sub Dir/other/Deeper')).toBe(a.entries.get('/Sub Dir/other')!.firstCluster);
+    vol = img.open();
+    expect(codeOf(() => vol.rename('/Sub Dir', '/Sub Dir/other/Deeper/x'))).toBe('EINVAL');
+    vol.close();
+  });
+
+  it('new directories start zeroed after . and .., whatever the free clusters held', () => {
+    const img = new Img(s);
+    img.garbage();
+    const vol = img.open();
+    for (let i = 0; i < 5; i++) vol.mkdir(`/dir${i}`);
+    vol.close();
+    const a = img.expectConsistent();
+    for (let i = 0; i < 5; i++) {
+      const d = a.dirBytes(`/dir${i}`);
+      expect(d.subarray(64).every((b) => b === 0), `/dir${i}`).toBe(true);
+      expect(img.reopen().readdir(`/dir${i}`)).toEqual([]);
+    }
+  });
+
+  it('empty files have cluster 0: created empty, emptied by writeFile, truncate and open(w)', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    const free0 = vol.info().freeClusters;
+    vol.writeFile('/empty.txt', '');
+    vol.appendFile('/appended-empty', new Uint8Array(0));
+    vol.writeFile('/was full 1', text(3000));
+    vol.writeFile('/was full 2', text(3000));
+    vol.writeFile('/was full 3', text(3000));
+    vol.writeFile('/was full 1', '');
+    vol.truncate('/was full 2', 0);
+    const h = vol.openFile('/was full 3', 'w');
+    h.close();
+    const h2 = vol.openFile('/new via handle', 'w');
+    h2.write(new Uint8Array(0));
+    h2.close();
+    expect(vol.info().freeClusters).toBe(free0);
+    vol.close();
+    const a = img.expectConsistent();
+    for (const p of ['/empty.txt', '/appended-empty', '/was full 1', '/was full 2', '/was full 3', '/new via handle']) {
+      expect(a.entries.get(p)?.firstCluster, p).toBe(0);
+      expect(a.entries.get(p)?.size, p).toBe(0);
+    }
+    expect(a.freeClusters).toBe(free0);
+    vol = img.open();
+    vol.appendFile('/empty.txt', 'now one byte');
+    vol.close();
+    const b = img.expectConsistent();
+    expect(b.entries.get('/empty.txt')!.clusters).toHaveLength(1);
+    expect(img.reopen().readFile('/empty.txt', 'utf8')).toBe('now one byte');
+  });
+});
+
+describe('FAT entries', () => {
+  it.each([['FAT12/512', [341, 682]], ['FAT12/4096', [2730]]] as const)('%s: entries that straddle FAT sectors (%j) are written whole, in both copies', (name, straddlers) => {
+    const s = spec(name);
+    const img = new Img(s);
+    const cs = s.sectorSize * s.spc;
+    let vol = img.open();
+    // Fill up to just before each straddling entry, then a 4-cluster file across it.
+    let next = 2;
+    const files: Array<[string, Uint8Array]> = [];
+    for (const [k, n] of straddlers.entries()) {
+      const filler = text((n - 1 - next) * cs, k + 1);
+      vol.writeFile(`/filler${k}`, filler);
+      const across = text(4 * cs - 100, k + 50);
+      vol.writeFile(`/across${k}`, across);
+      files.push([`/filler${k}`, filler], [`/across${k}`, across]);
+      next = n + 3;
+    }
+    vol.close();
+    const a = img.expectConsistent();
+    for (const [k, n] of straddlers.entries()) {
+      const e = a.entries.get(`/across${k}`)!;
+      expect(e.clusters).toContain(n);
+      const i = e.clusters.indexOf(n);
+      for (let copy = 0; copy < 2; copy++) expect(a.fatEntry(n, copy)).toBe(i + 1 < e.clusters.length ? e.clusters[i + 1] : 0xfff);
+    }
+    let v = img.reopen();
+    for (const [p, data] of files) expectBytes(v.readFile(p), data, p);
+    vol = img.open();
+    for (const k of straddlers.keys()) vol.rm(`/across${k}`);
+    vol.close();
+    const b = img.expectConsistent();
+    for (const n of straddlers) for (let copy = 0; copy < 2; copy++) expect(b.fatEntry(n, copy)).toBe(0);
+    v = img.reopen();
+    expectBytes(v.readFile('/filler0'), files[0][1]);
+  });
+
+  it.each(['FAT32/512', 'FAT32/4096'])('%s: the top 4 bits of FAT32 entries are kept on every write', (name) => {
+    const s = spec(name);
+    const img = new Img(s);
+    const a0 = img.audit();
+    const fatStart = (img.bytes[14] | (img.bytes[15] << 8)) * s.sectorSize;
+    const fatSize = (img.bytes[36] | (img.bytes[37] << 8) | (img.bytes[38] << 16)) * s.sectorSize;
+    // Reserved high bits on free entries 3..40 (still free: the low 28 bits are 0) and on the root's.
+    for (let c = 0; c < 2; c++) for (let n = 2; n <= 40; n++) img.bytes[fatStart + c * fatSize + 4 * n + 3] |= 0xa0;
+    expect(a0.fatEntry(5) & 0x0fffffff).toBe(0);
+    const cs = s.sectorSize * s.spc;
+    let vol = img.open();
+    vol.writeFile('/ten', text(10 * cs));
+    vol.writeFile('/three', text(3 * cs));
+    vol.mkdir('/d');
+    vol.rm('/ten');
+    vol.close();
+    vol = img.open();
+    vol.writeFile('/again', text(5 * cs));
+    vol.close();
+    const a = img.audit();
+    for (let copy = 0; copy < 2; copy++) {
+      for (let n = 2; n <= 40; n++) expect(a.fatEntry(n, copy) >>> 28, `FAT ${copy} entry ${n}`).toBe(0xa);
+    }
+    expectBytes(img.reopen().readFile('/three'), text(3 * cs));
+    expectBytes(img.reopen().readFile('/again'), text(5 * cs));
+  });
+
+  it.each(['FAT16/512', 'FAT32/512', 'FAT32/4096'])('%s: only dirty sectors are written (no whole FAT or directory rewrites)', (name) => {
+    const s = spec(name);
+    const img = new Img(s);
+    const mem = img.device();
+    const dev = new CountingDevice(mem);
+    const vol = Volume.open(dev, { now: () => new Date(Date.UTC(2024, 0, 1)) });
+    vol.mkdir('/many');
+    for (let i = 0; i < 400; i++) vol.writeFile(`/many/a file with a long name ${i}.txt`, `${i}`);
+    vol.writeFile('/big', text(200 * s.sectorSize));
+    const fatSectors = img.audit().numFats && ((img.bytes[22] | (img.bytes[23] << 8)) || (img.bytes[36] | (img.bytes[37] << 8) | (img.bytes[38] << 16)));
+    dev.writes = [];
+    vol.writeFile('/many/one more file with a long name.txt', 'x');
+    // Data 1 + FAT 2 (one sector per copy) + directory 1-2: a handful, not the FAT (fatSectors) or the directory.
+    expect(dev.sectorsWritten()).toBeLessThanOrEqual(8);
+    dev.writes = [];
+    vol.appendFile('/big', 'tail');
+    expect(dev.sectorsWritten()).toBeLessThanOrEqual(8);
+    dev.writes = [];
+    vol.rm('/many/a file with a long name 200.txt');
+    expect(dev.sectorsWritten()).toBeLessThanOrEqual(8);
+    dev.writes = [];
+    vol.utimes('/many/a file with a long name 7.txt', new Date(Date.UTC(2020, 1, 1)), new Date(Date.UTC(2020, 1, 1)));
+    expect(dev.sectorsWritten()).toBeLessThanOrEqual(2);
+    expect(fatSectors).toBeGreaterThan(8);
+    vol.close();
+    img.expectConsistent();
+  });
+});
+
+describe.each(['FAT32/512', 'FAT32/4096'].map(spec))('$name: FSInfo', (s) => {
+  it('is not trusted on a dirty volume, and is rewritten right on close', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    vol.writeFile('/one', text(5000));
+    vol.close();
+    const real = img.audit().freeClusters;
+    // Lie in FSInfo (free count and a hint at the root's cluster), and mark the volume dirty.
+    const fsi = (img.bytes[48] | (img.bytes[49] << 8)) * s.sectorSize;
+    const put32 = (o: number, v: number): void => {
+      img.bytes[o] = v & 0xff; img.bytes[o + 1] = (v >>> 8) & 0xff; img.bytes[o + 2] = (v >>> 16) & 0xff; img.bytes[o + 3] = v >>> 24;
+    };
+    put32(fsi + 488, 7);
+    put32(fsi + 492, 2);
+    const fatStart = (img.bytes[14] | (img.bytes[15] << 8)) * s.sectorSize;
+    const fatSize = (img.bytes[36] | (img.bytes[37] << 8) | (img.bytes[38] << 16)) * s.sectorSize;
+    for (let c = 0; c < 2; c++) img.bytes[fatStart + c * fatSize + 7] &= ~0x08;
+    vol = img.open();
+    expect(vol.info().freeClusters).toBe(real);
+    vol.writeFile('/two', text(9000));
+    vol.close();
+    const a = img.audit();
+    expect(a.problems).toEqual([]);
+    expect(a.fsInfo?.freeCount).toBe(a.freeClusters);
+    expectBytes(img.reopen().readFile('/one'), text(5000));
+  });
+
+  it('a hint at a used cluster does not cause a cross-link on a clean volume', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    vol.writeFile('/one', text(5000));
+    vol.close();
+    const fsi = (img.bytes[48] | (img.bytes[49] << 8)) * s.sectorSize;
+    img.bytes[fsi + 492] = 2; img.bytes[fsi + 493] = 0; img.bytes[fsi + 494] = 0; img.bytes[fsi + 495] = 0;
+    vol = img.open();
+    vol.writeFile('/two', text(7000));
+    vol.mkdir('/three');
+    vol.close();
+    img.expectConsistent();
+    expectBytes(img.reopen().readFile('/two'), text(7000));
   });
 });
