@@ -14,7 +14,8 @@ if (!image || !from) {
 const fs = await import('node:fs');
 const path = await import('node:path');
 const tImp0 = performance.now();
-const lib = await import('../../dist/index.js');
+// BENCH_DIST=DIR times another build of dist/ (an experiment) instead of the repo's.
+const lib = await import(process.env.BENCH_DIST ? (await import('node:url')).pathToFileURL(path.resolve(process.env.BENCH_DIST, 'index.js')).href : '../../dist/index.js');
 const tImp1 = performance.now();
 const cpuAtImport = process.cpuUsage();
 const { collectBuildEntries, planBuild, planImageBytes, writeBuild, FileDevice } = lib;
@@ -61,6 +62,7 @@ const dev = lap('create', () => FileDevice.create(tmp, bytes, { sectorSize: 512,
 let writeMs = 0;
 let writes = 0;
 let writeBytes = 0;
+let flushInBuildMs = 0;
 const timedDev = {
   get sectorSize() { return dev.sectorSize; },
   get sectorCount() { return dev.sectorCount; },
@@ -73,7 +75,11 @@ const timedDev = {
     writes++;
     writeBytes += data.length;
   },
-  flush: () => dev.flush(),
+  flush: () => {
+    const t0 = performance.now();
+    dev.flush();
+    flushInBuildMs += performance.now() - t0;
+  },
   close: () => dev.close(),
 };
 lap('writeBuild', () => writeBuild(timedDev, plan, {}));
@@ -100,8 +106,9 @@ const out = {
   writeBuildCpuMs: r1(cpu.writeBuild),
   '  hostReadMs': +readMs.toFixed(1),
   '  deviceWriteMs': +writeMs.toFixed(1),
-  '  otherMs (encode, FAT, copies)': +(ms.writeBuild - readMs - writeMs).toFixed(1),
-  fdatasyncMs: r1(ms.fdatasync ?? 0),
+  '  fdatasyncInBuildMs (Volume.close)': r1(flushInBuildMs),
+  '  otherMs (encode, FAT, copies)': r1(ms.writeBuild - readMs - writeMs - flushInBuildMs),
+  fdatasyncAfterMs: r1(ms.fdatasync ?? 0),
   totalCpuMs: r1(cpuMs(process.cpuUsage())),
   closeRenameMs: +ms['close+rename'].toFixed(1),
   scriptMs: +(end - t00).toFixed(1),

@@ -79,7 +79,7 @@ if (marksAt) {
   console.log('\nby phase window (marks):');
   for (const [k, v] of windows) {
     console.log(`${pct(v)}  ${k}`);
-    for (const [f, w] of sorted(windowFuncs.get(k)).slice(0, 8)) console.log(`      ${pct(w)}  ${f}`);
+    for (const [f, w] of sorted(windowFuncs.get(k)).slice(0, Number(process.env.WINDOW_TOP ?? 8))) console.log(`      ${pct(w)}  ${f}`);
   }
 }
 console.log('\nby phase (inclusive, outermost match):');

@@ -108,22 +108,65 @@ function mcopyArgv(img, dir) {
   return ['/usr/bin/mcopy', '-i', img, '-s', '-Q', '-m', '-D', 'o', ...top, '::/'];
 }
 
+/**
+ * The experiment: the same dist/ code bundled into one file by esbuild (one module to load instead of
+ * ~190) with the builder's staging buffer at 512 KiB instead of 8 MiB (so the image is written in
+ * 512 KiB pwrite calls). Built into the temp dir; the repo is not touched. Undefined when esbuild or
+ * the STAGE_BYTES line is missing.
+ */
+async function buildExperiment() {
+  try {
+    const esbuild = await import('esbuild');
+    const outfile = path.join(work, 'exp', 'cli', 'fat.mjs');
+    // dist/cli/version.js reads ../../package.json relative to the running file.
+    fs.copyFileSync(path.join(repo, 'package.json'), path.join(work, 'package.json'));
+    let patched = false;
+    await esbuild.build({
+      entryPoints: [cli], bundle: true, platform: 'node', format: 'esm', target: 'node20', external: ['mmap-io'],
+      outfile, logLevel: 'silent',
+      banner: { js: "import { createRequire as __fatkitRequire } from 'node:module'; const require = __fatkitRequire(import.meta.url);" },
+      plugins: [{
+        name: 'stage-512k',
+        setup(b) {
+          b.onLoad({ filter: /[\\/]dist[\\/]fat[\\/]build\.js$/ }, (a) => {
+            const src = fs.readFileSync(a.path, 'utf8');
+            const out = src.replace(/const STAGE_BYTES = [^;]+;/, 'const STAGE_BYTES = 512 << 10;');
+            patched = out !== src;
+            return { contents: out, loader: 'js' };
+          });
+        },
+      }],
+    });
+    return patched ? outfile : undefined;
+  } catch (e) {
+    log(`experiment not built: ${e.message.split('\n')[0]}`);
+    return undefined;
+  }
+}
+
 function toolsFor(tree, g) {
   const bytes = g.totalSectors * g.sectorSize;
   const img = (name) => path.join(work, `${tree.name}-${name}.img`);
   return [
     { name: 'fatkit', img: img('fatkit'), run: (o) => timed(fatkitArgv(o, tree.dir)) },
+    ...(experiment ? [{ name: 'fatkit-exp', img: img('fatkit-exp'), run: (o) => timed([process.execPath, experiment, 'make', o, '--from', tree.dir, '--force', '--quiet']) }] : []),
     { name: 'mtools', img: img('mtools'), run: (o) => timedSeq([mkfsArgv(o, g), mcopyArgv(o, tree.dir)]) },
     { name: 'js-fatfs', img: img('jsfatfs'), run: (o) => timed([process.execPath, jsfatfs, o, tree.dir, String(bytes), String(g.fatType), String(g.clusterSize)]) },
   ];
 }
 
-/** `cat` of every file of the tree into one file on the same disk. */
-function catBaseline(tree) {
+/**
+ * `cat` of every file of the tree into one file on the same disk; with `fsync`, then `sync -d` on
+ * that file (fdatasync, as fatkit does before its rename), the two times added.
+ */
+function catBaseline(tree, fsync = false) {
   const out = path.join(work, `${tree.name}-cat.out`);
   const fd = fs.openSync(out, 'w');
   try {
-    return timed(['/bin/cat', ...tree.files.map((f) => path.join(tree.dir, f.path))], { stdoutFd: fd });
+    const t = timed(['/bin/cat', ...tree.files.map((f) => path.join(tree.dir, f.path))], { stdoutFd: fd });
+    if (!fsync) return t;
+    const s = timed(['/bin/sync', '-d', out]);
+    return { wall: t.wall + s.wall, cpu: t.cpu + s.cpu, user: t.user + s.user, sys: t.sys + s.sys, rssMB: Math.max(t.rssMB, s.rssMB) };
   } finally {
     fs.closeSync(fd);
     fs.rmSync(out, { force: true });
@@ -147,7 +190,7 @@ function benchTree(tree, rounds, { withCat = false } = {}) {
   const check = { fatkit: fsckClean(probe) };
   fs.rmSync(probe, { force: true });
   const tools = toolsFor(tree, g);
-  for (const t of tools.slice(1)) {
+  for (const t of tools.filter((x) => x.name !== 'fatkit')) {
     t.run(t.img);
     check[t.name] = fsckClean(t.img);
     if (t.name === 'mtools') {
@@ -156,15 +199,23 @@ function benchTree(tree, rounds, { withCat = false } = {}) {
     }
     fs.rmSync(t.img, { force: true });
   }
-  const samples = Object.fromEntries([...tools.map((t) => t.name), ...(withCat ? ['cat'] : [])].map((n) => [n, []]));
+  const samples = Object.fromEntries([...tools.map((t) => t.name), ...(withCat ? ['cat', 'cat+fdatasync'] : [])].map((n) => [n, []]));
+  // Before every timed run, `sync` (untimed): no run pays for the writeback of the one before it.
+  const settle = () => spawnSync('/bin/sync');
   for (let r = 0; r < rounds; r++) {
     // Rotate the starting tool each round so no tool always runs first.
     for (let k = 0; k < tools.length; k++) {
       const t = tools[(k + r) % tools.length];
+      settle();
       samples[t.name].push(t.run(t.img));
       fs.rmSync(t.img, { force: true });
     }
-    if (withCat) samples.cat.push(catBaseline(tree));
+    if (withCat) {
+      settle();
+      samples.cat.push(catBaseline(tree));
+      settle();
+      samples['cat+fdatasync'].push(catBaseline(tree, true));
+    }
     log(`${tree.name}: round ${r + 1}/${rounds}: ${Object.entries(samples).map(([n, s]) => `${n} ${s.at(-1).wall.toFixed(2)}s`).join(', ')}`);
   }
   const med = {};
@@ -208,6 +259,7 @@ if (!fs.existsSync(cli)) {
 }
 const work = fs.mkdtempSync(path.join(base, 'fatkit-bench-build-'));
 let mode;
+let experiment;
 const started = Date.now();
 const load0 = os.loadavg();
 const cleanup = () => fs.rmSync(work, { recursive: true, force: true });
@@ -222,6 +274,8 @@ try {
   mode = detectMode();
   log(`fatkit runs as: ${mode === 'cli' ? 'node dist/cli/main.js make IMG --from DIR --force --quiet' : 'bench/build/make-wrapper.js (the CLI has no working --from yet)'}`);
   log(`trees and images in ${work}`);
+  experiment = process.env.BENCH_EXPERIMENT === '0' ? undefined : await buildExperiment();
+  if (experiment) log('experiment: bundled CLI with 512 KiB writes, as fatkit-exp');
 
   const t0 = Date.now();
   const small = { name: 'small', dir: path.join(work, 'small'), files: smallTreeFiles() };
@@ -247,6 +301,7 @@ try {
     date: new Date().toISOString(),
     quick,
     mode,
+    experiment: Boolean(experiment),
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? '?', memGiB: +(os.totalmem() / GiB).toFixed(1), node: process.version, platform: `${os.platform()} ${os.release()}` },
     tools: {
       mkfs: (() => {
@@ -299,7 +354,8 @@ function report(r) {
     `- fatkit: \`${r.mode === 'cli' ? 'node dist/cli/main.js make IMG --from DIR --force --quiet' : 'node bench/build/make-wrapper.js IMG DIR'}\` (auto size; the image is fdatasync'ed before the rename).`,
     `- mtools: \`mkfs.fat -C IMG KiB -F T -s SPC -S 512 -R RES -f 2 [-r ROOT]\` with fatkit's geometry, then \`mcopy -i IMG -s -Q -m -D o TOP... ::/\` (${r.tools.mkfs}, ${r.tools.mtools}); the two process times are added. No fsync.`,
     `- js-fatfs ${r.tools.jsfatfs}: \`node bench/build/jsfatfs-build.js\`: f_mkfs on a fresh sparse image file of the same size, FAT type and cluster size, then f_mkdir / f_open / f_write (1 MiB pieces) for the sorted host tree, disk I/O by positional reads/writes on the image file. No fsync; no mtimes (this js-fatfs build has no f_utime).`,
-    '- Each tool runs once untimed first (warm-up, outputs checked with `fsck.fat -n`), then rounds alternate the tools (the first tool rotates each round); times are medians over rounds, of whole processes (Node start included). Page caches are not dropped between runs (we cannot here): every tool reads a warm (or equally cold) tree.',
+    '- `cat`: every file of the large tree into one file in the same temp dir (`cat + fdatasync` then runs `sync -d` on it: what fatkit\'s own fdatasync costs on this disk).',
+    '- Each tool runs once untimed first (warm-up, outputs checked with `fsck.fat -n`), then rounds alternate the tools (the first tool rotates each round); times are medians over rounds, of whole processes (Node start included). Before every timed run the harness calls `sync` (untimed), so no run pays for the writeback of the one before. Page caches are not dropped (we cannot here): every tool reads a warm (or equally cold) tree.',
     '',
   );
   const row = (name, m, ref) => `| ${name} | ${f3(m.wall)} | ${f2(m.wall / ref.wall)} | ${f3(m.cpu)} | ${f2(m.cpu / ref.cpu)} | ${m.rssMB.toFixed(0)} | ${m.walls.map(f2).join(' ')} |`;
@@ -307,20 +363,26 @@ function report(r) {
     out.push(`## ${title}`, '', `${T.files} files, ${size(T.bytes)}; image ${size(T.geometry.imageBytes)}, FAT${T.geometry.fatType}, ${T.geometry.clusterCount} clusters of ${T.geometry.clusterSize} B.`, '');
     out.push('| tool | wall s (median) | wall ratio vs mtools | CPU s (median) | CPU ratio vs mtools | peak RSS MB | wall s, every round |', '|---|---|---|---|---|---|---|');
     const ref = T.median.mtools;
-    for (const n of ['fatkit', 'mtools', 'js-fatfs']) out.push(row(n, T.median[n], ref));
+    for (const n of ['fatkit', 'mtools', 'js-fatfs', 'fatkit-exp']) {
+      if (T.median[n]) out.push(row(n === 'fatkit-exp' ? 'fatkit-exp (experiment, see below)' : n, T.median[n], ref));
+    }
     out.push(...extra);
     const c = T.check;
     out.push('', `fsck.fat -n: fatkit ${c.fatkit.clean ? 'clean' : 'PROBLEMS'} (${c.fatkit.summary}); mtools ${c.mtools.clean ? 'clean' : 'PROBLEMS'} (${c.mtools.summary}); js-fatfs ${c['js-fatfs'].clean ? 'clean' : 'PROBLEMS'} (${c['js-fatfs'].summary}). mkfs.fat geometry ${c.mtoolsGeometry.same ? 'identical to fatkit\'s' : `differs (clusters ${c.mtoolsGeometry.clusterCount}, data start ${c.mtoolsGeometry.dataStart})`}.`, '');
   };
   table(S, `Small tree: 2,000 files of 200 B – 8 KiB in 40 directories + four 5 MiB files (${r.config.smallRounds} rounds)`);
   const cat = L.median.cat;
+  const catSync = L.median['cat+fdatasync'];
   table(L, `Large tree: ${r.config.largeCount} × ${r.config.each / MiB} MiB (${r.config.largeRounds} rounds)`, [
     `| cat (baseline) | ${f3(cat.wall)} | — | ${f3(cat.cpu)} | — | ${cat.rssMB.toFixed(0)} | ${cat.walls.map(f2).join(' ')} |`,
+    `| cat + fdatasync | ${f3(catSync.wall)} | — | ${f3(catSync.cpu)} | — | ${catSync.rssMB.toFixed(0)} | ${catSync.walls.map(f2).join(' ')} |`,
   ]);
   const rateCat = L.bytes / cat.wall;
   const rateFatkit = L.bytes / L.median.fatkit.wall;
   const rateMtools = L.bytes / L.median.mtools.wall;
-  out.push(`Data rate on the large tree: cat ${mbps(L.bytes, cat.wall)}; fatkit ${mbps(L.bytes, L.median.fatkit.wall)} (${(100 * rateFatkit / rateCat).toFixed(0)}% of cat); mtools ${mbps(L.bytes, L.median.mtools.wall)} (${(100 * rateMtools / rateCat).toFixed(0)}% of cat); js-fatfs ${mbps(L.bytes, L.median['js-fatfs'].wall)}.`, '');
+  const rateCatSync = L.bytes / catSync.wall;
+  const exp = L.median['fatkit-exp'];
+  out.push(`Data rate on the large tree (bytes / whole-process wall time): cat ${mbps(L.bytes, cat.wall)}, cat + fdatasync ${mbps(L.bytes, catSync.wall)}; fatkit ${mbps(L.bytes, L.median.fatkit.wall)} (${(100 * rateFatkit / rateCat).toFixed(0)}% of cat, ${(100 * rateFatkit / rateCatSync).toFixed(0)}% of cat + fdatasync); mtools ${mbps(L.bytes, L.median.mtools.wall)} (${(100 * rateMtools / rateCat).toFixed(0)}% of cat); js-fatfs ${mbps(L.bytes, L.median['js-fatfs'].wall)}${exp ? `; fatkit-exp ${mbps(L.bytes, exp.wall)} (${(100 * L.bytes / exp.wall / rateCat).toFixed(0)}% of cat)` : ''}.`, '');
   table(R, `Peak RSS: ${r.config.rssCount} × ${r.config.each / MiB} MiB tree (${r.config.rssRounds} round${r.config.rssRounds > 1 ? 's' : ''})`);
 
   const rs = S.median.fatkit.wall / S.median.mtools.wall;
@@ -331,6 +393,10 @@ function report(r) {
   out.push(`| same, ${size(L.bytes)} tree | ${f2(rl)} (CPU ${f2(L.median.fatkit.cpu / L.median.mtools.cpu)}) | ${yes(rl <= 1)}${rl <= 0.8 ? ', aim met' : ''} |`);
   out.push(`| file data ≥ 80% of cat's rate (same tree, same disk, same run) | ${(100 * rateFatkit / rateCat).toFixed(0)}% | ${yes(rateFatkit >= 0.8 * rateCat)} |`);
   out.push(`| peak RSS < 150 MB building a ${size(R.bytes)} image | ${rssMax.toFixed(0)} MB | ${yes(rssMax < 150)} |`);
+  if (r.experiment) {
+    const e = (T) => T.median['fatkit-exp'];
+    out.push('', `**Experiment (not a result of the code as committed):** \`fatkit-exp\` is the same dist/ bundled into one file with esbuild, with the builder's staging buffer at 512 KiB instead of 8 MiB (so the image is written in 512 KiB pwrites), built in the temp dir by this harness. Its wall ratios vs mtools: small ${f2(e(S).wall / S.median.mtools.wall)}, large ${f2(e(L).wall / L.median.mtools.wall)}, ${size(R.bytes)} ${f2(e(R).wall / R.median.mtools.wall)}; data rate ${(100 * L.bytes / e(L).wall / rateCat).toFixed(0)}% of cat; peak RSS ${e(R).rssMB.toFixed(0)} MB. It shows what those two changes buy; see PROFILE.md.`);
+  }
   out.push('', `Whole run: ${r.seconds.toFixed(0)} s. Raw numbers: \`results.json\` beside this file. Where fatkit's time goes: [PROFILE.md](PROFILE.md).`, '');
   return out.join('\n');
 }
