@@ -5,7 +5,7 @@ import { Volume } from './volume.js';
 import { ATTR, ENTRY_SIZE, encodeDirEntry, type RawDirEntry } from './dir-entry.js';
 import { encodeDosTime } from './dos-time.js';
 import { encodeLongName } from './long-name.js';
-import { DOT_NAME, DOTDOT_NAME, planShortName, shortKey, shortNameChecksum } from './short-name.js';
+import { DOT_NAME, DOTDOT_NAME, planShortName, shortKey, shortNameChecksum, type ShortNamePlan } from './short-name.js';
 import { cleanName } from './name-rules.js';
 import { foldName } from './directory.js';
 import { codePage, type CodePage } from './code-page.js';
@@ -48,6 +48,7 @@ export interface BuildProgress {
 /** A node of the planned tree. */
 interface PlanDir {
   name: string;
+  short?: ShortNamePlan;
   path: string;
   mtimeMs: number;
   children: (PlanDir | PlanFile)[];
@@ -59,6 +60,7 @@ interface PlanDir {
 
 interface PlanFile {
   name: string;
+  short?: ShortNamePlan;
   path: string;
   size: number;
   mtimeMs: number;
@@ -70,6 +72,8 @@ const isDir = (n: PlanDir | PlanFile): n is PlanDir => 'children' in n;
 
 export interface BuildPlan {
   layout: Layout;
+  /** The volume size the layout was planned for (mkfs is given the same, so it plans the same). */
+  volumeBytes: number;
   root: PlanDir;
   files: number;
   bytes: number;
@@ -84,11 +88,12 @@ export interface BuildResult extends MkfsResult {
   clustersUsed: number;
 }
 
-/** Entries a name takes: its long-name slots (when it needs them) and the short entry. */
-function entriesFor(name: string, page: CodePage, taken: Set<string>): number {
-  const plan = planShortName(name, page, (k) => taken.has(k));
+/** Choose a child's short name (kept for writing); returns the entries it takes (slots + short entry). */
+function entriesFor(child: { name: string; short?: ShortNamePlan }, page: CodePage, taken: Set<string>): number {
+  const plan = planShortName(child.name, page, (k) => taken.has(k));
   taken.add(shortKey(plan.raw));
-  return (plan.needsLongName ? Math.ceil(name.length / 13) : 0) + 1;
+  child.short = plan;
+  return (plan.needsLongName ? Math.ceil(child.name.length / 13) : 0) + 1;
 }
 
 /**
@@ -140,7 +145,7 @@ export function planTree(entries: BuildEntry[], page: CodePage, label: boolean):
   }
   for (const d of dirs.values()) {
     const taken = new Set<string>();
-    for (const c of d.children) d.entries += entriesFor(c.name, page, taken);
+    for (const c of d.children) d.entries += entriesFor(c, page, taken);
   }
   return root;
 }
@@ -211,8 +216,10 @@ export function planBuild(entries: BuildEntry[], options: BuildOptions, sectorSi
   const bytes = files.reduce((s, e) => s + e.size, 0);
   const partitionBytes = options.partition === 'mbr' ? 1 << 20 : 0;
   let layout: Layout | undefined;
+  let volumeBytes: number;
   if (options.size !== undefined && options.size !== 'auto') {
-    layout = planLayout(layoutOptions(options, options.size - partitionBytes, sectorSize));
+    volumeBytes = options.size - partitionBytes;
+    layout = planLayout(layoutOptions(options, volumeBytes, sectorSize));
     const why = fitProblem(root, layout, options);
     if (why) throw new FatError('ENOSPC', `the tree does not fit in ${formatSize(options.size)}: ${why}`);
   } else {
@@ -234,17 +241,21 @@ export function planBuild(entries: BuildEntry[], options: BuildOptions, sectorSi
       else lo = mid;
     }
     layout = fits(hi)!;
+    volumeBytes = hi * 1024;
   }
-  return { layout, root, files: files.length, bytes, clustersUsed: clustersNeeded(root, layout.clusterSize, layout.fatType === 32) };
+  return { layout, volumeBytes, root, files: files.length, bytes, clustersUsed: clustersNeeded(root, layout.clusterSize, layout.fatType === 32) };
 }
 
 /** The image size in bytes for a plan (the partition table's MiB included). */
 export function planImageBytes(plan: BuildPlan, options: BuildOptions): number {
-  return plan.layout.totalSectors * plan.layout.sectorSize + (options.partition === 'mbr' ? 1 << 20 : 0);
+  return plan.volumeBytes + (options.partition === 'mbr' ? 1 << 20 : 0);
 }
 
-/** Staging buffer for sequential writes of the data area. */
-const STAGE_BYTES = 8 << 20;
+/**
+ * Staging buffer for sequential writes of the data area. 512 KiB: measured here, pwrite()s of 2 MiB
+ * and more into the page cache were 5-8 times slower than 128-512 KiB ones (bench/build/PROFILE.md).
+ */
+const STAGE_BYTES = 512 << 10;
 
 /**
  * Build the planned image on `device` (which must read as zeros and be exactly planImageBytes):
@@ -253,7 +264,7 @@ const STAGE_BYTES = 8 << 20;
  */
 export function writeBuild(device: BlockDevice, plan: BuildPlan, options: BuildOptions): BuildResult {
   const { layout } = plan;
-  const made = mkfs(device, { ...options, size: layout.totalSectors * layout.sectorSize, assumeZeroed: true });
+  const made = mkfs(device, { ...options, size: plan.volumeBytes, assumeZeroed: true });
   const volDevice = made.volumeStart ? sliceOf(device, made.volumeStart) : device;
   const page = codePage(options.codePage ?? 'cp437');
   const vol = Volume.open(volDevice, { codePage: page.name, closeDevice: false });
@@ -321,10 +332,8 @@ export function writeBuild(device: BlockDevice, plan: BuildPlan, options: BuildO
       encodeDirEntry(stamp(ATTR.DIRECTORY, fat32 && parentCluster === 2 ? 0 : parentCluster, 0, d.mtimeMs, DOTDOT_NAME), buf, ENTRY_SIZE);
       at = 2 * ENTRY_SIZE;
     }
-    const taken = new Set<string>();
     for (const c of d.children) {
-      const sp = planShortName(c.name, page, (k) => taken.has(k));
-      taken.add(shortKey(sp.raw));
+      const sp = c.short!;
       if (sp.needsLongName) {
         const slots = encodeLongName(c.name, shortNameChecksum(sp.raw));
         buf.set(slots, at);
@@ -358,7 +367,6 @@ export function writeBuild(device: BlockDevice, plan: BuildPlan, options: BuildO
     if (stageUsed === 0) return;
     const n = Math.ceil(stageUsed / g.sectorSize) * g.sectorSize;
     vol.io.write(clusterToSector(g, stageStart), stage.subarray(0, n));
-    stage.fill(0, 0, n);
     stageStart += Math.ceil(stageUsed / cs);
     stageUsed = 0;
   };
@@ -392,8 +400,10 @@ export function writeBuild(device: BlockDevice, plan: BuildPlan, options: BuildO
       progress.bytes += got;
       if (options.onProgress && (progress.bytes & 0xfffff) < got) options.onProgress(progress);
     }
-    // Pad to the cluster boundary so the next item starts on its own cluster.
-    stageUsed = Math.ceil(stageUsed / cs) * cs;
+    // Pad (with zeros) to the cluster boundary so the next item starts on its own cluster.
+    const padded = Math.ceil(stageUsed / cs) * cs;
+    stage.fill(0, stageUsed, padded);
+    stageUsed = padded;
     progress.files++;
     if (stageUsed > stage.length) throw new Error('staging overflow');
   }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileDevice } from '../fat/device/file.js';
+import type { BlockDevice } from '../fat/device/block-device.js';
 import { FatError } from '../fat/errors.js';
 import { planBuild, planImageBytes, writeBuild, type BuildEntry, type BuildOptions, type BuildPlan, type BuildResult } from '../fat/build.js';
 import { collectTree, type CollectOptions } from './collect.js';
@@ -13,8 +14,26 @@ export interface BuildImageOptions extends BuildOptions, Pick<CollectOptions, 'i
   sectorSize?: number;
   /** Replace an existing image (default: refuse). */
   force?: boolean;
+  /**
+   * fdatasync the image before renaming it into place (default false: like mkfs.fat, mcopy and cp,
+   * leave write-back to the kernel; costs about 0.5 s per GiB here).
+   */
+  sync?: boolean;
   /** Called once the plan is made, before anything is written. */
   onPlan?: (plan: BuildPlan, imageBytes: number) => void;
+}
+
+/** The same device, as a plain object whose methods can be overridden. */
+function deviceShape(dev: BlockDevice): BlockDevice {
+  return {
+    sectorSize: dev.sectorSize,
+    sectorCount: dev.sectorCount,
+    readOnly: dev.readOnly,
+    read: (lba, into) => dev.read(lba, into),
+    write: (lba, data) => dev.write(lba, data),
+    flush: () => dev.flush(),
+    close: () => dev.close(),
+  };
 }
 
 /** Read a host file in pieces through one descriptor, opened on first use, closed at its end. */
@@ -69,8 +88,9 @@ export async function buildImageFromDir(image: string, options: BuildImageOption
   const tmp = path.join(dir, `.${path.basename(image)}.tmp-${process.pid}-${Date.now().toString(36)}`);
   const dev = FileDevice.create(tmp, imageBytes, { sectorSize, exclusive: true });
   try {
-    const result = writeBuild(dev, plan, options);
-    dev.flush();
+    const target: BlockDevice = options.sync ? dev : { ...deviceShape(dev), flush: () => undefined };
+    const result = writeBuild(target, plan, options);
+    if (options.sync) dev.flush();
     dev.close();
     fs.renameSync(tmp, image);
     return { ...result, imageBytes, plan };

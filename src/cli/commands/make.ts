@@ -27,6 +27,7 @@ interface MakeOptions {
   include?: string[];
   exclude?: string[];
   followSymlinks: boolean;
+  sync?: boolean;
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -182,6 +183,7 @@ export function register(program: Command): void {
     .option('--include <glob>', 'with --from: only paths matching this glob (repeatable)', collect)
     .option('--exclude <glob>', 'with --from: leave out paths matching this glob, and directories with everything in them (repeatable)', collect)
     .option('--no-follow-symlinks', 'with --from: leave symbolic links out instead of following them')
+    .option('--sync', 'with --from: flush the image to the disk (fdatasync) before it is renamed into place')
     .addOption(new Option('--fat <bits>', 'FAT type: 12, 16 or 32 (default: FAT32 from 512 MiB, else FAT12/16)'))
     .option('--cluster-size <bytes>', 'cluster size in bytes (a power of two, sector size to 64 KiB)')
     .option('--sector-size <bytes>', 'logical sector size: 512, 1024, 2048 or 4096', '512')
@@ -245,6 +247,7 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
       size,
       force: true,
       followSymlinks: opts.followSymlinks,
+      sync: opts.sync === true,
       ...(opts.include ? { include: opts.include } : {}),
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
       onProgress: (p) => progress.update(p),
@@ -257,6 +260,7 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
     process.stdout.write(`${JSON.stringify({ ...base, files: result.files, directories: result.directories, bytes: result.bytes, clustersUsed: result.clustersUsed }, null, 2)}\n`);
   } else if (!quiet) {
     const s = summary(image, result, result.imageBytes).replace(/\n$/, '');
-    process.stdout.write(`${s}; ${result.files} files and ${result.directories} directories, ${formatSize(result.bytes)}\n`);
+    const n = (k: number, what: string): string => `${k} ${what}${k === 1 ? '' : 's'}`;
+    process.stdout.write(`${s}; ${n(result.files, 'file')} and ${n(result.directories, 'directory').replace(/ys$/, 'ies')}, ${formatSize(result.bytes)}\n`);
   }
 }
