@@ -78,13 +78,19 @@ export function reclaim(ctx: CheckContext): ReclaimResult {
   }
   const names: string[] = [];
   let freed = 0;
+  const root: RootState = { taken: new Set(), cursor: 0, next: 0 };
+  const per = ctx.geo.sectorSize / 32;
+  for (const lba of ctx.rootSectors) {
+    const s = ctx.sector(lba);
+    for (let i = 0; i < per; i++) root.taken.add(String.fromCharCode(...s.subarray(i * 32, i * 32 + 11)));
+  }
   for (const head of heads) {
     let length = 0;
     for (let w = head; ctx.inRange(w) && length <= max; w = fat[w]) {
       length++;
       if (ctx.isEnd(fat[w]) || !ctx.inRange(fat[w])) break;
     }
-    const name = addRootEntry(ctx, head, Math.min(length * ctx.geo.clusterSize, 0xffffffff));
+    const name = addRootEntry(ctx, root, head, Math.min(length * ctx.geo.clusterSize, 0xffffffff));
     if (name) {
       names.push(name);
       for (let w = head, i = 0; ctx.inRange(w) && i < length; w = fat[w], i++) ctx.owner[w] = -1;
@@ -103,12 +109,21 @@ export function reclaim(ctx: CheckContext): ReclaimResult {
   return result;
 }
 
+/** Names in the root, where the search for a free slot goes on, and the next FSCKnnnn number to try. */
+interface RootState {
+  taken: Set<string>;
+  cursor: number;
+  next: number;
+}
+
 /** A free slot in the root (growing a FAT32 root by one zeroed cluster when it is full). */
-function rootSlot(ctx: CheckContext): { lba: number; off: number } | undefined {
+function rootSlot(ctx: CheckContext, root: RootState): { lba: number; off: number } | undefined {
   const per = ctx.geo.sectorSize / 32;
-  for (const lba of ctx.rootSectors) {
+  for (; root.cursor < ctx.rootSectors.length * per; root.cursor++) {
+    const lba = ctx.rootSectors[Math.floor(root.cursor / per)];
+    const off = (root.cursor % per) * 32;
     const s = ctx.sector(lba);
-    for (let i = 0; i < per; i++) if ((s[i * 32] === 0 || s[i * 32] === 0xe5) && s[i * 32 + 11] !== 0x0f) return { lba, off: i * 32 };
+    if ((s[off] === 0 || s[off] === 0xe5) && s[off + 11] !== 0x0f) return { lba, off };
   }
   if (ctx.geo.fatType !== 32 || !ctx.rootClusters.length) return undefined;
   const last = ctx.rootClusters[ctx.rootClusters.length - 1];
@@ -133,25 +148,17 @@ function rootSlot(ctx: CheckContext): { lba: number; off: number } | undefined {
   return { lba: first, off: 0 };
 }
 
-let nextNumber = 0;
-
 /** Write a `FSCKnnnnREC` entry for a reclaimed chain into the root; its name, or undefined when the root is full. */
-function addRootEntry(ctx: CheckContext, cluster: number, size: number): string | undefined {
-  const slot = rootSlot(ctx);
-  if (!slot) return undefined;
-  const taken = new Set<string>();
-  const per = ctx.geo.sectorSize / 32;
-  for (const lba of ctx.rootSectors) {
-    const s = ctx.sector(lba);
-    for (let i = 0; i < per; i++) taken.add(String.fromCharCode(...s.subarray(i * 32, i * 32 + 11)));
-  }
-  nextNumber = 0;
+function addRootEntry(ctx: CheckContext, root: RootState, cluster: number, size: number): string | undefined {
   let name = '';
-  for (; nextNumber < 10000; nextNumber++) {
-    name = `FSCK${String(nextNumber).padStart(4, '0')}REC`;
-    if (!taken.has(name)) break;
+  for (; root.next < 10000; root.next++) {
+    name = `FSCK${String(root.next).padStart(4, '0')}REC`;
+    if (!root.taken.has(name)) break;
   }
-  if (nextNumber >= 10000) return undefined;
+  if (root.next >= 10000) return undefined;
+  const slot = rootSlot(ctx, root);
+  if (!slot) return undefined;
+  root.taken.add(name);
   const b = ctx.sector(slot.lba).subarray(slot.off, slot.off + 32);
   b.fill(0);
   for (let i = 0; i < 11; i++) b[i] = name.charCodeAt(i);

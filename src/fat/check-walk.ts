@@ -88,15 +88,15 @@ function dirSectors(ctx: CheckContext, d: PendingDir): number[] {
   return out;
 }
 
-/** fsck.fat's auto_rename: the first free FSCKnnnn.nnn in the directory. */
-function autoRename(ctx: CheckContext, e: CheckEntry, siblings: CheckEntry[]): string {
-  const taken = new Set(siblings.filter((s) => s !== e && !s.deleted).map((s) => name11(ctx, s)));
+/** fsck.fat's auto_rename: the first free FSCKnnnn.nnn in the directory (`taken`: the names in it). */
+function autoRename(ctx: CheckContext, e: CheckEntry, taken: Set<string>): string {
   for (let n = 0; n <= 9_999_999; n++) {
     const num = String(n).padStart(7, '0');
     const cand = `FSCK${num.slice(0, 4)}${num.slice(4)}`;
     if (!taken.has(cand)) {
       // Also when only checking: later duplicates must see it (fsck.fat -n simulates it too).
       setName(ctx, e, cand);
+      taken.add(cand);
       return displayName(cand);
     }
   }
@@ -112,11 +112,12 @@ function checkNames(ctx: CheckContext, entries: CheckEntry[], d: PendingDir): Ch
     ctx.report('MANY_BAD_NAMES', 'warning', `directory has a large number of bad entries (${bad}/${good + bad})`, { node: d.node }, false);
   }
   const live: CheckEntry[] = [];
+  const taken = new Set(entries.map((x) => name11(ctx, x)));
   for (const e of entries) {
     const attr = attrOf(ctx, e);
     const cur = name11(ctx, e);
     if (!(attr & 0x08) && badShortName(cur)) {
-      const to = autoRename(ctx, e, entries);
+      const to = autoRename(ctx, e, taken);
       ctx.report('BAD_NAME', 'error', `bad short name ${JSON.stringify(displayName(cur))}; renamed to ${to}`, { node: e.node });
       ctx.nodes[e.node].name = e.lfn.length ? ctx.nodes[e.node].name : to;
     }
@@ -129,7 +130,7 @@ function checkNames(ctx: CheckContext, entries: CheckEntry[], d: PendingDir): Ch
       const b = live[j];
       if (attrOf(ctx, b) & 0x08 || name11(ctx, a) !== name11(ctx, b)) continue;
       const was = displayName(name11(ctx, b));
-      const to = autoRename(ctx, b, entries);
+      const to = autoRename(ctx, b, taken);
       ctx.report('DUPLICATE_NAME', 'error', `duplicate short name ${JSON.stringify(was)}; second renamed to ${to}`, { node: b.node });
       if (!b.lfn.length) ctx.nodes[b.node].name = to;
     }
