@@ -29,6 +29,8 @@ export function register(program: Command): void {
     .option('--json', 'print the report as JSON: { problems: [{ code, severity, path?, cluster?, message, repaired? }], stats, clean, repaired }')
     .option('--repair', 'fix what can be fixed, as fsck.fat -a does (lost chains are saved as /FSCKnnnn.REC)')
     .addHelpText('after', `
+Each problem is one line: the path (or cluster), what is wrong and what a repair does about it,
+then its code. The last line is fsck.fat's summary: IMG: N files, USED/TOTAL clusters.
 Exit status, as fsck.fat: 0 when the image is clean, 1 when problems were found (also when
 --repair fixed them all: run it again to confirm the image is now clean), 2 for usage errors.
 An image that cannot be opened as FAT at all is reported as a BOOT_SECTOR problem (exit 1).`)
