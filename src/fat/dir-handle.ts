@@ -65,6 +65,47 @@ export class Directory {
     for (const o of this.records) if (o !== r) this.index(o);
   }
 
+  /**
+   * Run `fn`; if it throws, put the directory back as it was (entries, names, pending writes) so a
+   * failed multi-step change (a rename into a full root) leaves nothing half done in memory.
+   * Clusters a failed growth allocated are not undone here: growth only fails before allocating.
+   */
+  transaction<T>(fn: () => T): T {
+    const saved = {
+      buf: this.buf.slice(),
+      records: [...this.records],
+      label: this.label,
+      labelIndex: this.labelIndex,
+      end: this.end,
+      byName: new Map(this.byName),
+      shorts: new Set(this.shorts),
+      dirty: new Set(this.dirty),
+      scanFrom: this.scanFrom,
+      sectors: this.sectors.length,
+      raws: this.records.map((r) => ({ ...r.raw })),
+    };
+    try {
+      return fn();
+    } catch (e) {
+      this.buf = saved.buf;
+      this.records.length = 0;
+      this.records.push(...saved.records);
+      saved.records.forEach((r, i) => Object.assign(r.raw, saved.raws[i]));
+      this.label = saved.label;
+      this.labelIndex = saved.labelIndex;
+      this.end = saved.end;
+      this.byName.clear();
+      for (const [k, v] of saved.byName) this.byName.set(k, v);
+      this.shorts.clear();
+      for (const k of saved.shorts) this.shorts.add(k);
+      this.dirty.clear();
+      for (const k of saved.dirty) this.dirty.add(k);
+      this.scanFrom = saved.scanFrom;
+      this.sectors.length = saved.sectors;
+      throw e;
+    }
+  }
+
   /** Look a name up case-insensitively over long and short names together. */
   find(name: string): DirRecord | undefined {
     return this.byName.get(foldName(name));

@@ -18,7 +18,8 @@ export class FatTable {
   readonly eoc: number;
   private readonly bytes: Uint8Array;
   private readonly dirty: Uint8Array;
-  private dirtyCount = 0;
+  /** The sectors marked in `dirty`, in the order they were marked. */
+  private dirtyList: number[] = [];
   private readonly sectorSize: number;
   private freeCount = -1;
   private hint = 2;
@@ -155,10 +156,11 @@ export class FatTable {
     if (count > this.countFree()) {
       throw new FatError('ENOSPC', `no space left on the volume: ${count} clusters needed, ${this.countFree()} free`);
     }
-    const first = after !== undefined && after + 1 <= this.maxCluster ? after + 1 : this.hint;
-    let run = this.findRun(first, count, after !== undefined);
-    if (!run) run = this.findRun(2, count, false);
-    const clusters = run ?? this.collectFree(first, count);
+    // Right after `after` (extending in place), else from the hint, else anywhere; else fragments.
+    let run = after !== undefined && after + 1 <= this.maxCluster ? this.findRun(after + 1, count, true) : undefined;
+    run ??= this.findRun(this.hint, count, false);
+    if (!run && this.hint > 2) run = this.findRun(2, count, false);
+    const clusters = run ?? this.collectFree(this.hint, count);
     for (let i = 0; i < clusters.length; i++) this.set(clusters[i], i + 1 < clusters.length ? clusters[i + 1] : this.eoc);
     this.freeCount -= clusters.length;
     this.hint = clusters[clusters.length - 1] + 1 > this.maxCluster ? 2 : clusters[clusters.length - 1] + 1;
@@ -203,7 +205,7 @@ export class FatTable {
   }
 
   get isDirty(): boolean {
-    return this.dirtyCount > 0;
+    return this.dirtyList.length > 0;
   }
 
   private markDirty(byteOff: number, len: number): void {
@@ -212,29 +214,27 @@ export class FatTable {
     for (let s = first; s <= last && s < this.dirty.length; s++) {
       if (!this.dirty[s]) {
         this.dirty[s] = 1;
-        this.dirtyCount++;
+        this.dirtyList.push(s);
       }
     }
   }
 
   /** Write every dirty sector to each FAT copy (only the active one when mirroring is off). */
   flush(): void {
-    if (this.dirtyCount === 0) return;
+    if (this.dirtyList.length === 0) return;
     const g = this.geo;
     const copies = g.activeFat >= 0 ? [g.activeFat] : Array.from({ length: g.numFats }, (_, i) => i);
-    let s = 0;
-    while (s < this.dirty.length) {
-      if (!this.dirty[s]) {
-        s++;
-        continue;
-      }
-      let e = s;
-      while (e < this.dirty.length && this.dirty[e]) e++;
-      const run = this.bytes.subarray(s * this.sectorSize, e * this.sectorSize);
-      for (const c of copies) this.io.write(g.fatStart + c * g.fatSize + s, run);
-      this.dirty.fill(0, s, e);
-      s = e;
+    const list = this.dirtyList.sort((a, b) => a - b);
+    let i = 0;
+    while (i < list.length) {
+      let j = i + 1;
+      while (j < list.length && list[j] === list[j - 1] + 1) j++;
+      const run = this.bytes.subarray(list[i] * this.sectorSize, (list[j - 1] + 1) * this.sectorSize);
+      for (const c of copies) this.io.write(g.fatStart + c * g.fatSize + list[i], run);
+      i = j;
     }
-    this.dirtyCount = 0;
+    for (const s of list) this.dirty[s] = 0;
+    this.dirtyList = [];
   }
+
 }

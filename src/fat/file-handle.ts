@@ -4,7 +4,7 @@ import type { DirRecord } from './directory.js';
 import { ATTR } from './dir-entry.js';
 import { encodeDosTime } from './dos-time.js';
 import { FatError } from './errors.js';
-import { fileClusters, readClusters, writeClusters, zeroClusters } from './file.js';
+import { readClusters, writeClusters, zeroClusters } from './file.js';
 import { FatStats } from './stats.js';
 import { MAX_FILE_SIZE, extendChain, shrinkChain, writeFile } from './write-ops.js';
 
@@ -24,23 +24,50 @@ const FLAGS: Record<OpenFlags, { read: boolean; write: boolean; create: boolean;
   'ax+': { read: true, write: true, create: true, truncate: false, exclusive: true, append: true },
 };
 
+/** What every handle on one file shares: where its entry is, its chain, whether it was removed. */
+export interface OpenFile {
+  dir: Directory;
+  rec: DirRecord;
+  path: string;
+  chain: number[];
+  removed: boolean;
+  refs: number;
+}
+
 /**
  * An open file: positioned reads and writes, seek, truncate. Every write goes data, FAT, directory
  * entry, so the entry never claims bytes the chain does not hold.
  */
 export class FileHandle {
-  private chain: number[];
   private pos = 0;
   private closed = false;
+  private readonly file: OpenFile;
 
   private constructor(
     private readonly vol: Volume,
-    private readonly dir: Directory,
-    private readonly rec: DirRecord,
-    readonly path: string,
+    dir: Directory,
+    rec: DirRecord,
+    path: string,
     private readonly mode: (typeof FLAGS)[OpenFlags],
   ) {
-    this.chain = fileClusters(vol, rec.raw, path);
+    this.file = vol.openFileState(dir, rec, path);
+  }
+
+  /** The file's path (it follows renames). */
+  get path(): string {
+    return this.file.path;
+  }
+
+  private get rec(): DirRecord {
+    return this.file.rec;
+  }
+
+  private get dir(): Directory {
+    return this.file.dir;
+  }
+
+  private get chain(): number[] {
+    return this.file.chain;
   }
 
   static open(vol: Volume, path: string, flags: OpenFlags = 'r'): FileHandle {
@@ -157,10 +184,13 @@ export class FileHandle {
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
+    this.vol.releaseFileState(this.file);
   }
 
   private assertOpen(): void {
     if (this.closed) throw new FatError('EBADF', `${this.path} is closed`, { path: this.path });
+    if (this.file.removed) throw new FatError('ENOENT', `${this.path} was removed while open`, { path: this.path });
   }
 }

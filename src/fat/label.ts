@@ -33,6 +33,15 @@ export function setLabel(vol: Volume, label: string | undefined): void {
   vol.beginWrite();
   const raw = label === undefined || label.trim() === '' ? undefined : encodeLabel(label, vol);
   const bootBytes = raw ?? Uint8Array.from('NO NAME    ', (c) => c.charCodeAt(0));
+  // The root entry first: it is what can fail (a full FAT12/16 root), before anything is written.
+  const root = vol.dirAt('/').dir;
+  let entry: RawDirEntry | undefined;
+  if (raw) {
+    const t = encodeDosTime(vol.now());
+    entry = { name: raw, attr: ATTR.VOLUME_ID, caseFlags: 0, ctimeTenths: 0, ctime: 0, cdate: 0, adate: 0, cluster: 0, mtime: t.time, mdate: t.date, size: 0 };
+  }
+  root.transaction(() => root.setLabelEntry(entry));
+  root.label = raw ? vol.page.decode(raw).replace(/ +$/, '') : undefined;
   const bs = vol.bootSector;
   const ext = vol.geo.fatType === 32 ? 64 : 36;
   const sectors = [0];
@@ -45,14 +54,6 @@ export function setLabel(vol: Volume, label: string | undefined): void {
     }
     bs.volumeLabel = String.fromCharCode(...bootBytes);
   }
-  const root = vol.dirAt('/').dir;
-  let entry: RawDirEntry | undefined;
-  if (raw) {
-    const t = encodeDosTime(vol.now());
-    entry = { name: raw, attr: ATTR.VOLUME_ID, caseFlags: 0, ctimeTenths: 0, ctime: 0, cdate: 0, adate: 0, cluster: 0, mtime: t.time, mdate: t.date, size: 0 };
-  }
-  root.setLabelEntry(entry);
-  root.label = raw ? vol.page.decode(raw).replace(/ +$/, '') : undefined;
   vol.fat.flush();
   root.flush();
 }

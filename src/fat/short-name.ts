@@ -135,7 +135,11 @@ export function planShortName(name: string, page: CodePage, taken: (key: string)
   const gExt = map(last >= 0 ? stripped.slice(last + 1) : '');
   if (gBase.length === 0) gBase.push(0x5f);
   const truncated = gBase.length > 8 || gExt.length > 3;
-  if (!lossy && !truncated && stripped === name) {
+  // Without a numeric tail only when nothing but case changed (`ReadMe.txt` -> README.TXT); a
+  // name that lost dots, spaces or characters (`a.b.c` -> AB~1.C) always gets one, as Windows does.
+  const basisIsName = [...name.toUpperCase()].length === name.length &&
+    name.toUpperCase() === (gExt.length ? `${String.fromCharCode(...gBase)}.${String.fromCharCode(...gExt)}` : String.fromCharCode(...gBase));
+  if (!lossy && !truncated && basisIsName) {
     const raw = toRaw(gBase, gExt);
     if (!taken(shortKey(raw))) return { raw, caseFlags: 0, needsLongName: true };
   }

@@ -13,7 +13,7 @@ import type { DirLocation, DirRecord, Problem, VolumeCore } from './directory.js
 import { Directory } from './dir-handle.js';
 import { cleanName } from './name-rules.js';
 import * as ops from './write-ops.js';
-import { FileHandle, type OpenFlags } from './file-handle.js';
+import { FileHandle, type OpenFile, type OpenFlags } from './file-handle.js';
 import { setLabel } from './label.js';
 import { fileClusters, readChunks, readClusters } from './file.js';
 import { FatStats, type FatDirent } from './stats.js';
@@ -94,6 +94,8 @@ export class Volume implements VolumeCore {
   readonly problems: Problem[] = [];
   private readonly seenProblems = new Set<string>();
   private readonly dirCache = new Map<string, Directory>();
+  /** Files with open handles, by their entry: one shared chain per file, kept right across renames. */
+  private readonly openFiles = new Map<DirRecord, OpenFile>();
   private closed = false;
   /** Set once the first change marks the volume dirty (FAT[1] clean bit cleared). */
   private dirtyMarked = false;
@@ -316,6 +318,47 @@ export class Volume implements VolumeCore {
     this.fat.flush();
   }
 
+  /** @internal The shared state of an open file (created on first open, counted). */
+  openFileState(dir: Directory, rec: DirRecord, path: string): OpenFile {
+    let f = this.openFiles.get(rec);
+    if (!f) {
+      f = { dir, rec, path, chain: fileClusters(this, rec.raw, path), removed: false, refs: 0 };
+      this.openFiles.set(rec, f);
+    }
+    f.refs++;
+    return f;
+  }
+
+  /** @internal A handle closed. */
+  releaseFileState(f: OpenFile): void {
+    if (--f.refs <= 0 && this.openFiles.get(f.rec) === f) this.openFiles.delete(f.rec);
+  }
+
+  /** @internal An entry moved to a new record (rename): open handles follow it. */
+  fileMoved(from: DirRecord, to: DirRecord, dir: Directory, path: string): void {
+    const f = this.openFiles.get(from);
+    if (!f) return;
+    this.openFiles.delete(from);
+    f.rec = to;
+    f.dir = dir;
+    f.path = path;
+    this.openFiles.set(to, f);
+  }
+
+  /** @internal An entry was removed: its open handles fail from now on (its clusters are freed). */
+  fileRemoved(rec: DirRecord): void {
+    const f = this.openFiles.get(rec);
+    if (!f) return;
+    f.removed = true;
+    this.openFiles.delete(rec);
+  }
+
+  /** @internal A file's chain was replaced or extended by a path operation: reload the shared chain. */
+  fileChanged(rec: DirRecord): void {
+    const f = this.openFiles.get(rec);
+    if (f) f.chain = fileClusters(this, rec.raw, f.path);
+  }
+
   /** @internal The time to stamp on new and changed entries. */
   now(): Date {
     return this.options.now ? this.options.now() : new Date();
@@ -323,7 +366,14 @@ export class Volume implements VolumeCore {
 
   private setCleanBit(clean: boolean): void {
     const t = this.geo.fatType;
-    if (t === 12) return; // FAT12 has no clean bit
+    if (t === 12) {
+      // FAT12 has no clean bit in its FAT: use the boot sector's state flag, as Linux does.
+      const b = this.io.readSectors(0, 1);
+      b[37] = clean ? b[37] & ~1 : b[37] | 1;
+      this.io.write(0, b);
+      this.bootSector.flags = b[37];
+      return;
+    }
     const bit = t === 16 ? 0x8000 : 0x08000000;
     const v = this.fat.get(1);
     this.fat.set(1, clean ? v | bit : v & ~bit);

@@ -99,6 +99,7 @@ export function writeFile(vol: Volume, path: string, data: Uint8Array, opts: Wri
     t.dir.flush();
     if (old && vol.fat.inRange(old)) vol.fat.freeChain(old);
     vol.fat.flush();
+    vol.fileChanged(rec);
     return;
   }
   createOrRollBack(vol, t.dir, t.name, makeRaw(vol, ATTR.ARCHIVE | (opts.attributes ?? 0), first, data.length, opts));
@@ -142,6 +143,7 @@ export function appendFile(vol: Volume, path: string, data: Uint8Array, opts: En
   rec.raw.attr |= ATTR.ARCHIVE;
   t.dir.update(rec);
   t.dir.flush();
+  vol.fileChanged(rec);
 }
 
 /**
@@ -155,7 +157,7 @@ export function extendChain(vol: Volume, rec: DirRecord, chain: number[], want: 
   const extra = vol.fat.allocate(need, last);
   if (last !== undefined) vol.fat.set(last, extra[0]);
   else rec.raw.cluster = extra[0];
-  chain.push(...extra);
+  for (const c of extra) chain.push(c); // (a spread of a million clusters overflows the stack)
 }
 
 /** Cut `chain` to `keep` clusters (freeing the rest); keep 0 empties the file. The FAT is left dirty. */
@@ -237,6 +239,7 @@ function removeRecord(vol: Volume, parent: Directory, rec: DirRecord, path: stri
   }
   parent.remove(rec);
   parent.flush();
+  vol.fileRemoved(rec);
   if (rec.raw.cluster && vol.fat.inRange(rec.raw.cluster)) vol.fat.freeChain(rec.raw.cluster);
   vol.fat.flush();
 }
@@ -291,13 +294,16 @@ export function rename(vol: Volume, from: string, to: string): void {
       throw new FatError('ENOTEMPTY', `directory not empty: ${t.path}`, { path: t.path });
     }
     replaced = t.existing;
-    t.dir.remove(replaced);
   } else if (t.existing === srcRec && t.name === srcRec.name) {
     return; // same name, same place
   }
   const raw: RawDirEntry = { ...srcRec.raw, name: new Uint8Array(11) };
-  if (srcRec === t.existing) srcParent.remove(srcRec); // a case-only rename in place: free the name first
-  createEntry(vol, t.dir, t.name, raw);
+  // All or nothing in memory: a new name that does not fit (a full FAT12/16 root) changes nothing.
+  const moved = t.dir.transaction(() => {
+    if (replaced) t.dir.remove(replaced);
+    if (srcRec === t.existing) srcParent.remove(srcRec); // a case-only rename in place: free the name first
+    return createEntry(vol, t.dir, t.name, raw);
+  });
   vol.fat.flush();
   t.dir.flush();
   if (srcRec !== t.existing) {
@@ -305,11 +311,13 @@ export function rename(vol: Volume, from: string, to: string): void {
     srcParent.flush();
   }
   if (isDir && srcParent !== t.dir) {
-    const moved = vol.dir({ kind: 'chain', cluster: srcRec.raw.cluster }, t.path);
-    moved.setDotDot(vol.geo.fatType === 32 && t.parentCluster === vol.geo.rootCluster ? 0 : t.parentCluster);
-    moved.flush();
+    const sub = vol.dir({ kind: 'chain', cluster: srcRec.raw.cluster }, t.path);
+    sub.setDotDot(vol.geo.fatType === 32 && t.parentCluster === vol.geo.rootCluster ? 0 : t.parentCluster);
+    sub.flush();
   }
+  vol.fileMoved(srcRec, moved, t.dir, t.path);
   if (replaced) {
+    vol.fileRemoved(replaced);
     if (replaced.raw.cluster && vol.fat.inRange(replaced.raw.cluster)) vol.fat.freeChain(replaced.raw.cluster);
     if (replaced.raw.attr & ATTR.DIRECTORY) vol.forgetDir(replaced.raw.cluster);
     vol.fat.flush();
