@@ -4,7 +4,14 @@
  */
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import mime from 'mime-types';
+import { createRequire } from 'node:module';
+
+/**
+ * mime-types (and mime-db's 180 KB of JSON) load on the first lookup, not when the module loads:
+ * every `fat` command imports this module, only `fat crunch` needs it.
+ */
+let mime: typeof import('mime-types') | undefined;
+const mimeTypes = (): typeof import('mime-types') => (mime ??= createRequire(import.meta.url)('mime-types') as typeof import('mime-types'));
 
 const brotliCompress = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
@@ -12,7 +19,7 @@ const gzip = promisify(zlib.gzip);
 /** Content-Type for a path from its extension; `charset=utf-8` for text; octet-stream when unknown. */
 export function contentTypeFor(path: string): string {
   const name = path.slice(path.lastIndexOf('/') + 1);
-  return mime.contentType(name) || 'application/octet-stream';
+  return mimeTypes().contentType(name) || 'application/octet-stream';
 }
 
 // Text, structured text and the few binary formats that are not compressed already.

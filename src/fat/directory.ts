@@ -183,12 +183,17 @@ export function parseDirectory(core: VolumeCore, buf: Uint8Array, loc: DirLocati
   return listing;
 }
 
-/** Unicode-aware case folding for lookups: simple (one-to-one) upper-casing, as FAT does. */
+/**
+ * Unicode-aware case folding for lookups: simple (one-to-one) upper-casing, as FAT does (`ß` stays
+ * `ß`, not `SS`). ASCII names take the fast path.
+ */
 export function foldName(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(name)) return name.toUpperCase();
   let out = '';
   for (const ch of name) {
     const up = ch.toUpperCase();
-    out += [...up].length === 1 ? up : ch;
+    out += up.length === ch.length || [...up].length === 1 ? up : ch;
   }
   return out;
 }

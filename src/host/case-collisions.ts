@@ -1,19 +1,14 @@
 import { FatError } from '../fat/errors.js';
+import { foldName } from '../fat/directory.js';
 import { listPaths } from './host-tree-error.js';
 import { comparePaths } from './paths.js';
 
 /**
  * Upper-case one code point at a time, keeping code points whose upper case is longer (`ß`
  * stays `ß`, not `SS`): the one-to-one folding of the up-case tables of FAT, exFAT and NTFS.
+ * The same folding the volume uses for lookups.
  */
-export function foldCase(name: string): string {
-  let out = '';
-  for (const ch of name) {
-    const up = ch.toUpperCase();
-    out += [...up].length === 1 ? up : ch;
-  }
-  return out;
-}
+export const foldCase = foldName;
 
 /**
  * Groups of paths that name the same entry on a case-insensitive file system: siblings whose

@@ -3,6 +3,7 @@
  * builder. Asynchronous (fast-glob walks and stats in parallel); the result is sorted and complete
  * before anything is returned, so callers never see a half-read tree.
  */
+import * as fsSync from 'node:fs';
 import { promises as fs, constants as fsConstants, type Stats } from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
@@ -81,6 +82,10 @@ export async function collectTree(root: string, options: CollectOptions = {}): P
   const exclude = options.exclude ?? [];
   const problems: HostTreeProblem[] = [];
   const skipped: CollectedTree['skipped'] = [];
+  if (exclude.length === 0 && !(options.include && options.include.length > 0)) {
+    // No globs: a plain synchronous walk does the same in a tenth of the time (bench/build/PROFILE.md).
+    return finish(absRoot, walkSync(absRoot, follow, dot, problems, skipped), problems, skipped, options);
+  }
   const found = new Map<string, Walked>();
 
   // The walk itself never follows links: each directory link is walked on its own (through the
@@ -146,8 +151,12 @@ export async function collectTree(root: string, options: CollectOptions = {}): P
     if (reason) problems.push({ path: w.path, reason });
     else entries.push(toEntry(absRoot, w));
   }));
-  if (problems.length > 0) throw new HostTreeError(absRoot, problems);
+  return finish(absRoot, entries, problems, skipped, options);
+}
 
+/** Sort, report problems and case collisions: the end of both walks. */
+function finish(absRoot: string, entries: HostEntry[], problems: HostTreeProblem[], skipped: CollectedTree['skipped'], options: CollectOptions): CollectedTree {
+  if (problems.length > 0) throw new HostTreeError(absRoot, problems);
   entries.sort((a, b) => comparePaths(a.path, b.path));
   skipped.sort((a, b) => comparePaths(a.path, b.path));
   if (!options.allowCaseCollisions) {
@@ -155,6 +164,67 @@ export async function collectTree(root: string, options: CollectOptions = {}): P
     if (collisions.length > 0) throw caseCollisionError(collisions);
   }
   return { root: absRoot, entries, skipped };
+}
+
+/**
+ * The walk without globs: readdir with file types, stat only what needs it, follow links to files
+ * and directories (a link to one of its own ancestors is a loop), report what cannot be read.
+ */
+function walkSync(absRoot: string, follow: boolean, dot: boolean, problems: HostTreeProblem[], skipped: CollectedTree['skipped']): HostEntry[] {
+  const out: HostEntry[] = [];
+  const stack: { rel: string; ancestors: string[] }[] = [{ rel: '', ancestors: [fsSync.realpathSync(absRoot)] }];
+  while (stack.length > 0) {
+    const { rel, ancestors } = stack.pop()!;
+    let dirents: fsSync.Dirent[];
+    try {
+      dirents = fsSync.readdirSync(rel ? path.join(absRoot, rel) : absRoot, { withFileTypes: true });
+    } catch (err) {
+      problems.push({ path: rel || '.', reason: (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : 'cannot read' });
+      continue;
+    }
+    for (const d of dirents) {
+      if (!dot && d.name.startsWith('.')) continue;
+      const r = rel ? `${rel}/${d.name}` : d.name;
+      const abs = path.join(absRoot, r);
+      let st: Stats;
+      try {
+        if (d.isSymbolicLink()) {
+          if (!follow) {
+            skipped.push({ path: r, reason: 'symlink' });
+            continue;
+          }
+          st = fsSync.statSync(abs);
+        } else st = fsSync.lstatSync(abs);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        problems.push({ path: r, reason: code === 'ELOOP' ? 'symlink loop' : code === 'EACCES' ? 'permission denied' : 'dangling symlink' });
+        continue;
+      }
+      if (st.isDirectory()) {
+        let real = abs;
+        if (d.isSymbolicLink()) {
+          real = fsSync.realpathSync(abs);
+          if (ancestors.includes(real)) {
+            problems.push({ path: r, reason: 'symlink loop' });
+            continue;
+          }
+        }
+        out.push(toEntry(absRoot, { path: r, stats: st, symlink: d.isSymbolicLink() }));
+        stack.push({ rel: r, ancestors: d.isSymbolicLink() ? [...ancestors, real] : [...ancestors, path.join(ancestors[ancestors.length - 1], d.name)] });
+      } else if (st.isFile()) {
+        try {
+          fsSync.accessSync(abs, fsConstants.R_OK);
+        } catch {
+          problems.push({ path: r, reason: 'permission denied' });
+          continue;
+        }
+        out.push(toEntry(absRoot, { path: r, stats: st, symlink: d.isSymbolicLink() }));
+      } else {
+        problems.push({ path: r, reason: 'not a regular file or directory' });
+      }
+    }
+  }
+  return out;
 }
 
 async function assertDirectory(absRoot: string, given: string): Promise<void> {
