@@ -16,7 +16,7 @@ export type { CodePageName } from './fat/code-page.js';
 
 // --- building images from trees ---
 export { planBuild, planImageBytes, writeBuild, type BuildEntry, type BuildOptions, type BuildPlan, type BuildProgress, type BuildResult } from './fat/build.js';
-export { addTree, type AddTreeOptions, type AddTreeResult } from './fat/add-tree.js';
+export { addTree, writeItems, type AddItem, type AddTreeOptions, type AddTreeResult } from './fat/add-tree.js';
 
 // --- mkfs ---
 export { mkfs, normalizeLabel, volumeIdFromTime, sourceDateEpoch, type MkfsOptions, type MkfsResult } from './fat/mkfs.js';

@@ -11,7 +11,7 @@ export { openImageDevice, type OpenImageOptions, type ImageDevice } from './fat/
 export { openImage, type OpenImageVolumeOptions } from './fat/open-image.js';
 
 // --- site images (Node) ---
-export { buildImageFromDir, collectBuildEntries, type BuildImageOptions } from './host/build-image.js';
+export { buildImageFromDir, collectBuildEntries, fileReader, type BuildImageOptions } from './host/build-image.js';
 
 // --- crunch (Node) ---
 export { collectTree, comparePaths, type CollectOptions, type CollectedTree, type HostEntry } from './host/collect.js';

@@ -5,7 +5,7 @@ import { FatError } from './errors.js';
 import { writeClusters } from './file.js';
 import { cleanName } from './name-rules.js';
 import { joinPath, splitPath } from './path.js';
-import { addFileEntry, MAX_FILE_SIZE, writeFile } from './write-ops.js';
+import { addFileEntry, MAX_FILE_SIZE, writeFile, type EntryOptions } from './write-ops.js';
 
 export interface AddTreeOptions {
   /** Directory of the volume to add under (created when missing); default the root. */
@@ -67,17 +67,39 @@ export function addTree(vol: Volume, entries: BuildEntry[], options: AddTreeOpti
     throw new FatError('ENOSPC', `no space left on the volume: the files need ${clusters} clusters of ${cs} bytes, ${free} are free`);
   }
 
-  // 2. Directories (the target included).
-  const result: AddTreeResult = { files: 0, directories: 0, bytes: 0 };
+  // 2 and 3: directories, then files.
   vol.mkdir(base, { recursive: true });
-  for (const e of entries) {
-    if (e.type !== 'directory') continue;
-    if (vol.mkdir(target(e.path), { recursive: true, mtime: e.mtimeMs }) !== undefined) result.directories++;
-  }
+  return writeItems(vol, entries.map((e) => ({
+    dest: target(e.path),
+    type: e.type,
+    size: e.size,
+    ...(e.read ? { read: e.read } : {}),
+    times: { mtime: e.mtimeMs },
+  })), options);
+}
 
-  // 3. Files: data, then (in batches) FAT and entries.
-  const totalBytes = entries.reduce((s, e) => s + (e.type === 'file' ? e.size : 0), 0);
-  const progress: BuildProgress = { bytes: 0, totalBytes, files: 0, totalFiles: entries.filter((e) => e.type === 'file').length };
+/** One entry to write at a volume path; checks (names, conflicts, space) are the caller's. */
+export interface AddItem {
+  dest: string;
+  type: 'file' | 'directory';
+  size: number;
+  read?: (position: number, into: Uint8Array) => number;
+  times?: EntryOptions;
+}
+
+/**
+ * Write checked items in order (a directory before what it holds): directories made, each file's
+ * data put in one contiguous run where the free space allows, in large transfers, its entry added
+ * in memory; the FAT and the directory sectors written every FLUSH_EVERY files and at the end
+ * (data, then FAT, then entries: a crash leaves at worst lost clusters). An existing file at a
+ * file's path is replaced through writeFile.
+ */
+export function writeItems(vol: Volume, items: AddItem[], options: { onProgress?: (p: BuildProgress) => void; onStart?: (item: AddItem) => void; onItem?: (item: AddItem) => void } = {}): AddTreeResult {
+  vol.beginWrite();
+  const cs = vol.geo.clusterSize;
+  const result: AddTreeResult = { files: 0, directories: 0, bytes: 0 };
+  const totalBytes = items.reduce((s, e) => s + (e.type === 'file' ? e.size : 0), 0);
+  const progress: BuildProgress = { bytes: 0, totalBytes, files: 0, totalFiles: items.filter((e) => e.type === 'file').length };
   const buf = new Uint8Array(CHUNK);
   let pending = 0;
   const flush = (): void => {
@@ -85,42 +107,50 @@ export function addTree(vol: Volume, entries: BuildEntry[], options: AddTreeOpti
     vol.flushDirs();
     pending = 0;
   };
-  for (const e of entries) {
-    if (e.type !== 'file' || !e.read) continue;
-    const dest = target(e.path);
-    const slash = dest.lastIndexOf('/');
-    const parent = vol.dirAt(dest.slice(0, slash) || '/');
-    const name = dest.slice(slash + 1);
+  const readAll = (e: AddItem, into: Uint8Array, at: number): number => {
+    const n = e.read!(at, into);
+    if (n <= 0) throw new FatError('EIO', `${e.dest} is shorter than when it was listed`, { path: e.dest });
+    return n;
+  };
+  for (const e of items) {
+    options.onStart?.(e);
+    if (e.type === 'directory') {
+      if (vol.mkdir(e.dest, { recursive: true, ...e.times }) !== undefined) result.directories++;
+      options.onItem?.(e);
+      continue;
+    }
+    const slash = e.dest.lastIndexOf('/');
+    const parent = vol.dirAt(e.dest.slice(0, slash) || '/');
+    const name = cleanName(e.dest.slice(slash + 1), e.dest);
     const existing = parent.dir.find(name);
-    if (existing && !(existing.raw.attr & ATTR.DIRECTORY)) {
+    if (existing && existing.raw.attr & ATTR.DIRECTORY) throw new FatError('EISDIR', `is a directory: ${e.dest}`, { path: e.dest });
+    if (existing) {
       // Replacing: the ordinary path (new chain, entry updated, old chain freed).
       flush();
       const data = new Uint8Array(e.size);
-      for (let pos = 0; pos < e.size; ) {
-        const n = e.read(pos, data.subarray(pos));
-        if (n <= 0) throw new FatError('EIO', `${e.path} is shorter than when it was listed`, { path: e.path });
-        pos += n;
-      }
-      writeFile(vol, dest, data, { mtime: e.mtimeMs });
+      for (let pos = 0; pos < e.size; ) pos += readAll(e, data.subarray(pos), pos);
+      writeFile(vol, e.dest, data, e.times ?? {});
+      progress.bytes += e.size;
     } else {
       const chain = vol.fat.allocate(Math.ceil(e.size / cs));
-      for (let pos = 0; pos < e.size; ) {
-        const want = Math.min(CHUNK, e.size - pos);
-        const n = e.read(pos, buf.subarray(0, want));
-        if (n <= 0) {
-          if (chain.length) vol.fat.freeChain(chain[0]);
-          throw new FatError('EIO', `${e.path} is shorter than when it was listed`, { path: e.path });
+      try {
+        for (let pos = 0; pos < e.size; ) {
+          const n = readAll(e, buf.subarray(0, Math.min(CHUNK, e.size - pos)), pos);
+          writeClusters(vol, chain, pos, buf.subarray(0, n), pos + n >= e.size);
+          pos += n;
+          progress.bytes += n;
         }
-        writeClusters(vol, chain, pos, buf.subarray(0, n), pos + n >= e.size);
-        pos += n;
-        progress.bytes += n;
+        addFileEntry(vol, parent.dir, name, chain.length ? chain[0] : 0, e.size, e.times ?? {});
+      } catch (err) {
+        if (chain.length) vol.fat.freeChain(chain[0]);
+        throw err;
       }
-      addFileEntry(vol, parent.dir, name, chain.length ? chain[0] : 0, e.size, { mtime: e.mtimeMs });
       if (++pending >= FLUSH_EVERY) flush();
     }
     result.files++;
     result.bytes += e.size;
     progress.files++;
+    options.onItem?.(e);
     options.onProgress?.(progress);
   }
   flush();

@@ -37,7 +37,7 @@ function deviceShape(dev: BlockDevice): BlockDevice {
 }
 
 /** Read a host file in pieces through one descriptor, opened on first use, closed at its end. */
-function fileReader(absPath: string, size: number): (position: number, into: Uint8Array) => number {
+export function fileReader(absPath: string, size: number): (position: number, into: Uint8Array) => number {
   let fd: number | undefined;
   return (position, into) => {
     fd ??= fs.openSync(absPath, 'r');

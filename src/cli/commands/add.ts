@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type { Command } from 'commander';
-import { FatError, MAX_FILE_SIZE, cleanName, formatSize, type Volume } from '../../index.js';
+import { FatError, MAX_FILE_SIZE, cleanName, formatSize, fileReader, writeItems, type AddItem, type Volume } from '../../index.js';
+import { Progress } from '../progress.js';
 import { openVolume, warn, writeOut } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { specialKind, walkHost } from '../host-walk.js';
@@ -256,24 +257,33 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
             for (let i = components(first).length; i <= real.length; i++) say(`${volPath(real.slice(0, i))}/`);
           }
         }
+        const work: AddItem[] = [];
         for (const it of items) {
           if (it.action === 'merge') continue;
-          current = volPath(it.target);
           const times = { mtime: clock.clamp(it.mtimeMs), atime: now, birthtime: now };
-          if (it.type === 'directory') {
-            vol.mkdir(current, times);
-            say(`${current}/`);
-          } else {
-            const data = fs.readFileSync(it.abs);
-            if (data.length > MAX_FILE_SIZE) throw new CliError(`${it.host}: too large for FAT (4 GiB - 1 at most)`);
-            vol.writeFile(current, data, { ...times, flag: it.action === 'replace' ? 'w' : 'wx' });
-            added++;
-            say(current);
-          }
-          if (out.length > 65536) {
-            await writeOut(out);
-            out = '';
-          }
+          work.push({
+            dest: volPath(it.target),
+            type: it.type,
+            size: it.size,
+            times,
+            ...(it.type === 'file' ? { read: fileReader(it.abs, it.size) } : {}),
+          });
+        }
+        // Data in large transfers, FAT and entries in batches (the builder's way of writing).
+        const progress = new Progress(cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true || opts.verbose === true);
+        try {
+          writeItems(vol, work, {
+            onStart: (item) => {
+              current = item.dest;
+            },
+            onItem: (item) => {
+              if (item.type === 'file') added++;
+              say(item.type === 'directory' ? `${item.dest}/` : item.dest);
+            },
+            onProgress: (p) => progress.update(p),
+          });
+        } finally {
+          progress.stop();
         }
         if (out) await writeOut(out);
       } catch (e) {
