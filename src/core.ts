@@ -1,5 +1,5 @@
 /** The platform-neutral part of fatkit: no `node:` imports. */
-export { FatError, isFatError, type FatErrorCode } from './fat/errors.js';
+export { FatError, isFatError, oneLine, type FatErrorCode } from './fat/errors.js';
 export type { BlockDevice } from './fat/device/block-device.js';
 export { MemoryDevice, type MemoryDeviceOptions } from './fat/device/memory.js';
 export { SliceDevice } from './fat/device/slice.js';

@@ -1,5 +1,5 @@
 import { CommanderError, type Command } from 'commander';
-import { FatError } from '../index.js';
+import { FatError, oneLine } from '../index.js';
 
 /** Exit statuses: 0 ok, 1 failure, 2 usage. */
 export const EXIT_FAILURE = 1;
@@ -19,7 +19,7 @@ function debugEnabled(argv: string[]): boolean {
 /** One line for any error: `fat: message`. Unexpected errors get their stack only under --debug. */
 export function reportError(err: unknown, debug: boolean): number {
   if (err instanceof CliError) {
-    process.stderr.write(`fat: ${err.message}\n`);
+    process.stderr.write(`fat: ${oneLine(err.message)}\n`);
     return err.exitCode;
   }
   if (err instanceof FatError) {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openImage, type Volume } from '../index.js';
+import { oneLine, openImage, type Volume } from '../index.js';
 import { CliError, EXIT_USAGE } from './run.js';
 import { parseSize } from './size.js';
 
@@ -20,7 +20,7 @@ export interface CliVolume {
 
 /** Print a read problem as one `fat:` line on stderr. */
 export function warn(message: string): void {
-  process.stderr.write(`fat: ${message}\n`);
+  process.stderr.write(`fat: ${oneLine(message)}\n`);
 }
 
 /** Open IMG with the global --partition / --offset options; problems are printed as they are found. */

@@ -23,7 +23,8 @@ export class FatError extends Error {
   readonly cluster?: number;
 
   constructor(code: FatErrorCode, message: string, details: FatErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    // One line, whatever a hostile image put in its names: control characters are shown escaped.
+    super(oneLine(message), details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'FatError';
     this.code = code;
     if (details.path !== undefined) this.path = details.path;
@@ -31,6 +32,12 @@ export class FatError extends Error {
     if (details.sector !== undefined) this.sector = details.sector;
     if (details.cluster !== undefined) this.cluster = details.cluster;
   }
+}
+
+/** Control characters (newlines from damaged names, escapes) shown as \xNN. */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 export function isFatError(e: unknown, code?: FatErrorCode): e is FatError {

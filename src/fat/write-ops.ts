@@ -225,23 +225,39 @@ export interface RmOptions {
   force?: boolean;
 }
 
-/** Remove an entry: the directory entry first, then its clusters (a crash leaves lost clusters, not a cross-link). */
+/**
+ * Remove an entry: the directory entry first, then its clusters (a crash leaves lost clusters, not
+ * a cross-link). A directory's whole subtree is listed first, iteratively, so that a corrupt image
+ * whose directories link back to an ancestor is refused before anything is removed.
+ */
 function removeRecord(vol: Volume, parent: Directory, rec: DirRecord, path: string, recursive: boolean): void {
-  if (rec.raw.attr & ATTR.DIRECTORY) {
-    const loc = vol.dirLocationOf(rec, path);
-    const sub = vol.dir(loc, path);
-    if (!sub.isEmpty) {
-      if (!recursive) throw new FatError('ENOTEMPTY', `directory not empty: ${path}`, { path });
-      for (const child of [...sub.records]) removeRecord(vol, sub, child, joinPath(path, child.name), true);
+  const order: { parent: Directory; rec: DirRecord; path: string }[] = [{ parent, rec, path }];
+  const seen = new Set<number>();
+  for (let i = 0; i < order.length; i++) {
+    const item = order[i];
+    if (!(item.rec.raw.attr & ATTR.DIRECTORY)) continue;
+    const c = item.rec.raw.cluster;
+    if (seen.has(c)) {
+      throw new FatError('FAT_CORRUPT', `corrupt directory: ${item.path} links back to a directory above it (run fat check --repair)`, { path: item.path, cluster: c });
     }
-    sub.flush();
-    vol.forgetDir(rec.raw.cluster);
+    seen.add(c);
+    const sub = vol.dir(vol.dirLocationOf(item.rec, item.path), item.path);
+    if (!sub.isEmpty && !recursive) throw new FatError('ENOTEMPTY', `directory not empty: ${item.path}`, { path: item.path });
+    for (const child of sub.records) order.push({ parent: sub, rec: child, path: joinPath(item.path, child.name) });
   }
-  parent.remove(rec);
-  parent.flush();
-  vol.fileRemoved(rec);
-  if (rec.raw.cluster && vol.fat.inRange(rec.raw.cluster)) vol.fat.freeChain(rec.raw.cluster);
-  vol.fat.flush();
+  // Deepest first: everything below a directory goes before the directory itself.
+  for (let i = order.length - 1; i >= 0; i--) {
+    const { parent: p, rec: r } = order[i];
+    if (r.raw.attr & ATTR.DIRECTORY) {
+      vol.dir(vol.dirLocationOf(r, order[i].path), order[i].path).flush();
+      vol.forgetDir(r.raw.cluster);
+    }
+    p.remove(r);
+    p.flush();
+    vol.fileRemoved(r);
+    if (r.raw.cluster && vol.fat.inRange(r.raw.cluster)) vol.fat.freeChain(r.raw.cluster);
+    vol.fat.flush();
+  }
 }
 
 export function rm(vol: Volume, path: string, opts: RmOptions = {}): void {
@@ -299,6 +315,9 @@ export function rename(vol: Volume, from: string, to: string): void {
   }
   const raw: RawDirEntry = { ...srcRec.raw, name: new Uint8Array(11) };
   // All or nothing in memory: a new name that does not fit (a full FAT12/16 root) changes nothing.
+  // All or nothing in memory: a new name that does not fit (a full FAT12/16 root) changes nothing.
+  // On disk the new entry is written before the old one is removed: a crash between the two leaves
+  // both names on the same clusters (fsck.fat keeps the data under one of them), never the file lost.
   const moved = t.dir.transaction(() => {
     if (replaced) t.dir.remove(replaced);
     if (srcRec === t.existing) srcParent.remove(srcRec); // a case-only rename in place: free the name first
