@@ -61,7 +61,11 @@ const SHORT_SPECIALS = "!#$%&'()-@^_`{}~";
 const isShortAscii = (c: string): boolean => /^[A-Za-z0-9]$/.test(c) || SHORT_SPECIALS.includes(c);
 
 /** The key under which a raw 11-byte name is compared for collisions. */
-export const shortKey = (raw: Uint8Array): string => String.fromCharCode(...raw.subarray(0, 11));
+export function shortKey(raw: Uint8Array): string {
+  let k = '';
+  for (let i = 0; i < 11; i++) k += String.fromCharCode(raw[i]);
+  return k;
+}
 
 function caseOf(s: string): 'upper' | 'lower' | 'none' | 'mixed' {
   const hasUpper = /[A-Z]/.test(s);
@@ -143,19 +147,20 @@ export function planShortName(name: string, page: CodePage, taken: (key: string)
     const raw = toRaw(gBase, gExt);
     if (!taken(shortKey(raw))) return { raw, caseFlags: 0, needsLongName: true };
   }
-  const withTail = (b: number[], tail: string): Uint8Array => toRaw([...b.slice(0, 8 - tail.length), ...ascii(tail)], gExt);
-  for (let n = 1; n <= 4; n++) {
-    const raw = withTail(gBase, `~${n}`);
-    if (!taken(shortKey(raw))) return { raw, caseFlags: 0, needsLongName: true };
-  }
+  // Candidates are compared as 11-character keys; only the chosen one becomes bytes.
+  const extKey = String.fromCharCode(...gExt.slice(0, 3)).padEnd(3, ' ');
+  const baseKey = (b: number[], tail: string): string => {
+    let k = String.fromCharCode(...b.slice(0, 8 - tail.length)) + tail;
+    if (k.charCodeAt(0) === 0xe5) k = `\u0005${k.slice(1)}`;
+    return k.padEnd(8, ' ') + extKey;
+  };
   const hashed = [...gBase.slice(0, 2), ...ascii(nameHash(name).toString(16).toUpperCase().padStart(4, '0'))];
-  for (let n = 1; n <= 9; n++) {
-    const raw = withTail(hashed, `~${n}`);
-    if (!taken(shortKey(raw))) return { raw, caseFlags: 0, needsLongName: true };
-  }
-  for (let n = 5; n < 1_000_000; n++) {
-    const raw = withTail(gBase, `~${n}`);
-    if (!taken(shortKey(raw))) return { raw, caseFlags: 0, needsLongName: true };
+  const tries: [number[], number, number][] = [[gBase, 1, 4], [hashed, 1, 9], [gBase, 5, 999_999]];
+  for (const [b, from, to] of tries) {
+    for (let n = from; n <= to; n++) {
+      const key = baseKey(b, `~${n}`);
+      if (!taken(key)) return { raw: Uint8Array.from(key, (c) => c.charCodeAt(0)), caseFlags: 0, needsLongName: true };
+    }
   }
   throw new FatError('ENOSPC', `no free short name for ${JSON.stringify(name)}`);
 }
