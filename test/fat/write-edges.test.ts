@@ -1337,3 +1337,91 @@ describe.each(['FAT12/512', 'FAT32/512'].map(spec))('$name: open file handles', 
     expect(gap.subarray(1).every((b) => b === 0)).toBe(true);
   });
 });
+
+// ---- names given with what Windows strips; label, attributes and times --------------------------
+
+describe('paths with trailing dots and spaces', () => {
+  it('name the entry they created in every later operation (as Win32 and Linux vfat look names up)', () => {
+    const img = new Img(spec('FAT16/512'));
+    const vol = img.open();
+    vol.writeFile('/report.', 'r');
+    vol.mkdir('/folder ');
+    const got = (f: () => unknown): unknown => {
+      try {
+        return f();
+      } catch (e) {
+        return e instanceof FatError ? e.code : e;
+      }
+    };
+    expect(vol.readdir('/')).toEqual(['report', 'folder']);
+    expect(got(() => vol.readFile('/report.', 'utf8'))).toBe('r');
+    expect(got(() => vol.stat('/folder ').isDirectory())).toBe(true);
+    expect(got(() => vol.writeFile('/folder /inside', 'i'))).toBeUndefined();
+    expect(got(() => vol.mkdir('/folder ./deeper', { recursive: true }))).toBe('/folder/deeper');
+    expect(got(() => vol.rename('/report. ', '/report2'))).toBeUndefined();
+    expect(got(() => vol.rm('/folder.', { recursive: true }))).toBeUndefined();
+    vol.close();
+    img.expectConsistent();
+    expect(img.reopen().readdir('/')).toEqual(['report2']);
+  });
+});
+
+describe.each(['FAT12/512', 'FAT32/512'].map(spec))('$name: label, attributes, times', (s) => {
+  it('setLabel writes the boot sector(s) and the root entry; removing it removes both', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    vol.writeFile('/a.txt', 'a');
+    vol.setLabel('Fat Kit');
+    vol.close();
+    let a = img.expectConsistent('labelled');
+    const labelAt = s.fat === 32 ? 71 : 43;
+    expect(String.fromCharCode(...img.bytes.subarray(labelAt, labelAt + 11))).toBe('FAT KIT    ');
+    if (s.fat === 32) {
+      const backup = 6 * s.sectorSize;
+      expect(String.fromCharCode(...img.bytes.subarray(backup + labelAt, backup + labelAt + 11))).toBe('FAT KIT    ');
+    }
+    expect(img.reopen().info().label).toBe('FAT KIT');
+    expect(img.reopen().readdir('/')).toEqual(['a.txt']);
+    if (haveOracles) {
+      const out = runTool('mlabel', ['-i', img.file(), '-s', '::']).stdout;
+      expect(out).toContain('FAT KIT');
+    }
+    vol = img.open();
+    expect(codeOf(() => vol.setLabel('bad*label'))).toBe('EINVAL');
+    expect(codeOf(() => vol.setLabel('much too long label'))).toBe('EINVAL');
+    vol.setLabel(undefined);
+    vol.close();
+    a = img.expectConsistent('unlabelled');
+    expect(String.fromCharCode(...img.bytes.subarray(labelAt, labelAt + 11))).toBe('NO NAME    ');
+    expect(img.reopen().info().label).toBeUndefined();
+    expect(a.entries.size).toBe(1);
+  });
+
+  it('setAttributes and utimes change only what they are asked to, on files and directories', () => {
+    const img = new Img(s);
+    let vol = img.open();
+    vol.writeFile('/f.txt', 'f', { mtime: Date.UTC(2001, 1, 3, 4, 5, 7) });
+    vol.mkdir('/Some Dir', { mtime: Date.UTC(1999, 11, 31, 23, 59, 58) });
+    vol.setAttributes('/f.txt', { readOnly: true, hidden: true });
+    vol.setAttributes('/Some Dir', { system: true });
+    vol.utimes('/Some Dir', Date.UTC(2020, 0, 1), Date.UTC(2020, 5, 6, 7, 8, 9));
+    vol.close();
+    img.expectConsistent();
+    vol = img.reopen();
+    const f = vol.stat('/f.txt');
+    expect(f.mtime.toISOString()).toBe('2001-02-03T04:05:06.000Z');
+    expect([f.readOnly, f.hidden, f.system, f.archive]).toEqual([true, true, false, true]);
+    const d = vol.stat('/some dir');
+    expect(d.isDirectory()).toBe(true);
+    expect(d.system).toBe(true);
+    expect(d.mtime.toISOString()).toBe('2020-06-06T07:08:08.000Z');
+    vol = img.open();
+    vol.setAttributes('/f.txt', { readOnly: false, archive: false });
+    vol.utimes('/f.txt', 0, Date.UTC(2200, 0, 1)); // clamped to the last DOS time
+    vol.close();
+    const g = img.reopen().stat('/f.txt');
+    expect([g.readOnly, g.hidden, g.archive]).toEqual([false, true, false]);
+    expect(g.mtime.toISOString()).toBe('2107-12-31T23:59:58.000Z');
+    expect(codeOf(() => img.open().utimes('/missing', 0, 0))).toBe('ENOENT');
+  });
+});

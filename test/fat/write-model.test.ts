@@ -573,8 +573,14 @@ class Run {
 
   step(g: GenOp<P> | RecaseOp, i: number): void {
     const o = concrete(g, this.history);
-    if (o.op === 'rename') this.history.push(o.from, o.to);
-    else if (o.op !== 'reopen') this.history.push(o.path);
+    // Later operations refer to what this one named, as stored: without the dots and spaces
+    // Windows strips (whether lookups strip them too is pinned by write-edges, not here).
+    const stored = (p: string[]): string[] => {
+      const c = clean(p[p.length - 1]);
+      return 'name' in c ? [...p.slice(0, -1), c.name] : p;
+    };
+    if (o.op === 'rename') this.history.push(o.from, stored(o.to));
+    else if (o.op !== 'reopen') this.history.push(stored(o.path));
     this.now += 1000 + (i % 3) * 1000;
     this.log.push(`${i}: ${showOp(o)}`);
     const free = this.vol.info().freeClusters;
