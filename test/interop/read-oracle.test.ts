@@ -159,7 +159,8 @@ for (const spec of FIXTURES) {
       }
     });
 
-    it.runIf(usesMtools)('fat list --json lists exactly the paths mdir -/ -b -a lists', () => {
+    // mtools drops names outside the BMP: those images are compared with 7-Zip instead (below).
+    if (usesMtools) it('fat list --json lists exactly the paths mdir -/ -b -a lists', () => {
       const want = mdirPaths(img.mt).map((e) => `${e.type} ${e.path}`).sort();
       const got = listed.map((e) => `${e.type} ${e.path}`).sort();
       expect(got).toEqual(want);
