@@ -1049,6 +1049,28 @@ describe('a full disk', () => {
     expect(img.reopen().readFile('/d/G')).toHaveLength(cs);
   });
 
+  it('a rename whose long name needs two new directory clusters with one free fails whole (no cluster kept, none lost later)', () => {
+    const { img, vol, cs } = filled();
+    vol.truncate('/big', vol.stat('/big').size - 2 * cs); // two clusters free
+    vol.writeFile('/x', 'x is empty but for this'); // one left
+    expect(vol.info().freeClusters).toBe(1);
+    const before = snapshot(vol);
+    // 200 units: 16 long-name slots + the entry = 17 entries; /d's cluster is full (16): two clusters needed.
+    expect(codeOf(() => vol.rename('/x', `/d/${'N'.repeat(200)}`))).toBe('ENOSPC');
+    // All or nothing (as renames into a full root are): the cluster the first growth took comes back.
+    expect.soft(vol.info().freeClusters, 'the cluster the failed growth took is given back').toBe(1);
+    expect(snapshot(vol)).toEqual(before);
+    // Later growth of /d must not lose a cluster the failed rename linked.
+    vol.truncate('/big', 0);
+    vol.writeFile('/d/after with a long name.txt', 'a');
+    vol.writeFile(`/d/${'M'.repeat(200)}`, 'm');
+    vol.close();
+    img.expectConsistent();
+    const v = img.reopen();
+    expect(v.readdir('/d')).toHaveLength(16);
+    expect(v.readFile('/x', 'utf8')).toBe('x is empty but for this');
+  });
+
   it('filling the disk exactly with one file works, then deleting it gives every cluster back', () => {
     const img = new Img(TINY);
     let vol = img.open();
@@ -1311,6 +1333,22 @@ describe.each(['FAT12/512', 'FAT32/512'].map(spec))('$name: open file handles', 
     expected[0] = 7;
     expectBytes(img.reopen().readFile('/shared.bin'), expected);
     expect(a.entries.get('/shared.bin')!.clusters).toHaveLength(5);
+  });
+
+  it('a handle fails with EBADF once its volume is closed, and writes nothing (also when the device stays open)', () => {
+    const img = new Img(s);
+    const dev = img.device();
+    const vol = Volume.open(dev, { closeDevice: false, now: () => new Date(Date.UTC(2024, 0, 1)) });
+    const h = vol.openFile('/open.txt', 'w+');
+    h.write(new TextEncoder().encode('before close'));
+    vol.close();
+    const closed = img.bytes.slice();
+    expect(codeOf(() => h.write(new TextEncoder().encode(' after close')))).toBe('EBADF');
+    expect(codeOf(() => h.truncate(0))).toBe('EBADF');
+    expect(codeOf(() => h.read(new Uint8Array(4), 0, 4, 0))).toBe('EBADF');
+    expect(Buffer.compare(img.bytes, closed), 'the image changed after close()').toBe(0);
+    img.expectConsistent();
+    expect(img.reopen().readFile('/open.txt', 'utf8')).toBe('before close');
   });
 
   it('createWriteStream writes a whole file, and writes past the end fill the gap with zeros', async () => {
