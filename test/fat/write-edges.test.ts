@@ -849,6 +849,32 @@ describe('FAT entries', () => {
   });
 });
 
+describe('FAT32 with mirroring off (ExtFlags bit 7)', () => {
+  it('reads and writes only the active FAT, leaving the other copy as it was', () => {
+    const s = spec('FAT32/512');
+    const img = new Img(s);
+    // ExtFlags (offset 40): bit 7 = mirroring off, bits 0-3 = active FAT 1. Make FAT 1 the one in use.
+    img.bytes[40] = 0x81;
+    const fatStart = (img.bytes[14] | (img.bytes[15] << 8)) * s.sectorSize;
+    const fatSize = (img.bytes[36] | (img.bytes[37] << 8) | (img.bytes[38] << 16)) * s.sectorSize;
+    const fat0 = img.bytes.slice(fatStart, fatStart + fatSize);
+    let vol = img.open();
+    vol.mkdir('/d');
+    vol.writeFile('/d/file.bin', text(10_000));
+    vol.writeFile('/other', text(3000, 2));
+    vol.rm('/other');
+    vol.close();
+    expect(Buffer.compare(img.bytes.subarray(fatStart, fatStart + fatSize), fat0), 'the inactive FAT 0 changed').toBe(0);
+    vol = img.reopen();
+    expectBytes(vol.readFile('/d/file.bin'), text(10_000));
+    // The active copy holds the chains: a reader of FAT 1 sees a consistent volume.
+    const copy = img.bytes.slice();
+    copy.copyWithin(fatStart, fatStart + fatSize, fatStart + 2 * fatSize);
+    copy[40] = 0;
+    expect(auditImage(copy).problems).toEqual([]);
+  });
+});
+
 describe.each(['FAT32/512', 'FAT32/4096'].map(spec))('$name: FSInfo', (s) => {
   it('is not trusted on a dirty volume, and is rewritten right on close', () => {
     const img = new Img(s);
