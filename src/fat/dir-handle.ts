@@ -68,7 +68,7 @@ export class Directory {
   /**
    * Run `fn`; if it throws, put the directory back as it was (entries, names, pending writes) so a
    * failed multi-step change (a rename into a full root) leaves nothing half done in memory.
-   * Clusters a failed growth allocated are not undone here: growth only fails before allocating.
+   * Growth is checked for space before it allocates, so a failed change strands no cluster.
    */
   transaction<T>(fn: () => T): T {
     const saved = {
@@ -153,6 +153,12 @@ export class Directory {
     }
     if (this.loc.kind === 'fixed') {
       throw new FatError('ENOSPC', `the root directory is full (${this.capacity} entries; FAT12/16 roots cannot grow)`, { path: '/' });
+    }
+    // Check the space for every cluster first: a growth that stopped half-way would strand clusters.
+    const g = this.core.geo;
+    const clusters = Math.ceil(((start + count) * ENTRY_SIZE - this.sectors.length * g.sectorSize) / g.clusterSize);
+    if (clusters > this.core.fat.countFree()) {
+      throw new FatError('ENOSPC', `no space left on the volume to grow directory ${this.path} (${clusters} clusters needed, ${this.core.fat.countFree()} free)`, { path: this.path });
     }
     while (this.capacity < start + count) this.grow();
     return start;

@@ -190,7 +190,7 @@ export class FileHandle {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new FatError('EBADF', `${this.path} is closed`, { path: this.path });
+    if (this.closed || this.vol.isClosed) throw new FatError('EBADF', `${this.path} is closed`, { path: this.path });
     if (this.file.removed) throw new FatError('ENOENT', `${this.path} was removed while open`, { path: this.path });
   }
 }

@@ -187,7 +187,8 @@ export class Volume implements VolumeCore {
     let parent: Directory | undefined;
     for (let i = 0; i < parts.length; i++) {
       const listing = this.dir(loc, cur);
-      const found = listing.find(parts[i]);
+      // Trailing dots and spaces (and leading spaces) are not part of a name, on lookup as on create.
+      const found = listing.find(parts[i].replace(/^ +/, '').replace(/[. ]+$/, '') || parts[i]);
       const next = joinPath(cur, found ? found.name : parts[i]);
       if (!found) throw new FatError('ENOENT', `no such file or directory: ${joinPath(cur, parts[i])}`, { path: next });
       parent = listing;
@@ -557,6 +558,11 @@ export class Volume implements VolumeCore {
 
   private assertOpen(): void {
     if (this.closed) throw new FatError('EBADF', 'volume is closed');
+  }
+
+  /** Whether close() has been called. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Write every pending change and the FSInfo counts, and make them durable. The volume stays open (and dirty). */
