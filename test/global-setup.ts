@@ -1,6 +1,7 @@
 /**
- * vitest globalSetup: build dist/ (tsc -p tsconfig.build.json) once per run when dist/cli/main.js
- * is missing or older than any file under src/, so the CLI tests run the current code.
+ * vitest globalSetup: build dist/ as `npm run build` does (tsc -p tsconfig.build.json, then the
+ * esbuild bundle of the CLI) once per run when dist/cli/main.js is missing or older than any file
+ * under src/, so the CLI tests run the current code, as users get it.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -34,6 +35,8 @@ export default function setup(): void {
     // tsc still emits on type errors; the CLI tests will show what is broken. Say why here.
     process.stderr.write(`global-setup: tsc -p tsconfig.build.json exited ${r.status}:\n${r.stdout}${r.stderr}\n`);
   }
+  const b = spawnSync(process.execPath, [path.join(root, 'scripts', 'bundle-cli.mjs')], { cwd: root, encoding: 'utf8' });
+  if (b.status !== 0) process.stderr.write(`global-setup: bundle-cli exited ${b.status}:\n${b.stdout}${b.stderr}\n`);
   // tsc leaves main.js untouched when its output did not change: mark the build as fresh.
   const main = path.join(root, 'dist', 'cli', 'main.js');
   if (fs.existsSync(main)) {
