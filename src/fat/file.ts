@@ -21,26 +21,42 @@ export function fileClusters(core: VolumeCore, raw: RawDirEntry, path: string): 
  * read in one transfer, straight into `into` when the range is sector-aligned.
  */
 export function readClusters(core: VolumeCore, clusters: number[], offset: number, length: number, into: Uint8Array, at = 0): void {
+  const ss = core.geo.sectorSize;
+  for (const r of runs(core, clusters, offset, offset + length)) {
+    const dst = at + (r.pos - offset);
+    if (r.skip === 0 && r.bytes % ss === 0) {
+      core.io.read(r.firstSector, into.subarray(dst, dst + r.bytes));
+    } else {
+      const tmp = new Uint8Array(Math.ceil((r.skip + r.bytes) / ss) * ss);
+      core.io.read(r.firstSector, tmp);
+      into.set(tmp.subarray(r.skip, r.skip + r.bytes), dst);
+    }
+  }
+}
+
+/** A stretch of a byte range that lies in consecutive clusters: one device transfer. */
+interface Run {
+  /** File position where it starts, and its length. */
+  pos: number;
+  bytes: number;
+  /** Volume sector holding `pos`, and `pos`'s offset inside it. */
+  firstSector: number;
+  skip: number;
+  /** Whether the range ends with this run. */
+  last: boolean;
+}
+
+/** Split the file range [from, end) into runs over consecutive clusters. */
+function* runs(core: VolumeCore, clusters: number[], from: number, end: number): Generator<Run> {
   const { clusterSize: cs, sectorSize: ss } = core.geo;
-  let pos = offset;
-  const end = offset + length;
+  let pos = from;
   while (pos < end) {
     const ci = Math.floor(pos / cs);
     let cj = ci + 1; // one past the last cluster of this contiguous run
     while (cj < clusters.length && clusters[cj] === clusters[cj - 1] + 1 && cj * cs < end) cj++;
     const runEnd = Math.min(end, cj * cs);
     const within = pos - ci * cs;
-    const firstSector = clusterToSector(core.geo, clusters[ci]) + Math.floor(within / ss);
-    const skip = within % ss;
-    const bytes = runEnd - pos;
-    const dst = at + (pos - offset);
-    if (skip === 0 && bytes % ss === 0) {
-      core.io.read(firstSector, into.subarray(dst, dst + bytes));
-    } else {
-      const tmp = new Uint8Array(Math.ceil((skip + bytes) / ss) * ss);
-      core.io.read(firstSector, tmp);
-      into.set(tmp.subarray(skip, skip + bytes), dst);
-    }
+    yield { pos, bytes: runEnd - pos, firstSector: clusterToSector(core.geo, clusters[ci]) + Math.floor(within / ss), skip: within % ss, last: runEnd === end };
     pos = runEnd;
   }
 }
@@ -63,38 +79,27 @@ export function* readChunks(core: VolumeCore, clusters: number[], size: number, 
  * with zeros instead of being read.
  */
 export function writeClusters(core: VolumeCore, clusters: number[], offset: number, data: Uint8Array, pastEnd = false): void {
-  const { clusterSize: cs, sectorSize: ss } = core.geo;
-  let pos = offset;
-  const end = offset + data.length;
-  while (pos < end) {
-    const ci = Math.floor(pos / cs);
-    let cj = ci + 1;
-    while (cj < clusters.length && clusters[cj] === clusters[cj - 1] + 1 && cj * cs < end) cj++;
-    const runEnd = Math.min(end, cj * cs);
-    const within = pos - ci * cs;
-    const firstSector = clusterToSector(core.geo, clusters[ci]) + Math.floor(within / ss);
-    const skip = within % ss;
-    const bytes = runEnd - pos;
-    const src = data.subarray(pos - offset, pos - offset + bytes);
-    const whole = Math.floor(bytes / ss) * ss;
-    if (skip === 0) {
-      if (whole > 0) core.io.write(firstSector, src.subarray(0, whole));
-      if (whole < bytes) {
+  const ss = core.geo.sectorSize;
+  for (const r of runs(core, clusters, offset, offset + data.length)) {
+    const src = data.subarray(r.pos - offset, r.pos - offset + r.bytes);
+    const whole = Math.floor(r.bytes / ss) * ss;
+    if (r.skip === 0) {
+      if (whole > 0) core.io.write(r.firstSector, src.subarray(0, whole));
+      if (whole < r.bytes) {
         // The tail ends inside a sector: keep what lies beyond it.
         const tmp = new Uint8Array(ss);
-        if (!(pastEnd && runEnd === end)) core.io.read(firstSector + whole / ss, tmp);
+        if (!(pastEnd && r.last)) core.io.read(r.firstSector + whole / ss, tmp);
         tmp.set(src.subarray(whole));
-        core.io.write(firstSector + whole / ss, tmp);
+        core.io.write(r.firstSector + whole / ss, tmp);
       }
     } else {
-      const span = Math.ceil((skip + bytes) / ss) * ss;
+      const span = Math.ceil((r.skip + r.bytes) / ss) * ss;
       const tmp = new Uint8Array(span);
-      core.io.read(firstSector, tmp.subarray(0, ss));
-      if (span > ss && !(pastEnd && runEnd === end)) core.io.read(firstSector + span / ss - 1, tmp.subarray(span - ss));
-      tmp.set(src, skip);
-      core.io.write(firstSector, tmp);
+      core.io.read(r.firstSector, tmp.subarray(0, ss));
+      if (span > ss && !(pastEnd && r.last)) core.io.read(r.firstSector + span / ss - 1, tmp.subarray(span - ss));
+      tmp.set(src, r.skip);
+      core.io.write(r.firstSector, tmp);
     }
-    pos = runEnd;
   }
 }
 
