@@ -351,7 +351,7 @@ function report(r) {
     '',
     `- Machine: ${r.machine.cpus} cores (${r.machine.cpuModel}), ${r.machine.memGiB} GiB, ${r.machine.platform}; Node ${r.machine.node}.`,
     `- Load average at start / end: ${r.loadavg.start.map(f2).join(' ')} / ${r.loadavg.end.map(f2).join(' ')} — the machine is shared, so wall times carry noise; CPU time (user+sys) is shown beside them.`,
-    `- fatkit: \`${r.mode === 'cli' ? 'node dist/cli/main.js make IMG --from DIR --force --quiet' : 'node bench/build/make-wrapper.js IMG DIR'}\` (auto size; no fdatasync, like mcopy: `--sync` adds one).`,
+    `- fatkit: \`${r.mode === 'cli' ? 'node dist/cli/main.js make IMG --from DIR --force --quiet' : 'node bench/build/make-wrapper.js IMG DIR'}\` (auto size; no fdatasync, like mcopy: \`--sync\` adds one).`,
     `- mtools: \`mkfs.fat -C IMG KiB -F T -s SPC -S 512 -R RES -f 2 [-r ROOT]\` with fatkit's geometry, then \`mcopy -i IMG -s -Q -m -D o TOP... ::/\` (${r.tools.mkfs}, ${r.tools.mtools}); the two process times are added. No fsync.`,
     `- js-fatfs ${r.tools.jsfatfs}: \`node bench/build/jsfatfs-build.js\`: f_mkfs on a fresh sparse image file of the same size, FAT type and cluster size, then f_mkdir / f_open / f_write (1 MiB pieces) for the sorted host tree, disk I/O by positional reads/writes on the image file. No fsync; no mtimes (this js-fatfs build has no f_utime).`,
     '- `cat`: every file of the large tree into one file in the same temp dir (`cat + fdatasync` then runs `sync -d` on it: what fatkit\'s own fdatasync costs on this disk).',
