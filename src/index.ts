@@ -12,6 +12,7 @@ export { openImage, type OpenImageVolumeOptions } from './fat/open-image.js';
 
 // --- site images (Node) ---
 export { buildImageFromDir, collectBuildEntries, fileReader, type BuildImageOptions } from './host/build-image.js';
+export { createImageFile } from './host/image-file.js';
 
 // --- crunch (Node) ---
 export { collectTree, comparePaths, type CollectOptions, type CollectedTree, type HostEntry } from './host/collect.js';

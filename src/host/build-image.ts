@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
-import { FileDevice } from '../fat/device/file.js';
+import { createImageFile } from './image-file.js';
 import type { BlockDevice } from '../fat/device/block-device.js';
 import { FatError } from '../fat/errors.js';
 import { planBuild, planImageBytes, writeBuild, type BuildEntry, type BuildOptions, type BuildPlan, type BuildResult } from '../fat/build.js';
@@ -84,19 +83,10 @@ export async function buildImageFromDir(image: string, options: BuildImageOption
   const plan = planBuild(entries, options, sectorSize);
   const imageBytes = planImageBytes(plan, options);
   options.onPlan?.(plan, imageBytes);
-  const dir = path.dirname(path.resolve(image));
-  const tmp = path.join(dir, `.${path.basename(image)}.tmp-${process.pid}-${Date.now().toString(36)}`);
-  const dev = FileDevice.create(tmp, imageBytes, { sectorSize, exclusive: true });
-  try {
+  const result = createImageFile(image, imageBytes, { sectorSize, sync: options.sync === true }, (dev) => {
+    // The build's own flushes (Volume.close) are fdatasyncs only when asked for.
     const target: BlockDevice = options.sync ? dev : { ...deviceShape(dev), flush: () => undefined };
-    const result = writeBuild(target, plan, options);
-    if (options.sync) dev.flush();
-    dev.close();
-    fs.renameSync(tmp, image);
-    return { ...result, imageBytes, plan };
-  } catch (e) {
-    dev.close();
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+    return writeBuild(target, plan, options);
+  });
+  return { ...result, imageBytes, plan };
 }

@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Option, type Command } from 'commander';
-import { FileDevice, mkfs, formatSize, buildImageFromDir, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
+import { createImageFile, mkfs, formatSize, buildImageFromDir, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
 import { Progress } from '../progress.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { parseSize } from '../size.js';
@@ -101,43 +100,9 @@ function checkTarget(img: string, force: boolean): void {
   if (!force) throw new CliError(`${img} already exists (use --force to replace it)`);
 }
 
-/**
- * Make the image in a temporary file beside IMG (created exclusively, sparse), then rename it over
- * IMG: an interrupted or failed run never leaves a half-made image at IMG.
- */
+/** Make the image in a temporary file beside IMG, then rename it over IMG (createImageFile). */
 export function makeImage(img: string, bytes: number, options: MkfsOptions & { sectorSize: number }): MkfsResult {
-  const dir = path.dirname(img);
-  let tmp = '';
-  let device: FileDevice | undefined;
-  try {
-    for (let tries = 0; ; tries++) {
-      tmp = path.join(dir, `${path.basename(img)}.tmp-${randomBytes(4).toString('hex')}`);
-      try {
-        device = FileDevice.create(tmp, bytes, { sectorSize: options.sectorSize, exclusive: true });
-        break;
-      } catch (e) {
-        if ((e as { code?: string }).code !== 'EEXIST' || tries > 8) {
-          tmp = '';
-          throw e;
-        }
-      }
-    }
-    const result = mkfs(device, { ...options, assumeZeroed: true });
-    device.close();
-    device = undefined;
-    fs.renameSync(tmp, img);
-    tmp = '';
-    return result;
-  } finally {
-    if (device) {
-      try {
-        device.close();
-      } catch {
-        /* already failing */
-      }
-    }
-    if (tmp) fs.rmSync(tmp, { force: true });
-  }
+  return createImageFile(img, bytes, { sectorSize: options.sectorSize }, (device) => mkfs(device, { ...options, assumeZeroed: true }));
 }
 
 function summary(img: string, r: MkfsResult, bytes: number): string {

@@ -1,0 +1,34 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { FileDevice } from '../fat/device/file.js';
+
+/**
+ * Make an image file safely: a sparse temporary file beside `image` (created exclusively) is
+ * filled by `fill`, then renamed over `image`, so an interrupted or failed run never leaves half an
+ * image at `image` (on failure the temporary file is removed). `sync` flushes it to the disk first.
+ */
+export function createImageFile<T>(image: string, bytes: number, options: { sectorSize?: number; sync?: boolean }, fill: (device: FileDevice) => T): T {
+  const dir = path.dirname(path.resolve(image));
+  let tmp = '';
+  let device: FileDevice | undefined;
+  for (let tries = 0; !device; tries++) {
+    tmp = path.join(dir, `.${path.basename(image)}.tmp-${randomBytes(4).toString('hex')}`);
+    try {
+      device = FileDevice.create(tmp, bytes, { sectorSize: options.sectorSize ?? 512, exclusive: true });
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EEXIST' || tries > 8) throw e;
+    }
+  }
+  try {
+    const result = fill(device);
+    if (options.sync) device.flush();
+    device.close();
+    fs.renameSync(tmp, image);
+    return result;
+  } catch (e) {
+    device.close();
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}
