@@ -4,6 +4,8 @@ import { ATTR } from './dir-entry.js';
 import { FatError } from './errors.js';
 import { writeClusters } from './file.js';
 import { cleanName } from './name-rules.js';
+import { foldName } from './directory.js';
+import { planShortName } from './short-name.js';
 import { joinPath, splitPath } from './path.js';
 import { addFileEntry, MAX_FILE_SIZE, writeFile, type EntryOptions } from './write-ops.js';
 
@@ -41,6 +43,7 @@ export function addTree(vol: Volume, entries: BuildEntry[], options: AddTreeOpti
   const problems: string[] = [];
   let clusters = 0;
   const cs = vol.geo.clusterSize;
+  const seen = new Map<string, string>();
   for (const e of entries) {
     let dest: string;
     try {
@@ -49,6 +52,14 @@ export function addTree(vol: Volume, entries: BuildEntry[], options: AddTreeOpti
       problems.push(`${e.path}: ${(err as Error).message}`);
       continue;
     }
+    // Two host names that are one FAT name (case, trailing dots) would overwrite each other.
+    const key = foldName(dest);
+    const other = seen.get(key);
+    if (other !== undefined) {
+      problems.push(`${e.path}: same FAT name as ${other} (FAT names ignore case and trailing dots and spaces)`);
+      continue;
+    }
+    seen.set(key, e.path);
     if (e.type === 'file') {
       if (e.size > MAX_FILE_SIZE) problems.push(`${e.path}: ${e.size} bytes is more than FAT's 4 GiB - 1 per file`);
       clusters += Math.ceil(e.size / cs);
@@ -112,7 +123,15 @@ export function writeItems(vol: Volume, items: AddItem[], options: { onProgress?
     if (n <= 0) throw new FatError('EIO', `${e.dest} is shorter than when it was listed`, { path: e.dest });
     return n;
   };
-  for (const e of items) {
+  // Directories first, then files whose names are 8.3 names, then the rest: a generated alias
+  // (`LONGFI~1.TXT`) then never takes the name of a file really called that in the same batch.
+  const is83 = (e: AddItem): boolean => !planShortName(cleanName(e.dest.slice(e.dest.lastIndexOf('/') + 1), e.dest), vol.page, () => false).needsLongName;
+  const ordered = [
+    ...items.filter((e) => e.type === 'directory'),
+    ...items.filter((e) => e.type === 'file' && is83(e)),
+    ...items.filter((e) => e.type === 'file' && !is83(e)),
+  ];
+  for (const e of ordered) {
     options.onStart?.(e);
     if (e.type === 'directory') {
       if (vol.mkdir(e.dest, { recursive: true, ...e.times }) !== undefined) result.directories++;

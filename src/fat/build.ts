@@ -144,8 +144,20 @@ export function planTree(entries: BuildEntry[], page: CodePage, label: boolean):
     throw new FatError('EINVAL', `cannot put ${problems.length} path${problems.length > 1 ? 's' : ''} on FAT: ${shown}${problems.length > 20 ? `; and ${problems.length - 20} more` : ''}`);
   }
   for (const d of dirs.values()) {
+    // Names that are valid 8.3 names keep them: they are settled before any alias is generated,
+    // so a generated `LONGFI~1.TXT` never takes the name of a file really called that.
     const taken = new Set<string>();
-    for (const c of d.children) d.entries += entriesFor(c, page, taken);
+    const rest: (PlanDir | PlanFile)[] = [];
+    for (const c of d.children) {
+      const plan = planShortName(c.name, page, (k) => taken.has(k));
+      if (plan.needsLongName) rest.push(c);
+      else {
+        taken.add(shortKey(plan.raw));
+        c.short = plan;
+        d.entries += 1;
+      }
+    }
+    for (const c of rest) d.entries += entriesFor(c, page, taken);
   }
   return root;
 }
@@ -379,7 +391,16 @@ export function writeBuild(device: BlockDevice, plan: BuildPlan, options: BuildO
       chain(n.cluster, n.clusters);
       const isRoot = n === plan.root;
       const bytes = dirBytes(n, parentOf.get(n) ?? 0, isRoot);
-      if (stageUsed + bytes.length > stage.length) flushStage(), (stageStart = first);
+      if (stageUsed + bytes.length > stage.length) {
+        flushStage();
+        stageStart = first;
+      }
+      if (bytes.length > stage.length) {
+        // A directory larger than the stage (over 16,384 entries) goes out on its own.
+        vol.io.write(clusterToSector(g, first), bytes);
+        stageStart = first + n.clusters;
+        continue;
+      }
       stage.set(bytes, stageUsed);
       stageUsed += bytes.length;
       continue;

@@ -195,14 +195,7 @@ export class Directory {
     const index = at + count - 1;
     encodeDirEntry(raw, this.buf, index * ENTRY_SIZE);
     this.markDirty(at, count);
-    if (index + 1 > this.end) {
-      this.end = index + 1;
-      // Whatever follows the new end must read as "free, nothing follows".
-      if (this.end < this.capacity && this.buf[this.end * ENTRY_SIZE] !== ENTRY_FREE) {
-        this.buf[this.end * ENTRY_SIZE] = ENTRY_FREE;
-        this.markDirty(this.end, 1);
-      }
-    }
+    this.extendEnd(index + 1);
     const rec: DirRecord = {
       name,
       shortName: rawShortName(raw.name, this.core.page),
@@ -214,6 +207,16 @@ export class Directory {
     this.records.push(rec);
     this.index(rec);
     return rec;
+  }
+
+  /** Move the end of the directory to `end` when it grows; what follows reads as "free, nothing follows". */
+  private extendEnd(end: number): void {
+    if (end <= this.end) return;
+    this.end = end;
+    if (this.end < this.capacity && this.buf[this.end * ENTRY_SIZE] !== ENTRY_FREE) {
+      this.buf[this.end * ENTRY_SIZE] = ENTRY_FREE;
+      this.markDirty(this.end, 1);
+    }
   }
 
   /** Delete an entry and all its long-name slots. */
@@ -259,7 +262,7 @@ export class Directory {
     const at = this.findSlots(1);
     encodeDirEntry(raw, this.buf, at * ENTRY_SIZE);
     this.markDirty(at, 1);
-    if (at + 1 > this.end) this.end = at + 1;
+    this.extendEnd(at + 1);
     this.labelIndex = at;
   }
 

@@ -122,6 +122,7 @@ export class FileHandle {
     this.assertOpen();
     if (!this.mode.write) throw new FatError('EBADF', `${this.path} is not open for writing`, { path: this.path });
     const at = this.mode.append ? this.size : position ?? this.pos;
+    if (data.length === 0) return 0; // like pwrite(): nothing written, the size unchanged
     const end = at + data.length;
     if (end > MAX_FILE_SIZE) throw new FatError('EFBIG', `file too large: ${this.path} would be ${end} bytes (FAT allows 4 GiB - 1)`, { path: this.path });
     const oldSize = this.size;

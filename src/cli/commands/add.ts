@@ -258,6 +258,7 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
           }
         }
         const work: AddItem[] = [];
+        const written = new Set<AddItem>();
         for (const it of items) {
           if (it.action === 'merge') continue;
           const times = { mtime: clock.clamp(it.mtimeMs), atime: now, birthtime: now };
@@ -278,12 +279,14 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
             },
             onItem: (item) => {
               if (item.type === 'file') added++;
-              say(item.type === 'directory' ? `${item.dest}/` : item.dest);
+              written.add(item);
             },
             onProgress: (p) => progress.update(p),
           });
         } finally {
           progress.stop();
+          // -v lists what was made in the sources' order (the writer puts 8.3 names first).
+          for (const item of work) if (written.has(item)) say(item.type === 'directory' ? `${item.dest}/` : item.dest);
         }
         if (out) await writeOut(out);
       } catch (e) {
