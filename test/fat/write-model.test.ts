@@ -402,7 +402,8 @@ class Run {
         case 'pwrite': {
           const t = m.forCreate(o.path);
           const old = t.existing?.kind === 'file' ? t.existing.data.length : 0;
-          const size = o.op === 'truncate' ? o.length : Math.max(old, o.position + o.data.size);
+          // A write of 0 bytes changes nothing (as pwrite()).
+          const size = o.op === 'truncate' ? o.length : o.data.size === 0 ? old : Math.max(old, o.position + o.data.size);
           return free < clustersFor(size, this.cs) - clustersFor(old, this.cs);
         }
         case 'mkdir': {
@@ -465,6 +466,7 @@ class Run {
           f.data = next;
         } else {
           const data = bytesOf(o.data);
+          if (data.length === 0) return; // a write of 0 bytes changes nothing, not even the time (as pwrite())
           const next = new Uint8Array(Math.max(f.data.length, o.position + data.length));
           next.set(f.data);
           next.set(data, o.position);
