@@ -12,6 +12,7 @@ try {
   esbuild = await import('esbuild');
 } catch {
   console.warn('bundle-cli: esbuild is not installed; keeping the unbundled CLI');
+  (await import('node:fs')).chmodSync(path.join(root, 'dist/cli/main.js'), 0o755);
   process.exit(0);
 }
 await esbuild.build({
@@ -28,5 +29,7 @@ await esbuild.build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
-// tsc's map of the unbundled main.js no longer describes the file.
-await import('node:fs').then((fs) => fs.rmSync(path.join(root, 'dist/cli/main.js.map'), { force: true }));
+// tsc's map of the unbundled main.js no longer describes the file; the bin must stay executable.
+const fs = await import('node:fs');
+fs.rmSync(path.join(root, 'dist/cli/main.js.map'), { force: true });
+fs.chmodSync(path.join(root, 'dist/cli/main.js'), 0o755);
