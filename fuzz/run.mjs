@@ -29,6 +29,8 @@ export async function loadLib() {
   return import(pathToFileURL(path.join(dist, 'core.js')).href);
 }
 
+class UsageError extends Error {}
+
 function parseArgs(argv) {
   const o = { seed: 1, ops: 0, seconds: 0, out: path.join(os.tmpdir(), 'fatkit-fuzz-crashes'), budgetMs: 2000, hangMs: 20000, replay: undefined };
   for (let i = 0; i < argv.length; i++) {
@@ -44,7 +46,7 @@ function parseArgs(argv) {
     else if (a === '--help' || a === '-h') {
       process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(2, 16).map((l) => l.replace(/^ \*\s?/, '')).join('\n') + '\n');
       process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
+    } else throw new UsageError(`unknown argument ${a} (see --help)`);
   }
   if (!o.ops && !o.seconds) o.ops = 10000;
   return o;
@@ -192,7 +194,7 @@ async function main() {
 
 if (isMainThread) {
   if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main().catch((e) => {
-    process.stderr.write(`fuzz: ${e.stack ?? e}\n`);
+    process.stderr.write(`fuzz: ${e instanceof UsageError ? e.message : e.stack ?? e}\n`);
     process.exitCode = 2;
   });
 } else workerMain();
