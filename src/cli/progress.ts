@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 
 export interface ProgressUpdate {
   bytes: number;
@@ -18,14 +18,23 @@ export class Progress {
   private readonly started = Date.now();
   private readonly enabled: boolean;
 
+  /** cli-progress, loaded in the background when a bar may be drawn (most runs draw none). */
+  private lib: typeof cliProgress | undefined;
+
   constructor(quiet: boolean, private readonly delayMs = 1000) {
     this.enabled = !quiet && process.stderr.isTTY === true && process.env.CI !== 'true';
+    if (this.enabled) {
+      import('cli-progress').then((m) => {
+        this.lib = m.default;
+      }, () => undefined);
+    }
   }
 
   update(p: ProgressUpdate): void {
     if (!this.enabled) return;
     if (!this.bar) {
-      if (Date.now() - this.started < this.delayMs) return;
+      if (Date.now() - this.started < this.delayMs || !this.lib) return;
+      const cliProgress = this.lib;
       this.bar = new cliProgress.SingleBar({
         stream: process.stderr,
         format: ' {bar} {percentage}% | {files}/{totalFiles} files | {done} of {total} | {rate}/s | ETA {eta_formatted}',

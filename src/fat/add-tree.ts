@@ -5,7 +5,7 @@ import { FatError } from './errors.js';
 import { writeClusters } from './file.js';
 import { cleanName } from './name-rules.js';
 import { foldName } from './directory.js';
-import { planShortName } from './short-name.js';
+import { directShortName } from './short-name.js';
 import { joinPath, splitPath } from './path.js';
 import { addFileEntry, MAX_FILE_SIZE, writeFile, type EntryOptions } from './write-ops.js';
 
@@ -125,7 +125,7 @@ export function writeItems(vol: Volume, items: AddItem[], options: { onProgress?
   };
   // Directories first, then files whose names are 8.3 names, then the rest: a generated alias
   // (`LONGFI~1.TXT`) then never takes the name of a file really called that in the same batch.
-  const is83 = (e: AddItem): boolean => !planShortName(cleanName(e.dest.slice(e.dest.lastIndexOf('/') + 1), e.dest), vol.page, () => false).needsLongName;
+  const is83 = (e: AddItem): boolean => directShortName(cleanName(e.dest.slice(e.dest.lastIndexOf('/') + 1), e.dest)) !== undefined;
   const ordered = [
     ...items.filter((e) => e.type === 'directory'),
     ...items.filter((e) => e.type === 'file' && is83(e)),

@@ -5,7 +5,7 @@ import { Volume } from './volume.js';
 import { ATTR, ENTRY_SIZE, encodeDirEntry, type RawDirEntry } from './dir-entry.js';
 import { encodeDosTime } from './dos-time.js';
 import { encodeLongName } from './long-name.js';
-import { DOT_NAME, DOTDOT_NAME, planShortName, shortKey, shortNameChecksum, type ShortNamePlan } from './short-name.js';
+import { DOT_NAME, DOTDOT_NAME, directShortName, planShortName, shortKey, shortNameChecksum, type ShortNamePlan } from './short-name.js';
 import { cleanName } from './name-rules.js';
 import { foldName } from './directory.js';
 import { codePage, type CodePage } from './code-page.js';
@@ -149,11 +149,12 @@ export function planTree(entries: BuildEntry[], page: CodePage, label: boolean):
     const taken = new Set<string>();
     const rest: (PlanDir | PlanFile)[] = [];
     for (const c of d.children) {
-      const plan = planShortName(c.name, page, (k) => taken.has(k));
-      if (plan.needsLongName) rest.push(c);
+      const direct = directShortName(c.name);
+      const key = direct && shortKey(direct.raw);
+      if (!key || taken.has(key)) rest.push(c);
       else {
-        taken.add(shortKey(plan.raw));
-        c.short = plan;
+        taken.add(key);
+        c.short = direct;
         d.entries += 1;
       }
     }
@@ -176,13 +177,24 @@ function clustersNeeded(root: PlanDir, cs: number, fat32: boolean): number {
   return n;
 }
 
+/** clustersNeeded for one tree, remembered per cluster size (the size search asks many times). */
+function clustersNeededOf(root: PlanDir): (cs: number, fat32: boolean) => number {
+  const known = new Map<number, number>();
+  return (cs, fat32) => {
+    const key = fat32 ? -cs : cs;
+    let n = known.get(key);
+    if (n === undefined) known.set(key, (n = clustersNeeded(root, cs, fat32)));
+    return n;
+  };
+}
+
 /** Whether the tree (plus the requested free space) fits a layout; the reason when it does not. */
-function fitProblem(root: PlanDir, layout: Layout, options: BuildOptions): string | undefined {
+function fitProblem(root: PlanDir, layout: Layout, options: BuildOptions, needed: (cs: number, fat32: boolean) => number): string | undefined {
   const fat32 = layout.fatType === 32;
   if (!fat32 && root.entries > layout.rootEntries) {
     return `the root directory needs ${root.entries} entries but a FAT${layout.fatType} root holds ${layout.rootEntries}`;
   }
-  const need = clustersNeeded(root, layout.clusterSize, fat32);
+  const need = needed(layout.clusterSize, fat32);
   const freeWanted = Math.max(
     Math.ceil((options.freeBytes ?? 0) / layout.clusterSize),
     Math.ceil(((options.freePercent ?? 0) / 100) * layout.clusterCount),
@@ -224,6 +236,7 @@ const tryLayout = (o: LayoutOptions): Layout | undefined => {
 export function planBuild(entries: BuildEntry[], options: BuildOptions, sectorSize = 512): BuildPlan {
   const page = codePage(options.codePage ?? 'cp437');
   const root = planTree(entries, page, options.label !== undefined && options.label !== '');
+  const needed = clustersNeededOf(root);
   const files = entries.filter((e) => e.type === 'file');
   const bytes = files.reduce((s, e) => s + e.size, 0);
   const partitionBytes = options.partition === 'mbr' ? 1 << 20 : 0;
@@ -232,12 +245,12 @@ export function planBuild(entries: BuildEntry[], options: BuildOptions, sectorSi
   if (options.size !== undefined && options.size !== 'auto') {
     volumeBytes = options.size - partitionBytes;
     layout = planLayout(layoutOptions(options, volumeBytes, sectorSize));
-    const why = fitProblem(root, layout, options);
+    const why = fitProblem(root, layout, options, needed);
     if (why) throw new FatError('ENOSPC', `the tree does not fit in ${formatSize(options.size)}: ${why}`);
   } else {
     const fits = (kib: number): Layout | undefined => {
       const l = tryLayout(layoutOptions(options, kib * 1024, sectorSize));
-      return l && !fitProblem(root, l, options) ? l : undefined;
+      return l && !fitProblem(root, l, options, needed) ? l : undefined;
     };
     // Grow until it fits, then bisect down to the smallest size (in KiB) that fits.
     let hi = Math.max(64, Math.ceil((bytes * 1.05) / 1024));
@@ -255,7 +268,7 @@ export function planBuild(entries: BuildEntry[], options: BuildOptions, sectorSi
     layout = fits(hi)!;
     volumeBytes = hi * 1024;
   }
-  return { layout, volumeBytes, root, files: files.length, bytes, clustersUsed: clustersNeeded(root, layout.clusterSize, layout.fatType === 32) };
+  return { layout, volumeBytes, root, files: files.length, bytes, clustersUsed: needed(layout.clusterSize, layout.fatType === 32) };
 }
 
 /** The image size in bytes for a plan (the partition table's MiB included). */

@@ -10,6 +10,7 @@ const ILLEGAL = /["*/:<>?\\|\u0000-\u001f\u007f]/u;
  */
 export function cleanName(name: string, path = name): string {
   if (typeof name !== 'string') throw new FatError('EINVAL', 'a name must be a string');
+  if (isPlain(name)) return name;
   const cleaned = name.replace(/^ +/, '').replace(/[. ]+$/, '');
   if (cleaned === '' ) throw new FatError('EINVAL', `invalid name ${JSON.stringify(name)}: empty once leading spaces and trailing dots and spaces are removed`, { path });
   if (cleaned === '.' || cleaned === '..') throw new FatError('EINVAL', `invalid name ${JSON.stringify(name)}`, { path });
@@ -25,4 +26,21 @@ export function cleanName(name: string, path = name): string {
     throw new FatError('ENAMETOOLONG', `name too long: ${cleaned.length} UTF-16 units (FAT allows ${LFN_MAX_UNITS}): ${cleaned.slice(0, 40)}...`, { path });
   }
   return cleaned;
+}
+
+/** By ASCII code: 1 for the printable characters a FAT name may hold. */
+const PLAIN = new Uint8Array(128);
+for (let c = 0x20; c < 0x7f; c++) PLAIN[c] = '"*/:<>?\\|'.includes(String.fromCharCode(c)) ? 0 : 1;
+
+/** A printable-ASCII name that needs no cleaning: the common case, decided without regexes. */
+function isPlain(name: string): boolean {
+  const n = name.length;
+  if (n === 0 || n > LFN_MAX_UNITS || name.charCodeAt(0) === 0x20) return false;
+  const lastCode = name.charCodeAt(n - 1);
+  if (lastCode === 0x2e || lastCode === 0x20) return false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x80 || PLAIN[c] === 0) return false;
+  }
+  return true;
 }

@@ -6,7 +6,6 @@
 import * as fsSync from 'node:fs';
 import { promises as fs, constants as fsConstants, type Stats } from 'node:fs';
 import path from 'node:path';
-import fg from 'fast-glob';
 import { FatError } from '../fat/errors.js';
 import { findCaseCollisions, caseCollisionError } from './case-collisions.js';
 import { HostTreeError, type HostTreeProblem } from './host-tree-error.js';
@@ -86,6 +85,8 @@ export async function collectTree(root: string, options: CollectOptions = {}): P
     // No globs: a plain synchronous walk does the same in a tenth of the time (bench/build/PROFILE.md).
     return finish(absRoot, walkSync(absRoot, follow, dot, problems, skipped), problems, skipped, options);
   }
+  // fast-glob is loaded only for globs: the plain walk above is most runs, and loading it costs.
+  const { default: fg } = await import('fast-glob');
   const found = new Map<string, Walked>();
 
   // The walk itself never follows links: each directory link is walked on its own (through the
@@ -172,23 +173,26 @@ function finish(absRoot: string, entries: HostEntry[], problems: HostTreeProblem
  */
 function walkSync(absRoot: string, follow: boolean, dot: boolean, problems: HostTreeProblem[], skipped: CollectedTree['skipped']): HostEntry[] {
   const out: HostEntry[] = [];
-  const stack: { rel: string; ancestors: string[] }[] = [{ rel: '', ancestors: [fsSync.realpathSync(absRoot)] }];
+  const stack: { rel: string; abs: string; ancestors: string[] }[] = [{ rel: '', abs: absRoot, ancestors: [fsSync.realpathSync(absRoot)] }];
+  const canRead = readableCheck();
   while (stack.length > 0) {
-    const { rel, ancestors } = stack.pop()!;
+    const { rel, abs: absDir, ancestors } = stack.pop()!;
     let dirents: fsSync.Dirent[];
     try {
-      dirents = fsSync.readdirSync(rel ? path.join(absRoot, rel) : absRoot, { withFileTypes: true });
+      dirents = fsSync.readdirSync(absDir, { withFileTypes: true });
     } catch (err) {
       problems.push({ path: rel || '.', reason: (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : 'cannot read' });
       continue;
     }
+    const prefix = absDir.endsWith(path.sep) ? absDir : absDir + path.sep;
     for (const d of dirents) {
       if (!dot && d.name.startsWith('.')) continue;
       const r = rel ? `${rel}/${d.name}` : d.name;
-      const abs = path.join(absRoot, r);
+      const abs = prefix + d.name;
+      const link = d.isSymbolicLink();
       let st: Stats;
       try {
-        if (d.isSymbolicLink()) {
+        if (link) {
           if (!follow) {
             skipped.push({ path: r, reason: 'symlink' });
             continue;
@@ -202,29 +206,45 @@ function walkSync(absRoot: string, follow: boolean, dot: boolean, problems: Host
       }
       if (st.isDirectory()) {
         let real = abs;
-        if (d.isSymbolicLink()) {
+        if (link) {
           real = fsSync.realpathSync(abs);
           if (ancestors.includes(real)) {
             problems.push({ path: r, reason: 'symlink loop' });
             continue;
           }
         }
-        out.push(toEntry(absRoot, { path: r, stats: st, symlink: d.isSymbolicLink() }));
-        stack.push({ rel: r, ancestors: d.isSymbolicLink() ? [...ancestors, real] : [...ancestors, path.join(ancestors[ancestors.length - 1], d.name)] });
+        out.push(entryOf(r, abs, st));
+        stack.push({ rel: r, abs, ancestors: [...ancestors, link ? real : path.join(ancestors[ancestors.length - 1]!, d.name)] });
       } else if (st.isFile()) {
-        try {
-          fsSync.accessSync(abs, fsConstants.R_OK);
-        } catch {
+        if (!canRead(abs, st)) {
           problems.push({ path: r, reason: 'permission denied' });
           continue;
         }
-        out.push(toEntry(absRoot, { path: r, stats: st, symlink: d.isSymbolicLink() }));
+        out.push(entryOf(r, abs, st));
       } else {
         problems.push({ path: r, reason: 'not a regular file or directory' });
       }
     }
   }
   return out;
+}
+
+/**
+ * Whether this process may read a file: what access(R_OK) answers, without its system call in the
+ * cases the mode bits settle (root reads everything; an owner's class is the owner bits, ACLs or
+ * not). Anything else asks access().
+ */
+function readableCheck(): (abs: string, st: Stats) => boolean {
+  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  return (abs, st) => {
+    if (uid === 0 || (uid !== undefined && st.uid === uid && (st.mode & 0o400) !== 0)) return true;
+    try {
+      fsSync.accessSync(abs, fsConstants.R_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
 }
 
 async function assertDirectory(absRoot: string, given: string): Promise<void> {
@@ -277,13 +297,10 @@ async function unreadable(abs: string, stats: Stats): Promise<string | undefined
 }
 
 function toEntry(absRoot: string, w: Walked): HostEntry {
-  const dir = w.stats.isDirectory();
-  return {
-    path: w.path,
-    absPath: path.join(absRoot, ...w.path.split('/')),
-    type: dir ? 'directory' : 'file',
-    size: dir ? 0 : w.stats.size,
-    mtimeMs: w.stats.mtimeMs,
-    mode: w.stats.mode,
-  };
+  return entryOf(w.path, path.join(absRoot, ...w.path.split('/')), w.stats);
+}
+
+function entryOf(rel: string, absPath: string, stats: Stats): HostEntry {
+  const dir = stats.isDirectory();
+  return { path: rel, absPath, type: dir ? 'directory' : 'file', size: dir ? 0 : stats.size, mtimeMs: stats.mtimeMs, mode: stats.mode };
 }

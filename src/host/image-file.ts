@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { FileDevice } from '../fat/device/file.js';
 
 /**
@@ -13,7 +12,7 @@ export function createImageFile<T>(image: string, bytes: number, options: { sect
   let tmp = '';
   let device: FileDevice | undefined;
   for (let tries = 0; !device; tries++) {
-    tmp = path.join(dir, `.${path.basename(image)}.tmp-${randomBytes(4).toString('hex')}`);
+    tmp = path.join(dir, `.${path.basename(image)}.tmp-${tempSuffix()}`);
     try {
       device = FileDevice.create(tmp, bytes, { sectorSize: options.sectorSize ?? 512, exclusive: true });
     } catch (e) {
@@ -31,4 +30,15 @@ export function createImageFile<T>(image: string, bytes: number, options: { sect
     fs.rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+let made = 0;
+/**
+ * A name for the temporary file: process id, a counter and the time; the file is created
+ * exclusively, so a clash only costs another try. (Not crypto's randomBytes: loading node:crypto
+ * is a measurable share of the command's start.)
+ */
+function tempSuffix(): string {
+  made++;
+  return `${process.pid.toString(36)}-${made.toString(36)}-${(Date.now() + Math.floor(Math.random() * 1e6)).toString(36)}`;
 }
