@@ -15,6 +15,8 @@ try {
   (await import('node:fs')).chmodSync(path.join(root, 'dist/cli/main.js'), 0o755);
   process.exit(0);
 }
+// Chunk names carry content hashes: clear the old ones so dist/ holds only this build's.
+(await import('node:fs')).rmSync(path.join(root, 'dist/cli/chunks'), { recursive: true, force: true });
 await esbuild.build({
   entryPoints: [path.join(root, 'src/cli/main.ts')],
   outdir: path.join(root, 'dist/cli'),

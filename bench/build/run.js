@@ -27,7 +27,7 @@ const GiB = 1 << 30;
 
 const CONFIG = quick
   ? { smallRounds: 2, largeRounds: 2, rssRounds: 1, largeCount: 4, rssCount: 8, each: 64 * MiB }
-  : { smallRounds: 11, largeRounds: 7, rssRounds: 1, largeCount: 16, rssCount: 32, each: 64 * MiB };
+  : { smallRounds: 11, largeRounds: 9, rssRounds: 1, largeCount: 16, rssCount: 32, each: 64 * MiB };
 
 const log = (...a) => console.error('[bench/build]', ...a);
 const env = { ...process.env, MTOOLS_SKIP_CHECK: '1', LC_ALL: 'C' };
@@ -173,7 +173,10 @@ function benchTree(tree, rounds, { withCat = false, floor = false } = {}) {
     }
     fs.rmSync(t.img, { force: true });
   }
-  const samples = Object.fromEntries([...tools.map((t) => t.name), ...(withCat ? ['cat', 'cat+fdatasync'] : [])].map((n) => [n, []]));
+  // The cat baselines take their turn in the rotation like the tools (this VM is slower for whoever
+  // first touches memory another run just freed, so a fixed position would favour or handicap them).
+  if (withCat) tools.push({ name: 'cat', run: () => catBaseline(tree) }, { name: 'cat+fdatasync', run: () => catBaseline(tree, true) });
+  const samples = Object.fromEntries(tools.map((t) => [t.name, []]));
   // Before every timed run, untimed: `sync`, so no run pays for the writeback of the one before it;
   // then the tree is read once (cat > /dev/null), so every run reads it from the page cache. (This
   // VM's page cache loses pages within seconds, so without that the first tool of a round would read
@@ -195,12 +198,6 @@ function benchTree(tree, rounds, { withCat = false, floor = false } = {}) {
       settle();
       samples[t.name].push(t.run(t.img));
       if (t.img) fs.rmSync(t.img, { force: true });
-    }
-    if (withCat) {
-      settle();
-      samples.cat.push(catBaseline(tree));
-      settle();
-      samples['cat+fdatasync'].push(catBaseline(tree, true));
     }
     log(`${tree.name}: round ${r + 1}/${rounds}: ${Object.entries(samples).map(([n, s]) => `${n} ${s.at(-1).wall.toFixed(2)}s`).join(', ')}`);
   }
@@ -346,7 +343,7 @@ function report(r) {
     `- mtools: \`mkfs.fat -C IMG KiB -F T -s SPC -S 512 -R RES -f 2 [-r ROOT]\` with fatkit's geometry, then \`mcopy -i IMG -s -Q -m -D o TOP... ::/\` (${r.tools.mkfs}, ${r.tools.mtools}); the two process times are added. No fsync.`,
     `- js-fatfs ${r.tools.jsfatfs}: \`node bench/build/jsfatfs-build.js\`: f_mkfs on a fresh sparse image file of the same size, FAT type and cluster size, then f_mkdir / f_open / f_write (1 MiB pieces) for the sorted host tree, disk I/O by positional reads/writes on the image file. No fsync; no mtimes (this js-fatfs build has no f_utime).`,
     '- `cat`: every file of the large tree into one file in the same temp dir (`cat + fdatasync` then runs `sync -d` on it: what fatkit\'s own fdatasync costs on this disk).',
-    '- Each tool runs once untimed first (warm-up, outputs checked with `fsck.fat -n`), then rounds alternate the tools (the first tool rotates each round). Before every timed run the harness runs `sync` and reads the tree once (both untimed), so no run pays for another\'s writeback and every run reads the tree from the page cache. Times are of whole processes (Node start included): medians over rounds, and "paired" ratios, the median over rounds of the ratio of two runs in the same round.',
+    '- Each tool runs once untimed first (warm-up, outputs checked with `fsck.fat -n`), then rounds alternate the tools, the cat baselines among them (the first one rotates each round). Before every timed run the harness runs `sync` and reads the tree once (both untimed), so no run pays for another\'s writeback and every run reads the tree from the page cache. Times are of whole processes (Node start included): medians over rounds, and "paired" ratios, the median over rounds of the ratio of two runs in the same round.',
     '',
   );
   const row = (name, m, ref, pairedRatio) => `| ${name} | ${f3(m.wall)} | ${f2(m.wall / ref.wall)} | ${pairedRatio === undefined ? '—' : f2(pairedRatio)} | ${f3(m.cpu)} | ${f2(m.cpu / ref.cpu)} | ${m.rssMB.toFixed(0)} | ${m.walls.map(f2).join(' ')} |`;

@@ -13,7 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { planShortName, rawShortName, decodeShortName, shortNameChecksum, shortKey, type ShortNamePlan } from '../../src/fat/short-name.js';
+import { directShortName, planShortName, rawShortName, decodeShortName, shortNameChecksum, shortKey, type ShortNamePlan } from '../../src/fat/short-name.js';
 import { codePage } from '../../src/fat/code-page.js';
 
 const cp437 = codePage('cp437');
@@ -289,5 +289,34 @@ describe('shortNameChecksum', () => {
     const b = Uint8Array.from('README  TXT', (c) => c.charCodeAt(0));
     expect(shortNameChecksum(b)).toBe(reference(b));
     expect(shortNameChecksum(b)).toBe(0x73);
+  });
+});
+
+describe('directShortName (the 8.3 check the builder and add run first)', () => {
+  const page = codePage('cp437');
+
+  it('takes 8.3 names of one case per part, and nothing else', () => {
+    const raw = (n: string): string | undefined => {
+      const p = directShortName(n);
+      return p && `${String.fromCharCode(...p.raw)}/${p.caseFlags}`;
+    };
+    expect(raw('README.TXT')).toBe('README  TXT/0');
+    expect(raw('readme.txt')).toBe('README  TXT/24');
+    expect(raw('readme.TXT')).toBe('README  TXT/8');
+    expect(raw('A')).toBe('A          /0');
+    expect(raw('12345678.123')).toBe('12345678123/0');
+    for (const n of ['ReadMe.txt', 'a.b.c', '.htaccess', 'abc.', '123456789.1', 'a.1234', 'a b.txt', 'é.txt', 'a+b.txt', '']) {
+      expect(raw(n), n).toBeUndefined();
+    }
+  });
+
+  it('agrees with planShortName on a free directory, for any name', () => {
+    const chars = fc.constantFrom('a', 'B', 'z', '0', '.', ' ', '~', '!', '-', 'é', '+', '[', 'ß', 'x', 'Y');
+    fc.assert(fc.property(fc.array(chars, { minLength: 1, maxLength: 14 }).map((a) => a.join('')), (name) => {
+      const direct = directShortName(name);
+      const plan = planShortName(name, page, () => false);
+      if (direct) expect([direct.raw, direct.caseFlags, direct.needsLongName]).toEqual([plan.raw, plan.caseFlags, false]);
+      else expect(plan.needsLongName).toBe(true);
+    }), { seed: 5, numRuns: 3000 });
   });
 });
