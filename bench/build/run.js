@@ -203,7 +203,7 @@ function benchTree(tree, rounds, { withCat = false, floor = false } = {}) {
   }
   const med = {};
   for (const [n, s] of Object.entries(samples)) {
-    med[n] = { wall: median(s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)), rssMB: Math.max(...s.map((x) => x.rssMB)), walls: s.map((x) => x.wall) };
+    med[n] = { wall: median(s.map((x) => x.wall)), best: Math.min(...s.map((x) => x.wall)), cpu: median(s.map((x) => x.cpu)), rssMB: Math.max(...s.map((x) => x.rssMB)), walls: s.map((x) => x.wall) };
   }
   // Ratios of runs in the same round (the same machine state), then their median: steadier than a
   // ratio of medians when the machine's speed drifts during the run.
@@ -343,13 +343,13 @@ function report(r) {
     `- mtools: \`mkfs.fat -C IMG KiB -F T -s SPC -S 512 -R RES -f 2 [-r ROOT]\` with fatkit's geometry, then \`mcopy -i IMG -s -Q -m -D o TOP... ::/\` (${r.tools.mkfs}, ${r.tools.mtools}); the two process times are added. No fsync.`,
     `- js-fatfs ${r.tools.jsfatfs}: \`node bench/build/jsfatfs-build.js\`: f_mkfs on a fresh sparse image file of the same size, FAT type and cluster size, then f_mkdir / f_open / f_write (1 MiB pieces) for the sorted host tree, disk I/O by positional reads/writes on the image file. No fsync; no mtimes (this js-fatfs build has no f_utime).`,
     '- `cat`: every file of the large tree into one file in the same temp dir (`cat + fdatasync` then runs `sync -d` on it: what fatkit\'s own fdatasync costs on this disk).',
-    '- Each tool runs once untimed first (warm-up, outputs checked with `fsck.fat -n`), then rounds alternate the tools, the cat baselines among them (the first one rotates each round). Before every timed run the harness runs `sync` and reads the tree once (both untimed), so no run pays for another\'s writeback and every run reads the tree from the page cache. Times are of whole processes (Node start included): medians over rounds, and "paired" ratios, the median over rounds of the ratio of two runs in the same round.',
+    '- Each tool runs once untimed first (warm-up, outputs checked with `fsck.fat -n`), then rounds alternate the tools, the cat baselines among them (the first one rotates each round). Before every timed run the harness runs `sync` and reads the tree once (both untimed), so no run pays for another\'s writeback and every run reads the tree from the page cache. Times are of whole processes (Node start included): medians over rounds; "paired" ratios, the median over rounds of the ratio of two runs in the same round; and the best (fastest) round of each, since noise here only ever adds time. A target counts as met only when the medians, the paired ratios and the best rounds all meet it.',
     '',
   );
-  const row = (name, m, ref, pairedRatio) => `| ${name} | ${f3(m.wall)} | ${f2(m.wall / ref.wall)} | ${pairedRatio === undefined ? '—' : f2(pairedRatio)} | ${f3(m.cpu)} | ${f2(m.cpu / ref.cpu)} | ${m.rssMB.toFixed(0)} | ${m.walls.map(f2).join(' ')} |`;
+  const row = (name, m, ref, pairedRatio) => `| ${name} | ${f3(m.wall)} | ${ref ? f2(m.wall / ref.wall) : '—'} | ${pairedRatio === undefined ? '—' : f2(pairedRatio)} | ${f3(m.best)} | ${ref ? f2(m.best / ref.best) : '—'} | ${f3(m.cpu)} | ${ref ? f2(m.cpu / ref.cpu) : '—'} | ${m.rssMB.toFixed(0)} | ${m.walls.map(f2).join(' ')} |`;
   const table = (T, title, extra = []) => {
     out.push(`## ${title}`, '', `${T.files} files, ${size(T.bytes)}; image ${size(T.geometry.imageBytes)}, FAT${T.geometry.fatType}, ${T.geometry.clusterCount} clusters of ${T.geometry.clusterSize} B.`, '');
-    out.push('| tool | wall s (median) | wall ratio vs mtools | paired ratio | CPU s (median) | CPU ratio vs mtools | peak RSS MB | wall s, every round |', '|---|---|---|---|---|---|---|---|');
+    out.push('| tool | wall s (median) | ratio vs mtools | paired ratio | best wall s | best ratio | CPU s (median) | CPU ratio | peak RSS MB | wall s, every round |', '|---|---|---|---|---|---|---|---|---|---|');
     const ref = T.median.mtools;
     for (const n of ['fatkit', noCa, 'mtools', 'js-fatfs', 'node (empty script)', 'node (empty script, no CA env)']) {
       if (T.median[n]) out.push(row(n, T.median[n], ref, T.median.pairedVsMtools?.[n]));
@@ -366,25 +366,29 @@ function report(r) {
   const cat = L.median.cat;
   const catSync = L.median['cat+fdatasync'];
   table(L, `Large tree: ${r.config.largeCount} × ${r.config.each / MiB} MiB (${r.config.largeRounds} rounds)`, [
-    `| cat (baseline) | ${f3(cat.wall)} | — | — | ${f3(cat.cpu)} | — | ${cat.rssMB.toFixed(0)} | ${cat.walls.map(f2).join(' ')} |`,
-    `| cat + fdatasync | ${f3(catSync.wall)} | — | — | ${f3(catSync.cpu)} | — | ${catSync.rssMB.toFixed(0)} | ${catSync.walls.map(f2).join(' ')} |`,
+    row('cat (baseline)', cat, undefined, undefined),
+    row('cat + fdatasync', catSync, undefined, undefined),
   ]);
   const rateCat = L.bytes / cat.wall;
   const rateFatkit = L.bytes / L.median.fatkit.wall;
   const rateMtools = L.bytes / L.median.mtools.wall;
   const rateCatSync = L.bytes / catSync.wall;
   const pairedRate = 1 / L.median.pairedFatkitVsCat;
-  out.push(`Data rate on the large tree (bytes / whole-process wall time, Node start included): cat ${mbps(L.bytes, cat.wall)}, cat + fdatasync ${mbps(L.bytes, catSync.wall)}; fatkit ${mbps(L.bytes, L.median.fatkit.wall)} (${(100 * rateFatkit / rateCat).toFixed(0)}% of cat by medians, ${(100 * pairedRate).toFixed(0)}% paired round by round; ${(100 * rateFatkit / rateCatSync).toFixed(0)}% of cat + fdatasync); mtools ${mbps(L.bytes, L.median.mtools.wall)} (${(100 * rateMtools / rateCat).toFixed(0)}% of cat); js-fatfs ${mbps(L.bytes, L.median['js-fatfs'].wall)}.`, '');
+  const bestRate = cat.best / L.median.fatkit.best;
+  out.push(`Data rate on the large tree (bytes / whole-process wall time, Node start included): cat ${mbps(L.bytes, cat.wall)}, cat + fdatasync ${mbps(L.bytes, catSync.wall)}; fatkit ${mbps(L.bytes, L.median.fatkit.wall)} (${(100 * rateFatkit / rateCat).toFixed(0)}% of cat by medians, ${(100 * pairedRate).toFixed(0)}% paired round by round, ${(100 * bestRate).toFixed(0)}% best against best; ${(100 * rateFatkit / rateCatSync).toFixed(0)}% of cat + fdatasync); mtools ${mbps(L.bytes, L.median.mtools.wall)} (${(100 * rateMtools / rateCat).toFixed(0)}% of cat); js-fatfs ${mbps(L.bytes, L.median['js-fatfs'].wall)}.`, '');
   table(R, `Peak RSS: ${r.config.rssCount} × ${r.config.each / MiB} MiB tree (${r.config.rssRounds} round${r.config.rssRounds > 1 ? 's' : ''})`);
 
   const rs = S.median.fatkit.wall / S.median.mtools.wall;
   const rl = L.median.fatkit.wall / L.median.mtools.wall;
+  const bs = S.median.fatkit.best / S.median.mtools.best;
+  const bl = L.median.fatkit.best / L.median.mtools.best;
+  const aim = (a, b) => (Math.max(a, b) <= 0.8 ? ', aim met' : '');
   const rssMax = R.median.fatkit.rssMB;
   const floorRatio = floor.wall / mt.wall;
   out.push('## Targets', '', '| target | measured | status |', '|---|---|---|');
-  out.push(`| whole-process \`fat make --from\` ≤ 1.0 × mkfs.fat + mcopy, small tree (aim ≤ 0.8) | ${f2(rs)} (paired ${f2(S.median.pairedVsMtools.fatkit)}; CPU ${f2(S.median.fatkit.cpu / S.median.mtools.cpu)}; Node's empty start alone: ${f2(floorRatio)}) | ${yes(rs <= 1)}${rs <= 0.8 ? ', aim met' : ''} |`);
-  out.push(`| same, ${size(L.bytes)} tree | ${f2(rl)} (paired ${f2(L.median.pairedVsMtools.fatkit)}; CPU ${f2(L.median.fatkit.cpu / L.median.mtools.cpu)}) | ${yes(rl <= 1)}${rl <= 0.8 ? ', aim met' : ''} |`);
-  out.push(`| file data ≥ 80% of cat's rate (same tree, same disk, same run) | ${(100 * pairedRate).toFixed(0)}% paired (${(100 * rateFatkit / rateCat).toFixed(0)}% by medians) | ${yes(pairedRate >= 0.8)} |`);
+  out.push(`| whole-process \`fat make --from\` ≤ 1.0 × mkfs.fat + mcopy, small tree (aim ≤ 0.8) | ${f2(rs)} by medians, ${f2(bs)} best against best (paired ${f2(S.median.pairedVsMtools.fatkit)}; CPU ${f2(S.median.fatkit.cpu / S.median.mtools.cpu)}; Node's empty start alone: ${f2(floorRatio)}) | ${yes(Math.max(rs, bs, S.median.pairedVsMtools.fatkit) <= 1)}${aim(Math.max(rs, S.median.pairedVsMtools.fatkit), bs)} |`);
+  out.push(`| same, ${size(L.bytes)} tree | ${f2(rl)} by medians, ${f2(bl)} best against best (paired ${f2(L.median.pairedVsMtools.fatkit)}; CPU ${f2(L.median.fatkit.cpu / L.median.mtools.cpu)}) | ${yes(Math.max(rl, bl, L.median.pairedVsMtools.fatkit) <= 1)}${aim(Math.max(rl, L.median.pairedVsMtools.fatkit), bl)} |`);
+  out.push(`| file data ≥ 80% of cat's rate (same tree, same disk, same run) | ${(100 * rateFatkit / rateCat).toFixed(0)}% by medians, ${(100 * pairedRate).toFixed(0)}% paired, ${(100 * bestRate).toFixed(0)}% best against best | ${yes(rateFatkit >= 0.8 * rateCat && pairedRate >= 0.8 && bestRate >= 0.8)} |`);
   out.push(`| peak RSS < 150 MB building a ${size(R.bytes)} image | ${rssMax.toFixed(0)} MB | ${yes(rssMax < 150)} |`);
   out.push('', `Whole run: ${r.seconds.toFixed(0)} s. Raw numbers: \`results.json\` beside this file. Where fatkit's time goes: [PROFILE.md](PROFILE.md).`, '');
   return out.join('\n');
