@@ -1,20 +1,6 @@
-import { FatError, cleanName, foldName, type Volume } from '../index.js';
-import { CliError } from './run.js';
+import { FatError, cleanName, foldName, sourceDateEpochMs, type Volume } from '../index.js';
 
 /* What the write commands (add, rm, mkdir, mv, label) share: the clock and volume-path helpers. */
-
-/**
- * SOURCE_DATE_EPOCH as reproducible-builds.org defines it (a decimal count of seconds), in
- * milliseconds; undefined when unset or empty. A malformed value is an error, not a guess.
- */
-export function sourceDateEpochMs(value: string | undefined = process.env.SOURCE_DATE_EPOCH): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const text = value.trim();
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text) * 1000)) {
-    throw new CliError(`SOURCE_DATE_EPOCH must be a whole number of seconds, not ${JSON.stringify(value)}`);
-  }
-  return Number(text) * 1000;
-}
 
 /**
  * The times the write commands stamp: `now` is SOURCE_DATE_EPOCH when set (so that the same
