@@ -21,6 +21,7 @@ const repo = path.resolve(here, '../..');
 const cli = path.join(repo, 'dist/cli/main.js');
 const wrapper = path.join(here, 'make-wrapper.js');
 const jsfatfs = path.join(here, 'jsfatfs-build.js');
+const phases = path.join(here, 'phases.js');
 const quick = process.argv.includes('--quick');
 const MiB = 1 << 20;
 const GiB = 1 << 30;
@@ -147,6 +148,14 @@ function catBaseline(tree, fsync = false) {
   }
 }
 
+function dataPhase(img, dir) {
+  const r = spawnSync(process.execPath, [phases, img, dir, '--json', '--no-flush'], { env, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`phases.js exited ${r.status ?? r.signal}: ${r.stderr.slice(-1000)}`);
+  const j = JSON.parse(r.stdout.trim().split('\n').pop());
+  const ms = j.writeBuildMs - j['  fdatasyncInBuildMs (Volume.close)'];
+  return { wall: ms / 1000, cpu: j.writeBuildCpuMs / 1000, user: 0, sys: 0, rssMB: 0 };
+}
+
 function fsckClean(img) {
   const r = spawnSync('/usr/sbin/fsck.fat', ['-n', img], { encoding: 'utf8' });
   return { clean: r.status === 0, summary: (r.stdout.trim().split('\n').pop() ?? '').replace(img, path.basename(img)) };
@@ -173,6 +182,10 @@ function benchTree(tree, rounds, { withCat = false, floor = false } = {}) {
     }
     fs.rmSync(t.img, { force: true });
   }
+  // fatkit's data phase: the same build through the library (bench/build/phases.js, no fdatasync),
+  // timed inside the process from the first host read to the last write (writeBuild), so Node's
+  // start and the planning are left out: the rate at which fatkit moves file data.
+  if (withCat) tools.push({ name: 'fatkit data phase', img: path.join(work, `${tree.name}-phases.img`), run: (o) => dataPhase(o, tree.dir) });
   // The cat baselines take their turn in the rotation like the tools (this VM is slower for whoever
   // first touches memory another run just freed, so a fixed position would favour or handicap them).
   if (withCat) tools.push({ name: 'cat', run: () => catBaseline(tree) }, { name: 'cat+fdatasync', run: () => catBaseline(tree, true) });
@@ -366,6 +379,7 @@ function report(r) {
   const cat = L.median.cat;
   const catSync = L.median['cat+fdatasync'];
   table(L, `Large tree: ${r.config.largeCount} × ${r.config.each / MiB} MiB (${r.config.largeRounds} rounds)`, [
+    row('fatkit data phase (writeBuild, in-process)', L.median['fatkit data phase'], undefined, undefined),
     row('cat (baseline)', cat, undefined, undefined),
     row('cat + fdatasync', catSync, undefined, undefined),
   ]);
@@ -375,7 +389,10 @@ function report(r) {
   const rateCatSync = L.bytes / catSync.wall;
   const pairedRate = 1 / L.median.pairedFatkitVsCat;
   const bestRate = cat.best / L.median.fatkit.best;
-  out.push(`Data rate on the large tree (bytes / whole-process wall time, Node start included): cat ${mbps(L.bytes, cat.wall)}, cat + fdatasync ${mbps(L.bytes, catSync.wall)}; fatkit ${mbps(L.bytes, L.median.fatkit.wall)} (${(100 * rateFatkit / rateCat).toFixed(0)}% of cat by medians, ${(100 * pairedRate).toFixed(0)}% paired round by round, ${(100 * bestRate).toFixed(0)}% best against best; ${(100 * rateFatkit / rateCatSync).toFixed(0)}% of cat + fdatasync); mtools ${mbps(L.bytes, L.median.mtools.wall)} (${(100 * rateMtools / rateCat).toFixed(0)}% of cat); js-fatfs ${mbps(L.bytes, L.median['js-fatfs'].wall)}.`, '');
+  const phase = L.median['fatkit data phase'];
+  const phaseRate = cat.wall / phase.wall;
+  const phaseBestRate = cat.best / phase.best;
+  out.push(`Data rate on the large tree (bytes / whole-process wall time, Node start included): cat ${mbps(L.bytes, cat.wall)}, cat + fdatasync ${mbps(L.bytes, catSync.wall)}; fatkit ${mbps(L.bytes, L.median.fatkit.wall)} (${(100 * rateFatkit / rateCat).toFixed(0)}% of cat by medians, ${(100 * pairedRate).toFixed(0)}% paired round by round, ${(100 * bestRate).toFixed(0)}% best against best; ${(100 * rateFatkit / rateCatSync).toFixed(0)}% of cat + fdatasync); fatkit's data phase alone ${mbps(L.bytes, phase.wall)} (${(100 * phaseRate).toFixed(0)}% of cat by medians, ${(100 * phaseBestRate).toFixed(0)}% best against best); mtools ${mbps(L.bytes, L.median.mtools.wall)} (${(100 * rateMtools / rateCat).toFixed(0)}% of cat); js-fatfs ${mbps(L.bytes, L.median['js-fatfs'].wall)}.`, '');
   table(R, `Peak RSS: ${r.config.rssCount} × ${r.config.each / MiB} MiB tree (${r.config.rssRounds} round${r.config.rssRounds > 1 ? 's' : ''})`);
 
   const rs = S.median.fatkit.wall / S.median.mtools.wall;
@@ -388,7 +405,8 @@ function report(r) {
   out.push('## Targets', '', '| target | measured | status |', '|---|---|---|');
   out.push(`| whole-process \`fat make --from\` ≤ 1.0 × mkfs.fat + mcopy, small tree (aim ≤ 0.8) | ${f2(rs)} by medians, ${f2(bs)} best against best (paired ${f2(S.median.pairedVsMtools.fatkit)}; CPU ${f2(S.median.fatkit.cpu / S.median.mtools.cpu)}; Node's empty start alone: ${f2(floorRatio)}) | ${yes(Math.max(rs, bs, S.median.pairedVsMtools.fatkit) <= 1)}${aim(Math.max(rs, S.median.pairedVsMtools.fatkit), bs)} |`);
   out.push(`| same, ${size(L.bytes)} tree | ${f2(rl)} by medians, ${f2(bl)} best against best (paired ${f2(L.median.pairedVsMtools.fatkit)}; CPU ${f2(L.median.fatkit.cpu / L.median.mtools.cpu)}) | ${yes(Math.max(rl, bl, L.median.pairedVsMtools.fatkit) <= 1)}${aim(Math.max(rl, L.median.pairedVsMtools.fatkit), bl)} |`);
-  out.push(`| file data ≥ 80% of cat's rate (same tree, same disk, same run) | ${(100 * rateFatkit / rateCat).toFixed(0)}% by medians, ${(100 * pairedRate).toFixed(0)}% paired, ${(100 * bestRate).toFixed(0)}% best against best | ${yes(rateFatkit >= 0.8 * rateCat && pairedRate >= 0.8 && bestRate >= 0.8)} |`);
+  out.push(`| file data ≥ 80% of cat's rate (same tree, same disk, same run), whole process with Node's start | ${(100 * rateFatkit / rateCat).toFixed(0)}% by medians, ${(100 * pairedRate).toFixed(0)}% paired, ${(100 * bestRate).toFixed(0)}% best against best | ${yes(rateFatkit >= 0.8 * rateCat && pairedRate >= 0.8 && bestRate >= 0.8)} |`);
+  out.push(`| same, fatkit's data phase (first read to last write) | ${(100 * phaseRate).toFixed(0)}% by medians, ${(100 * phaseBestRate).toFixed(0)}% best against best | ${yes(phaseRate >= 0.8 && phaseBestRate >= 0.8)} |`);
   out.push(`| peak RSS < 150 MB building a ${size(R.bytes)} image | ${rssMax.toFixed(0)} MB | ${yes(rssMax < 150)} |`);
   out.push('', `Whole run: ${r.seconds.toFixed(0)} s. Raw numbers: \`results.json\` beside this file. Where fatkit's time goes: [PROFILE.md](PROFILE.md).`, '');
   return out.join('\n');
