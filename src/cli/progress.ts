@@ -7,6 +7,15 @@ export interface ProgressUpdate {
   totalFiles: number;
 }
 
+/** Where the bar is drawn: stderr, or (in tests) anything with its TTY shape. */
+export type ProgressStream = NodeJS.WritableStream & { isTTY?: boolean };
+
+export interface ProgressOptions {
+  stream?: ProgressStream;
+  /** No bar before the job has run this long (default 1000 ms): short jobs print nothing. */
+  delayMs?: number;
+}
+
 const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
 
 /**
@@ -16,43 +25,53 @@ const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
 export class Progress {
   private bar: cliProgress.SingleBar | undefined;
   private readonly started = Date.now();
-  private readonly enabled: boolean;
 
-  /** cli-progress, loaded in the background when a bar may be drawn (most runs draw none). */
-  private lib: typeof cliProgress | undefined;
-
-  constructor(quiet: boolean, private readonly delayMs = 1000) {
-    this.enabled = !quiet && process.stderr.isTTY === true && process.env.CI !== 'true';
-    if (this.enabled) {
-      import('cli-progress').then((m) => {
-        this.lib = m.default;
-      }, () => undefined);
-    }
+  /**
+   * A bar for a job about to start. cli-progress is loaded here, and only when a bar may be drawn,
+   * so that most runs (pipes, --quiet, CI) never load it, and the job that follows can be entirely
+   * synchronous: the bar draws from inside it.
+   */
+  static async open(quiet: boolean, options: ProgressOptions = {}): Promise<Progress> {
+    const stream = options.stream ?? process.stderr;
+    const enabled = !quiet && stream.isTTY === true && process.env.CI !== 'true';
+    const lib = enabled ? (await import('cli-progress')).default : undefined;
+    return new Progress(lib, stream, options.delayMs ?? 1000);
   }
 
+  private constructor(
+    private readonly lib: typeof cliProgress | undefined,
+    private readonly stream: ProgressStream,
+    private readonly delayMs: number,
+  ) {}
+
   update(p: ProgressUpdate): void {
-    if (!this.enabled) return;
+    const cliProgress = this.lib;
+    if (!cliProgress) return;
     if (!this.bar) {
-      if (Date.now() - this.started < this.delayMs || !this.lib) return;
-      const cliProgress = this.lib;
+      if (Date.now() - this.started < this.delayMs) return;
       this.bar = new cliProgress.SingleBar({
-        stream: process.stderr,
-        format: ' {bar} {percentage}% | {files}/{totalFiles} files | {done} of {total} | {rate}/s | ETA {eta_formatted}',
+        stream: this.stream,
+        // {total} and {value} are cli-progress's own (raw numbers): the payload's names differ.
+        format: ' {bar} {percentage}% | {files}/{totalFiles} files | {done} of {size} | {rate}/s | ETA {eta_formatted}',
         hideCursor: true,
         clearOnComplete: true,
         etaBuffer: 50,
         fps: 10,
       }, cliProgress.Presets.shades_classic);
-      this.bar.start(Math.max(1, p.totalBytes), 0);
+      this.bar.start(Math.max(1, p.totalBytes), p.bytes, this.payload(p));
     }
+    this.bar.update(p.bytes, this.payload(p));
+  }
+
+  private payload(p: ProgressUpdate): Record<string, string | number> {
     const elapsed = (Date.now() - this.started) / 1000;
-    this.bar.update(p.bytes, {
+    return {
       files: p.files,
       totalFiles: p.totalFiles,
       done: mib(p.bytes),
-      total: mib(p.totalBytes),
+      size: mib(p.totalBytes),
       rate: mib(elapsed > 0 ? p.bytes / elapsed : 0),
-    });
+    };
   }
 
   stop(): void {

@@ -271,7 +271,7 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
           });
         }
         // Data in large transfers, FAT and entries in batches (the builder's way of writing).
-        const progress = new Progress(cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true || opts.verbose === true);
+        const progress = await Progress.open(cmd.optsWithGlobals<{ quiet?: boolean }>().quiet === true || opts.verbose === true);
         try {
           writeItems(vol, work, {
             onStart: (item) => {

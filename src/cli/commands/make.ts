@@ -202,7 +202,7 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
   const size = opts.size === undefined || opts.size === 'auto' ? 'auto' : parseSize(opts.size, '--size');
   if (size !== 'auto' && opts.free !== undefined) throw usage('--free goes with --size auto');
   checkTarget(image, opts.force ?? false);
-  const progress = new Progress(quiet || opts.json === true);
+  const progress = await Progress.open(quiet || opts.json === true);
   let result: BuildResult & { imageBytes: number };
   try {
     result = await buildImageFromDir(image, {
