@@ -1,12 +1,16 @@
 #!/usr/bin/env node
-// Bundle the `fat` command line into one file (dist/cli/main.js, over tsc's output of it): loading
-// ~190 modules one by one cost ~0.1 s of CPU at every start (bench/build/PROFILE.md). The library
+// Bundle the `fat` command line (dist/cli/main.js, over tsc's output of it, plus dist/cli/chunks/ for
+// what only some commands need): loading ~190 modules one by one cost ~0.1 s of CPU at every start
+// (bench/build/PROFILE.md). The library
 // entry points (dist/index.js, dist/core.js) stay as tsc wrote them. Without esbuild (a
 // devDependency) the unbundled CLI that tsc wrote is kept: it works the same, only starts slower.
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// Chunk names carry content hashes: clear the old ones so dist/ holds only this build's (also
+// when esbuild is missing and the unbundled CLI is kept: no stale chunks are shipped).
+(await import('node:fs')).rmSync(path.join(root, 'dist/cli/chunks'), { recursive: true, force: true });
 let esbuild;
 try {
   esbuild = await import('esbuild');
@@ -15,8 +19,6 @@ try {
   (await import('node:fs')).chmodSync(path.join(root, 'dist/cli/main.js'), 0o755);
   process.exit(0);
 }
-// Chunk names carry content hashes: clear the old ones so dist/ holds only this build's.
-(await import('node:fs')).rmSync(path.join(root, 'dist/cli/chunks'), { recursive: true, force: true });
 await esbuild.build({
   entryPoints: [path.join(root, 'src/cli/main.ts')],
   outdir: path.join(root, 'dist/cli'),

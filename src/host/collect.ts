@@ -230,14 +230,15 @@ function walkSync(absRoot: string, follow: boolean, dot: boolean, problems: Host
 }
 
 /**
- * Whether this process may read a file: what access(R_OK) answers, without its system call in the
- * cases the mode bits settle (root reads everything; an owner's class is the owner bits, ACLs or
- * not). Anything else asks access().
+ * Whether this process may read a file: what access(R_OK) answers, without its system call where
+ * the mode bits settle it: on Linux, the owner's class is the owner bits (ACLs never override
+ * them). Anything else asks access(), root included (root without CAP_DAC_OVERRIDE, in a container
+ * or on an NFS export with root_squash, cannot read everything; macOS ACLs can deny an owner).
  */
 function readableCheck(): (abs: string, st: Stats) => boolean {
-  const uid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+  const uid = process.platform === 'linux' && typeof process.getuid === 'function' ? process.getuid() : undefined;
   return (abs, st) => {
-    if (uid === 0 || (uid !== undefined && st.uid === uid && (st.mode & 0o400) !== 0)) return true;
+    if (uid !== undefined && uid !== 0 && st.uid === uid && (st.mode & 0o400) !== 0) return true;
     try {
       fsSync.accessSync(abs, fsConstants.R_OK);
       return true;

@@ -32,13 +32,11 @@ export function createImageFile<T>(image: string, bytes: number, options: { sect
   }
 }
 
-let made = 0;
 /**
- * A name for the temporary file: process id, a counter and the time; the file is created
- * exclusively, so a clash only costs another try. (Not crypto's randomBytes: loading node:crypto
- * is a measurable share of the command's start.)
+ * Eight hex digits for the temporary name (as long as before, so long image names keep fitting in
+ * 255 bytes). The file is created exclusively, so a clash only costs another try; Math.random, not
+ * crypto's randomBytes: loading node:crypto is a measurable share of the command's start.
  */
 function tempSuffix(): string {
-  made++;
-  return `${process.pid.toString(36)}-${made.toString(36)}-${(Date.now() + Math.floor(Math.random() * 1e6)).toString(36)}`;
+  return Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
 }
