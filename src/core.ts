@@ -26,6 +26,7 @@ export { encodeMbr, mbrTypeForFat, PARTITION_ALIGNMENT, type MbrPartitionInit } 
 // --- names: the rules new entries follow (added for the CLI write commands, issue #4) ---
 export { cleanName } from './fat/name-rules.js';
 export { foldName } from './fat/directory.js';
+export { splitPath } from './fat/path.js';
 
 // --- check ---
 export { check, type CheckCode, type CheckOptions, type CheckProblem, type CheckReport, type CheckStats } from './fat/check.js';

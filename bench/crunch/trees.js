@@ -1,20 +1,9 @@
 // Deterministic trees for the crunch benchmark: a ~20 MiB site and 1,000 small files.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { prng } from '../build/trees.js';
 
 const MiB = 1 << 20;
-
-/** mulberry32: a small seeded PRNG, so every run writes byte-identical trees. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = ('the a of to and in is for on with that by this from at as are be or an it was which release notes install '
   + 'configure widget performance review summer update team announcing features guide migration security overview '

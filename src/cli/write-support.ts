@@ -1,4 +1,4 @@
-import { FatError, cleanName, foldName, sourceDateEpochMs, type Volume } from '../index.js';
+import { FatError, cleanName, foldName, sourceDateEpochMs, splitPath, type Volume } from '../index.js';
 
 /* What the write commands (add, rm, mkdir, mv, label) share: the clock and volume-path helpers. */
 
@@ -22,16 +22,8 @@ export function writeClock(): WriteClock {
 
 // ---- volume paths ----
 
-/** Volume path components (".." goes up, never above the root), as typed. */
-export function components(path: string): string[] {
-  const out: string[] = [];
-  for (const p of path.split('/')) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') out.pop();
-    else out.push(p);
-  }
-  return out;
-}
+/** Volume path components (".." goes up, never above the root), as typed: the library's own split. */
+export const components = splitPath;
 
 export const volPath = (parts: string[]): string => `/${parts.join('/')}`;
 

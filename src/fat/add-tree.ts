@@ -3,7 +3,7 @@ import type { BuildEntry, BuildProgress } from './build.js';
 import { ATTR } from './dir-entry.js';
 import { FatError } from './errors.js';
 import { writeClusters } from './file.js';
-import { cleanName } from './name-rules.js';
+import { claimFatName, cleanName } from './name-rules.js';
 import { foldName } from './directory.js';
 import { directShortName } from './short-name.js';
 import { joinPath, splitPath } from './path.js';
@@ -53,13 +53,11 @@ export function addTree(vol: Volume, entries: BuildEntry[], options: AddTreeOpti
       continue;
     }
     // Two host names that are one FAT name (case, trailing dots) would overwrite each other.
-    const key = foldName(dest);
-    const other = seen.get(key);
-    if (other !== undefined) {
-      problems.push(`${e.path}: same FAT name as ${other} (FAT names ignore case and trailing dots and spaces)`);
+    const clash = claimFatName(seen, foldName(dest), e.path);
+    if (clash) {
+      problems.push(clash);
       continue;
     }
-    seen.set(key, e.path);
     if (e.type === 'file') {
       if (e.size > MAX_FILE_SIZE) problems.push(`${e.path}: ${e.size} bytes is more than FAT's 4 GiB - 1 per file`);
       clusters += Math.ceil(e.size / cs);

@@ -6,7 +6,7 @@ import { ATTR, ENTRY_SIZE, encodeDirEntry, type RawDirEntry } from './dir-entry.
 import { encodeDosTime } from './dos-time.js';
 import { encodeLongName } from './long-name.js';
 import { DOT_NAME, DOTDOT_NAME, directShortName, planShortName, shortKey, shortNameChecksum, type ShortNamePlan } from './short-name.js';
-import { cleanName } from './name-rules.js';
+import { claimFatName, cleanName } from './name-rules.js';
 import { foldName } from './directory.js';
 import { codePage, type CodePage } from './code-page.js';
 import { clusterToSector } from './geometry.js';
@@ -122,13 +122,11 @@ export function planTree(entries: BuildEntry[], page: CodePage, label: boolean):
       problems.push(`${e.path}: ${(err as Error).message}`);
       continue;
     }
-    const key = `${parentPath}\0${foldName(name)}`;
-    const other = seen.get(key);
-    if (other !== undefined) {
-      problems.push(`${e.path}: same FAT name as ${other} (FAT names ignore case and trailing dots and spaces)`);
+    const clash = claimFatName(seen, `${parentPath}\0${foldName(name)}`, e.path);
+    if (clash) {
+      problems.push(clash);
       continue;
     }
-    seen.set(key, e.path);
     if (e.type === 'directory') {
       const d: PlanDir = { name, path: `/${e.path}`, mtimeMs: e.mtimeMs, children: [], entries: 2, cluster: 0, clusters: 0 };
       parent.children.push(d);

@@ -44,3 +44,14 @@ function isPlain(name: string): boolean {
   }
   return true;
 }
+
+/**
+ * Claim a FAT name for `path` in `seen` (keys of FAT names, folded as lookups fold them); the
+ * problem to report when another path already holds it, undefined when the claim succeeds.
+ */
+export function claimFatName(seen: Map<string, string>, key: string, path: string): string | undefined {
+  const other = seen.get(key);
+  if (other !== undefined) return `${path}: same FAT name as ${other} (FAT names ignore case and trailing dots and spaces)`;
+  seen.set(key, path);
+  return undefined;
+}

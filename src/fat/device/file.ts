@@ -34,17 +34,8 @@ export class FileDevice implements BlockDevice {
   static open(path: string, options: FileDeviceOptions = {}): FileDevice {
     const sectorSize = checkSectorSize(options.sectorSize);
     const readOnly = options.readOnly ?? false;
-    const fd = openFile(path, readOnly ? 'r' : 'r+');
-    try {
-      const size = regularFileSize(path, fd);
-      if (size < sectorSize) {
-        throw new FatError('FAT_NOT_FAT', `not a FAT image: ${path} is ${size} bytes, smaller than one ${sectorSize}-byte sector`, { path });
-      }
-      return new FileDevice(path, fd, sectorSize, Math.floor(size / sectorSize), readOnly);
-    } catch (e) {
-      fs.closeSync(fd);
-      throw e;
-    }
+    const { fd, sectors } = openImageFile(path, readOnly, sectorSize);
+    return new FileDevice(path, fd, sectorSize, sectors, readOnly);
   }
 
   /**
@@ -142,6 +133,25 @@ export function regularFileSize(path: string, fd: number): number {
   if (st.isDirectory()) throw new FatError('EISDIR', `cannot open ${path}: it is a directory`, { path });
   if (!st.isFile()) throw new FatError('FAT_UNSUPPORTED', `cannot open ${path}: not a regular file (block devices are not supported)`, { path });
   return st.size;
+}
+
+/**
+ * Open an existing image for a device: a regular file of at least one sector. Returns the
+ * descriptor and the whole sectors it holds (a trailing partial sector is ignored); closes the
+ * descriptor when it refuses the file.
+ */
+export function openImageFile(path: string, readOnly: boolean, sectorSize: number): { fd: number; sectors: number } {
+  const fd = openFile(path, readOnly ? 'r' : 'r+');
+  try {
+    const size = regularFileSize(path, fd);
+    if (size < sectorSize) {
+      throw new FatError('FAT_NOT_FAT', `not a FAT image: ${path} is ${size} bytes, smaller than one ${sectorSize}-byte sector`, { path });
+    }
+    return { fd, sectors: Math.floor(size / sectorSize) };
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e;
+  }
 }
 
 /** Read `length` bytes at file position `position` into `buf[offset..]`, looping over short reads. */

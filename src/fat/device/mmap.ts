@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BlockDevice } from './block-device.js';
 import { checkAccess } from './check-access.js';
-import { checkSectorSize, openFile, readFully, regularFileSize, writeFully } from './file.js';
+import { checkSectorSize, openImageFile, readFully, writeFully } from './file.js';
 import { FatError } from '../errors.js';
 
 export interface MmapDeviceOptions {
@@ -103,17 +103,8 @@ export class MmapDevice implements BlockDevice {
     const sectorSize = checkSectorSize(options.sectorSize);
     const windowBytes = windowSize(options.windowBytes, Math.max(io.PAGESIZE, sectorSize));
     const readOnly = options.readOnly ?? false;
-    const fd = openFile(path, readOnly ? 'r' : 'r+');
-    try {
-      const size = regularFileSize(path, fd);
-      if (size < sectorSize) {
-        throw new FatError('FAT_NOT_FAT', `not a FAT image: ${path} is ${size} bytes, smaller than one ${sectorSize}-byte sector`, { path });
-      }
-      return new MmapDevice(io, path, fd, sectorSize, Math.floor(size / sectorSize), readOnly, windowBytes);
-    } catch (e) {
-      fs.closeSync(fd);
-      throw e;
-    }
+    const { fd, sectors } = openImageFile(path, readOnly, sectorSize);
+    return new MmapDevice(io, path, fd, sectorSize, sectors, readOnly, windowBytes);
   }
 
   read(lba: number, into: Uint8Array): void {
