@@ -7,8 +7,8 @@ export * from './core.js';
 // --- devices (Node) ---
 export { FileDevice, type FileDeviceOptions } from './fat/device/file.js';
 export { MmapDevice, mmapAvailable, type MmapDeviceOptions } from './fat/device/mmap.js';
-export { openImageDevice, type OpenImageOptions, type ImageDevice } from './fat/device/open-image.js';
-export { openImage, type OpenImageVolumeOptions } from './fat/open-image.js';
+export { openImageDevice, type OpenImageOptions, type ImageDevice } from './host/open-image-device.js';
+export { openImage, type OpenImageVolumeOptions } from './host/open-image.js';
 
 // --- site images (Node) ---
 export { buildImageFromDir, collectBuildEntries, fileReader, type BuildImageOptions } from './host/build-image.js';

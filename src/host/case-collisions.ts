@@ -1,5 +1,5 @@
 import { FatError } from '../fat/errors.js';
-import { foldName } from '../fat/directory.js';
+import { foldName } from '../fat/dir/directory.js';
 import { listPaths } from './host-tree-error.js';
 import { comparePaths } from './paths.js';
 

@@ -9,9 +9,9 @@ import * as nodePath from 'node:path';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { MemoryDevice } from '../../src/fat/device/memory.js';
-import { mkfs } from '../../src/fat/mkfs.js';
-import { openImage } from '../../src/fat/open-image.js';
-import type { Volume } from '../../src/fat/volume.js';
+import { mkfs } from '../../src/fat/mkfs/mkfs.js';
+import { openImage } from '../../src/host/open-image.js';
+import type { Volume } from '../../src/fat/volume/volume.js';
 import { fsckProblems, haveOracles, mkfsImage, oracleEnv } from '../fat/oracle-helpers.js';
 
 export { haveOracles, oracleEnv };

@@ -82,7 +82,7 @@ export interface Audit {
   dirSlotOffsets(path: string): number[];
 }
 
-import { codePage as auditCodePage } from '../../src/fat/code-page.js';
+import { codePage as auditCodePage } from '../../src/fat/format/code-page.js';
 
 const u16 = (b: Uint8Array, o: number): number => b[o] | (b[o + 1] << 8);
 const u32 = (b: Uint8Array, o: number): number => (b[o] | (b[o + 1] << 8) | (b[o + 2] << 16)) + b[o + 3] * 0x1000000;

@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { planShortName, directShortName, shortKey } from '../../src/fat/short-name.js';
-import { cleanName } from '../../src/fat/name-rules.js';
-import { codePage } from '../../src/fat/code-page.js';
+import { planShortName, directShortName, shortKey } from '../../src/fat/format/short-name.js';
+import { cleanName } from '../../src/fat/format/name-rules.js';
+import { codePage } from '../../src/fat/format/code-page.js';
 import { createImageFile } from '../../src/host/image-file.js';
 import { writeClock } from '../../src/cli/write-support.js';
 

@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { planBuild, planImageBytes, writeBuild, type BuildEntry, type BuildOptions } from '../../src/fat/build.js';
+import { planBuild, planImageBytes, writeBuild, type BuildEntry, type BuildOptions } from '../../src/fat/build/build.js';
 import { MemoryDevice } from '../../src/fat/device/memory.js';
-import { mkfs } from '../../src/fat/mkfs.js';
-import { Volume } from '../../src/fat/volume.js';
-import { addTree } from '../../src/fat/add-tree.js';
+import { mkfs } from '../../src/fat/mkfs/mkfs.js';
+import { Volume } from '../../src/fat/volume/volume.js';
+import { addTree } from '../../src/fat/build/add-tree.js';
 import { fsckProblems, haveOracles, writeSparse } from '../fat/oracle-helpers.js';
 
 const T = Date.UTC(2024, 2, 4, 5, 6, 8);

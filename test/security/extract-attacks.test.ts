@@ -11,8 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDevice, Volume, mkfs } from '../../src/index.js';
-import { encodeLongName } from '../../src/fat/long-name.js';
-import { shortNameChecksum } from '../../src/fat/short-name.js';
+import { encodeLongName } from '../../src/fat/format/long-name.js';
+import { shortNameChecksum } from '../../src/fat/format/short-name.js';
 import { describeRun, runFat, stderrLines, type FatRun } from '../fixtures/run-fat.js';
 
 const NOW = (): Date => new Date(Date.UTC(2024, 0, 2, 3, 4, 6));

@@ -7,12 +7,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openImageDevice } from '../../../src/fat/device/open-image.js';
+import { openImageDevice } from '../../../src/host/open-image-device.js';
 import { FileDevice } from '../../../src/fat/device/file.js';
-import { decodeBootSector } from '../../../src/fat/boot-sector.js';
+import { decodeBootSector } from '../../../src/fat/format/boot-sector.js';
 import { expectBytes } from './bytes.js';
 import { ci, runMmap } from './mmap-env.js';
-import { mbr } from './tables.js';
+import { mbr } from '../disk/tables.js';
 import { scratchDir } from './tmp.js';
 
 function tool(name: string): string | undefined {

@@ -1,0 +1,287 @@
+import type { DirLocation, DirRecord, Problem, VolumeCore } from './directory.js';
+import { directorySectors, foldName, MAX_DIR_ENTRIES, parseDirectory, readSectorList } from './directory.js';
+import { ENTRY_DELETED, ENTRY_FREE, ENTRY_SIZE, decodeDirEntry, encodeDirEntry, type RawDirEntry } from '../format/dir-entry.js';
+import { clusterToSector } from '../format/geometry.js';
+import { FatError } from '../errors.js';
+import { shortKey } from '../format/short-name.js';
+import { rawShortName } from '../format/short-name.js';
+
+/**
+ * A directory held in memory: its entries' bytes, decoded records with a case-insensitive name
+ * index, and dirty-sector tracking. Mutations change the bytes and the records together; `flush`
+ * writes only the sectors that changed. FAT-NOTES.md sections 5, 6 and 9.
+ */
+export class Directory {
+  readonly records: DirRecord[];
+  label: string | undefined;
+  labelIndex: number | undefined;
+  readonly dotDotCluster: number | undefined;
+  readonly dotDotIndex: number | undefined;
+  readonly problems: Problem[];
+  private buf: Uint8Array;
+  private readonly sectors: number[];
+  private end: number;
+  private readonly byName = new Map<string, DirRecord>();
+  private readonly shorts = new Set<string>();
+  private readonly dirty = new Set<number>();
+  /** No free entry lies before this index (a search for free slots starts here). */
+  private scanFrom = 0;
+
+  constructor(private readonly core: VolumeCore, readonly loc: DirLocation, readonly path: string) {
+    this.sectors = directorySectors(core, loc, path);
+    this.buf = readSectorList(core.io, this.sectors);
+    const parsed = parseDirectory(core, this.buf, loc, path);
+    this.records = parsed.records;
+    this.label = parsed.label;
+    this.labelIndex = parsed.labelIndex;
+    this.dotDotCluster = parsed.dotDotCluster;
+    this.dotDotIndex = parsed.dotDotIndex;
+    this.problems = parsed.problems;
+    this.end = parsed.end;
+    for (const r of this.records) this.index(r);
+    // Short names of entries that were skipped or are labels still occupy their 8.3 slot.
+    for (let i = 0; i < this.end; i++) {
+      const off = i * ENTRY_SIZE;
+      if (this.buf[off] !== ENTRY_DELETED && (this.buf[off + 11] & 0x3f) !== 0x0f) this.shorts.add(shortKey(this.buf.subarray(off, off + 11)));
+    }
+  }
+
+  /** Entries the directory can hold without growing (its sectors; `buf` may have spare room). */
+  get capacity(): number {
+    return Math.min((this.sectors.length * this.core.io.sectorSize) / ENTRY_SIZE, MAX_DIR_ENTRIES);
+  }
+
+  private index(r: DirRecord): void {
+    const long = foldName(r.name);
+    if (!this.byName.has(long)) this.byName.set(long, r);
+    if (!this.byName.has(r.shortName)) this.byName.set(r.shortName, r);
+    this.shorts.add(shortKey(r.raw.name));
+  }
+
+  private unindex(r: DirRecord): void {
+    for (const key of [foldName(r.name), r.shortName]) if (this.byName.get(key) === r) this.byName.delete(key);
+    this.shorts.delete(shortKey(r.raw.name));
+    // Another record may carry the same key (a corrupt image with duplicates): re-index it.
+    for (const o of this.records) if (o !== r) this.index(o);
+  }
+
+  /**
+   * Run `fn`; if it throws, put the directory back as it was (entries, names, pending writes) so a
+   * failed multi-step change (a rename into a full root) leaves nothing half done in memory.
+   * Growth is checked for space before it allocates, so a failed change strands no cluster.
+   */
+  transaction<T>(fn: () => T): T {
+    const saved = {
+      buf: this.buf.slice(),
+      records: [...this.records],
+      label: this.label,
+      labelIndex: this.labelIndex,
+      end: this.end,
+      byName: new Map(this.byName),
+      shorts: new Set(this.shorts),
+      dirty: new Set(this.dirty),
+      scanFrom: this.scanFrom,
+      sectors: this.sectors.length,
+      raws: this.records.map((r) => ({ ...r.raw })),
+    };
+    try {
+      return fn();
+    } catch (e) {
+      this.buf = saved.buf;
+      this.records.length = 0;
+      this.records.push(...saved.records);
+      saved.records.forEach((r, i) => Object.assign(r.raw, saved.raws[i]));
+      this.label = saved.label;
+      this.labelIndex = saved.labelIndex;
+      this.end = saved.end;
+      this.byName.clear();
+      for (const [k, v] of saved.byName) this.byName.set(k, v);
+      this.shorts.clear();
+      for (const k of saved.shorts) this.shorts.add(k);
+      this.dirty.clear();
+      for (const k of saved.dirty) this.dirty.add(k);
+      this.scanFrom = saved.scanFrom;
+      this.sectors.length = saved.sectors;
+      throw e;
+    }
+  }
+
+  /** Look a name up case-insensitively over long and short names together. */
+  find(name: string): DirRecord | undefined {
+    return this.byName.get(foldName(name));
+  }
+
+  isShortTaken(key: string): boolean {
+    return this.shorts.has(key);
+  }
+
+  /** Whether the directory holds nothing but `.` and `..`. */
+  get isEmpty(): boolean {
+    return this.records.length === 0;
+  }
+
+  private markDirty(entry: number, count: number): void {
+    const ss = this.core.io.sectorSize;
+    const first = Math.floor((entry * ENTRY_SIZE) / ss);
+    const last = Math.floor(((entry + count) * ENTRY_SIZE - 1) / ss);
+    for (let s = first; s <= last; s++) this.dirty.add(s);
+  }
+
+  /** Find `count` consecutive free entries (deleted, or past the end), growing a chain directory. */
+  private findSlots(count: number): number {
+    let runStart = -1;
+    let firstFree = -1;
+    const cap = this.capacity;
+    for (let i = this.scanFrom; i < cap; i++) {
+      const free = i >= this.end || this.buf[i * ENTRY_SIZE] === ENTRY_DELETED;
+      if (!free) {
+        runStart = -1;
+        continue;
+      }
+      if (firstFree < 0) firstFree = i;
+      if (runStart < 0) runStart = i;
+      if (i - runStart + 1 === count) {
+        this.scanFrom = firstFree;
+        return runStart;
+      }
+    }
+    this.scanFrom = firstFree < 0 ? cap : firstFree;
+    // Grow: the run continues (or starts) in the new cluster.
+    const start = runStart >= 0 ? runStart : this.capacity;
+    if (start + count > MAX_DIR_ENTRIES) {
+      throw new FatError('ENOSPC', `directory ${this.path} is full (FAT allows ${MAX_DIR_ENTRIES} entries)`, { path: this.path });
+    }
+    if (this.loc.kind === 'fixed') {
+      throw new FatError('ENOSPC', `the root directory is full (${this.capacity} entries; FAT12/16 roots cannot grow)`, { path: '/' });
+    }
+    // Check the space for every cluster first: a growth that stopped half-way would strand clusters.
+    const g = this.core.geo;
+    const clusters = Math.ceil(((start + count) * ENTRY_SIZE - this.sectors.length * g.sectorSize) / g.clusterSize);
+    if (clusters > this.core.fat.countFree()) {
+      throw new FatError('ENOSPC', `no space left on the volume to grow directory ${this.path} (${clusters} clusters needed, ${this.core.fat.countFree()} free)`, { path: this.path });
+    }
+    while (this.capacity < start + count) this.grow();
+    return start;
+  }
+
+  /** Append one zeroed cluster to a chain directory (zeroed on disk before it is linked). */
+  private grow(): void {
+    const g = this.core.geo;
+    const lastSector = this.sectors[this.sectors.length - 1];
+    const lastCluster = Math.floor((lastSector - g.dataStart) / g.sectorsPerCluster) + 2;
+    const [c] = this.core.fat.allocate(1, lastCluster);
+    const zero = new Uint8Array(g.clusterSize);
+    this.core.io.write(clusterToSector(g, c), zero);
+    this.core.fat.set(lastCluster, c);
+    const first = clusterToSector(g, c);
+    for (let i = 0; i < g.sectorsPerCluster; i++) this.sectors.push(first + i);
+    const need = this.sectors.length * this.core.io.sectorSize;
+    if (this.buf.length < need) {
+      // Grow the in-memory copy geometrically: a directory of n entries costs O(n) copying, not O(n^2).
+      const next = new Uint8Array(Math.max(need, Math.min(this.buf.length * 2, MAX_DIR_ENTRIES * ENTRY_SIZE)));
+      next.set(this.buf);
+      this.buf = next;
+    }
+  }
+
+  /**
+   * Store a new entry: `slots` (long-name slots, on-disk order, possibly empty) then the short
+   * entry. Returns its record.
+   */
+  insert(name: string, slots: Uint8Array, raw: RawDirEntry): DirRecord {
+    const count = slots.length / ENTRY_SIZE + 1;
+    const at = this.findSlots(count);
+    this.buf.set(slots, at * ENTRY_SIZE);
+    const index = at + count - 1;
+    encodeDirEntry(raw, this.buf, index * ENTRY_SIZE);
+    this.markDirty(at, count);
+    this.extendEnd(index + 1);
+    const rec: DirRecord = {
+      name,
+      shortName: rawShortName(raw.name, this.core.page),
+      raw: decodeDirEntry(this.buf, index * ENTRY_SIZE, this.core.geo.fatType === 32),
+      index,
+      firstSlot: at,
+      hasLongName: slots.length > 0,
+    };
+    this.records.push(rec);
+    this.index(rec);
+    return rec;
+  }
+
+  /** Move the end of the directory to `end` when it grows; what follows reads as "free, nothing follows". */
+  private extendEnd(end: number): void {
+    if (end <= this.end) return;
+    this.end = end;
+    if (this.end < this.capacity && this.buf[this.end * ENTRY_SIZE] !== ENTRY_FREE) {
+      this.buf[this.end * ENTRY_SIZE] = ENTRY_FREE;
+      this.markDirty(this.end, 1);
+    }
+  }
+
+  /** Delete an entry and all its long-name slots. */
+  remove(rec: DirRecord): void {
+    for (let i = rec.firstSlot; i <= rec.index; i++) this.buf[i * ENTRY_SIZE] = ENTRY_DELETED;
+    if (rec.firstSlot < this.scanFrom) this.scanFrom = rec.firstSlot;
+    this.markDirty(rec.firstSlot, rec.index - rec.firstSlot + 1);
+    const k = this.records.indexOf(rec);
+    if (k >= 0) this.records.splice(k, 1);
+    this.unindex(rec);
+  }
+
+  /** Rewrite an entry's short entry from `rec.raw` (size, cluster, times, attributes). */
+  update(rec: DirRecord): void {
+    encodeDirEntry(rec.raw, this.buf, rec.index * ENTRY_SIZE);
+    this.markDirty(rec.index, 1);
+  }
+
+  /** Rewrite the `..` entry's cluster (after the directory moved). */
+  setDotDot(cluster: number): void {
+    if (this.dotDotIndex === undefined) return;
+    const raw = decodeDirEntry(this.buf, this.dotDotIndex * ENTRY_SIZE, true);
+    raw.cluster = cluster;
+    encodeDirEntry(raw, this.buf, this.dotDotIndex * ENTRY_SIZE);
+    this.markDirty(this.dotDotIndex, 1);
+  }
+
+  /** Set, replace or (with undefined) delete the root's volume-label entry. */
+  setLabelEntry(raw: RawDirEntry | undefined): void {
+    if (this.labelIndex !== undefined) {
+      if (raw) {
+        encodeDirEntry(raw, this.buf, this.labelIndex * ENTRY_SIZE);
+      } else {
+        this.buf[this.labelIndex * ENTRY_SIZE] = ENTRY_DELETED;
+        if (this.labelIndex < this.scanFrom) this.scanFrom = this.labelIndex;
+        this.shorts.delete(shortKey(this.buf.subarray(this.labelIndex * ENTRY_SIZE, this.labelIndex * ENTRY_SIZE + 11)));
+      }
+      this.markDirty(this.labelIndex, 1);
+      if (!raw) this.labelIndex = undefined;
+      return;
+    }
+    if (!raw) return;
+    const at = this.findSlots(1);
+    encodeDirEntry(raw, this.buf, at * ENTRY_SIZE);
+    this.markDirty(at, 1);
+    this.extendEnd(at + 1);
+    this.labelIndex = at;
+  }
+
+  get isDirty(): boolean {
+    return this.dirty.size > 0;
+  }
+
+  /** Write the changed sectors (consecutive ones in one transfer). */
+  flush(): void {
+    if (this.dirty.size === 0) return;
+    const ss = this.core.io.sectorSize;
+    const list = [...this.dirty].sort((a, b) => a - b);
+    let i = 0;
+    while (i < list.length) {
+      let j = i + 1;
+      while (j < list.length && list[j] === list[j - 1] + 1 && this.sectors[list[j]] === this.sectors[list[j - 1]] + 1) j++;
+      this.core.io.write(this.sectors[list[i]], this.buf.subarray(list[i] * ss, (list[j - 1] + 1) * ss));
+      i = j;
+    }
+    this.dirty.clear();
+  }
+}

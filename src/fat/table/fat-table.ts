@@ -1,0 +1,240 @@
+import type { Geometry, FatType } from '../format/geometry.js';
+import type { SectorIO } from './sector-io.js';
+import { FatError, corrupt } from '../errors.js';
+
+/** End-of-chain value written for each FAT type, and the threshold at which a value means end. */
+const EOC_WRITE: Record<FatType, number> = { 12: 0xfff, 16: 0xffff, 32: 0x0fffffff };
+const EOC_MIN: Record<FatType, number> = { 12: 0xff8, 16: 0xfff8, 32: 0x0ffffff8 };
+const BAD: Record<FatType, number> = { 12: 0xff7, 16: 0xfff7, 32: 0x0ffffff7 };
+
+/**
+ * One FAT held in memory (the active copy), with per-sector dirty tracking; `flush` writes the
+ * dirty sectors to every mirrored copy. FAT-NOTES.md section 4.
+ */
+export class FatTable {
+  readonly type: FatType;
+  /** Highest valid cluster number (clusterCount + 1). */
+  readonly maxCluster: number;
+  readonly eoc: number;
+  private readonly bytes: Uint8Array;
+  private readonly dirty: Uint8Array;
+  /** The sectors marked in `dirty`, in the order they were marked. */
+  private dirtyList: number[] = [];
+  private readonly sectorSize: number;
+  private freeCount = -1;
+  private hint = 2;
+
+  constructor(private readonly io: SectorIO, private readonly geo: Geometry) {
+    this.type = geo.fatType;
+    this.maxCluster = geo.clusterCount + 1;
+    this.eoc = EOC_WRITE[this.type];
+    this.sectorSize = geo.sectorSize;
+    const copy = geo.activeFat >= 0 ? geo.activeFat : 0;
+    this.bytes = io.readSectors(geo.fatStart + copy * geo.fatSize, geo.fatSize);
+    this.dirty = new Uint8Array(geo.fatSize);
+  }
+
+  /** Raw value of entry `n` (28 bits on FAT32). */
+  get(n: number): number {
+    const b = this.bytes;
+    switch (this.type) {
+      case 12: {
+        const off = n + (n >>> 1);
+        const v = b[off] | (b[off + 1] << 8);
+        return n & 1 ? v >>> 4 : v & 0xfff;
+      }
+      case 16:
+        return b[2 * n] | (b[2 * n + 1] << 8);
+      default: {
+        const off = 4 * n;
+        return (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | ((b[off + 3] & 0x0f) << 24)) >>> 0;
+      }
+    }
+  }
+
+  /** Set entry `n`; FAT32 keeps the entry's top four bits; FAT12 entries may straddle sectors. */
+  set(n: number, value: number): void {
+    const b = this.bytes;
+    switch (this.type) {
+      case 12: {
+        const off = n + (n >>> 1);
+        if (n & 1) {
+          b[off] = (b[off] & 0x0f) | ((value << 4) & 0xf0);
+          b[off + 1] = (value >>> 4) & 0xff;
+        } else {
+          b[off] = value & 0xff;
+          b[off + 1] = (b[off + 1] & 0xf0) | ((value >>> 8) & 0x0f);
+        }
+        this.markDirty(off, 2);
+        return;
+      }
+      case 16:
+        b[2 * n] = value & 0xff;
+        b[2 * n + 1] = (value >>> 8) & 0xff;
+        this.markDirty(2 * n, 2);
+        return;
+      default: {
+        const off = 4 * n;
+        b[off] = value & 0xff;
+        b[off + 1] = (value >>> 8) & 0xff;
+        b[off + 2] = (value >>> 16) & 0xff;
+        b[off + 3] = (b[off + 3] & 0xf0) | ((value >>> 24) & 0x0f);
+        this.markDirty(off, 4);
+      }
+    }
+  }
+
+  isEnd(v: number): boolean {
+    return v >= EOC_MIN[this.type];
+  }
+
+  isBad(v: number): boolean {
+    return v === BAD[this.type];
+  }
+
+  /** A cluster number that may appear in a chain. */
+  inRange(n: number): boolean {
+    return n >= 2 && n <= this.maxCluster;
+  }
+
+  /**
+   * The clusters of the chain starting at `start`, validated and bounded: at most `limit` clusters
+   * are returned (the walk stops there); a loop, a free, bad or out-of-range link is FAT_CORRUPT.
+   */
+  chain(start: number, what: string, limit = Infinity): number[] {
+    const out: number[] = [];
+    if (!this.inRange(start)) {
+      throw corrupt('cluster chain', `${what} starts at cluster ${start}, outside 2..${this.maxCluster}`, { cluster: start });
+    }
+    let n = start;
+    const seen = new Set<number>();
+    while (out.length < limit) {
+      if (seen.has(n)) throw corrupt('cluster chain', `${what} has a chain that loops back to cluster ${n}`, { cluster: n });
+      seen.add(n);
+      out.push(n);
+      const next = this.get(n);
+      if (this.isEnd(next)) break;
+      if (next === 0) throw corrupt('cluster chain', `${what} has a chain that runs into free cluster (after cluster ${n})`, { cluster: n });
+      if (this.isBad(next)) throw corrupt('cluster chain', `${what} has a chain that runs into a bad cluster (after cluster ${n})`, { cluster: n });
+      if (!this.inRange(next)) {
+        throw corrupt('cluster chain', `${what} has a chain that links cluster ${n} to ${next}, outside 2..${this.maxCluster}`, { cluster: n });
+      }
+      if (next === n) throw corrupt('cluster chain', `${what} has a chain that loops (cluster ${n} links to itself)`, { cluster: n });
+      n = next;
+    }
+    return out;
+  }
+
+  /** Number of free (0) entries among clusters 2..maxCluster (counted once, then kept up to date). */
+  countFree(): number {
+    if (this.freeCount < 0) {
+      let free = 0;
+      for (let n = 2; n <= this.maxCluster; n++) if (this.get(n) === 0) free++;
+      this.freeCount = free;
+    }
+    return this.freeCount;
+  }
+
+  /** Start the next search for free clusters at `n` (ignored when out of range). */
+  setHint(n: number): void {
+    if (this.inRange(n)) this.hint = n;
+  }
+
+  /** Where the next search for a free cluster starts (FSInfo's next-free hint). */
+  get nextFreeHint(): number {
+    return this.hint;
+  }
+
+  /**
+   * Allocate `count` clusters and chain them (the last marked end-of-chain). Prefers one contiguous
+   * run, starting right after `after` when given (to extend a file in place), else from the
+   * next-free hint; falls back to the first free clusters found. Throws ENOSPC, changing nothing,
+   * when fewer than `count` are free.
+   */
+  allocate(count: number, after?: number): number[] {
+    if (count <= 0) return [];
+    if (count > this.countFree()) {
+      throw new FatError('ENOSPC', `no space left on the volume: ${count} clusters needed, ${this.countFree()} free`);
+    }
+    // Right after `after` (extending in place), else from the hint, else anywhere; else fragments.
+    let run = after !== undefined && after + 1 <= this.maxCluster ? this.findRun(after + 1, count, true) : undefined;
+    run ??= this.findRun(this.hint, count, false);
+    if (!run && this.hint > 2) run = this.findRun(2, count, false);
+    const clusters = run ?? this.collectFree(this.hint, count);
+    for (let i = 0; i < clusters.length; i++) this.set(clusters[i], i + 1 < clusters.length ? clusters[i + 1] : this.eoc);
+    this.freeCount -= clusters.length;
+    this.hint = clusters[clusters.length - 1] + 1 > this.maxCluster ? 2 : clusters[clusters.length - 1] + 1;
+    return clusters;
+  }
+
+  /** The first run of `count` free clusters at or after `from` (only at `from` when `exact`). */
+  private findRun(from: number, count: number, exact: boolean): number[] | undefined {
+    let start = -1;
+    for (let n = from; n <= this.maxCluster; n++) {
+      if (this.get(n) !== 0) {
+        if (exact) return undefined;
+        start = -1;
+        continue;
+      }
+      if (start < 0) start = n;
+      if (n - start + 1 === count) return Array.from({ length: count }, (_, i) => start + i);
+    }
+    return undefined;
+  }
+
+  private collectFree(from: number, count: number): number[] {
+    const out: number[] = [];
+    for (let i = 0, n = from; i <= this.maxCluster && out.length < count; i++, n = n >= this.maxCluster ? 2 : n + 1) {
+      if (this.get(n) === 0) out.push(n);
+    }
+    return out;
+  }
+
+  /** Mark every cluster of a chain free (bounded walk; stops at the first invalid link). */
+  freeChain(start: number): void {
+    let n = start;
+    for (let steps = 0; this.inRange(n) && steps <= this.maxCluster; steps++) {
+      const next = this.get(n);
+      if (next === 0) break;
+      this.set(n, 0);
+      if (this.freeCount >= 0) this.freeCount++;
+      if (n < this.hint) this.hint = n;
+      if (this.isEnd(next) || this.isBad(next)) break;
+      n = next;
+    }
+  }
+
+  get isDirty(): boolean {
+    return this.dirtyList.length > 0;
+  }
+
+  private markDirty(byteOff: number, len: number): void {
+    const first = Math.floor(byteOff / this.sectorSize);
+    const last = Math.floor((byteOff + len - 1) / this.sectorSize);
+    for (let s = first; s <= last && s < this.dirty.length; s++) {
+      if (!this.dirty[s]) {
+        this.dirty[s] = 1;
+        this.dirtyList.push(s);
+      }
+    }
+  }
+
+  /** Write every dirty sector to each FAT copy (only the active one when mirroring is off). */
+  flush(): void {
+    if (this.dirtyList.length === 0) return;
+    const g = this.geo;
+    const copies = g.activeFat >= 0 ? [g.activeFat] : Array.from({ length: g.numFats }, (_, i) => i);
+    const list = this.dirtyList.sort((a, b) => a - b);
+    let i = 0;
+    while (i < list.length) {
+      let j = i + 1;
+      while (j < list.length && list[j] === list[j - 1] + 1) j++;
+      const run = this.bytes.subarray(list[i] * this.sectorSize, (list[j - 1] + 1) * this.sectorSize);
+      for (const c of copies) this.io.write(g.fatStart + c * g.fatSize + list[i], run);
+      i = j;
+    }
+    for (const s of list) this.dirty[s] = 0;
+    this.dirtyList = [];
+  }
+
+}
