@@ -60,7 +60,6 @@ export async function buildModel(dir: string, options: ModelOptions): Promise<Cr
   });
   const fileEntries = tree.entries.filter((e) => e.type === 'file');
   const settings = { ...DEFAULT_COMPRESSION, ...options.compression };
-  const sde = options.sourceDateEpoch === undefined ? process.env.SOURCE_DATE_EPOCH : options.sourceDateEpoch;
 
   // Read and hash every file; contents shared by several paths are kept once.
   const contents = new Map<string, Content>();
@@ -101,7 +100,7 @@ export async function buildModel(dir: string, options: ModelOptions): Promise<Cr
   const typeIndex = new Map(types.map((t, i) => [t, i]));
   const records: FileRecord[] = files.map((f) => {
     const { offset, variants } = placed.get(f.sha256)!;
-    const mtime = Math.floor(clampMtime(f.entry.mtimeMs, sde) / 1000);
+    const mtime = Math.floor(clampMtime(f.entry.mtimeMs, options.sourceDateEpoch) / 1000);
     const record: FileRecord = [f.entry.path, f.bytes.length, typeIndex.get(f.type)!, mtime, f.sha256, offset];
     if (variants.length > 0 && compress && isCompressible(f.type)) record.push(variants);
     return record;

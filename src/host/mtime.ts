@@ -1,17 +1,11 @@
-import { FatError } from '../fat/errors.js';
+import { parseSourceDateEpoch } from '../fat/source-date-epoch.js';
 
 /**
- * SOURCE_DATE_EPOCH as reproducible-builds.org defines it: a decimal count of seconds since the
- * Unix epoch. Returns milliseconds, or undefined when the variable is unset, empty or blank; throws
- * FatError EINVAL when it is set to anything else (the spec says to fail rather than guess).
+ * The Node reader of SOURCE_DATE_EPOCH, in milliseconds (undefined when unset or blank; FatError
+ * EINVAL when invalid). Pass a value to parse it instead of the environment's.
  */
 export function sourceDateEpochMs(value: string | number | null | undefined = process.env.SOURCE_DATE_EPOCH): number | undefined {
-  if (value === null || value === undefined || String(value).trim() === '') return undefined;
-  const text = String(value).trim();
-  if (!/^\d+$/.test(text)) throw new FatError('EINVAL', `SOURCE_DATE_EPOCH must be a whole number of seconds, not "${String(value)}"`);
-  const seconds = Number(text);
-  if (!Number.isSafeInteger(seconds * 1000)) throw new FatError('EINVAL', `SOURCE_DATE_EPOCH is out of range: ${text}`);
-  return seconds * 1000;
+  return parseSourceDateEpoch(value);
 }
 
 /**

@@ -3,6 +3,7 @@ import { encodeBootSector } from '../format/boot-sector.js';
 import { encodeFsInfo } from '../format/fs-info.js';
 import { ATTR, encodeDirEntry } from '../format/dir-entry.js';
 import { encodeDosTime } from '../format/dos-time.js';
+import { environmentSourceDateEpochMs } from '../source-date-epoch.js';
 import { FatError } from '../errors.js';
 import { planLayout, formatSize, type Layout, type LayoutOptions } from './layout.js';
 import { encodeMbr, mbrTypeForFat, PARTITION_ALIGNMENT } from '../disk/mbr-encode.js';
@@ -64,12 +65,10 @@ export function normalizeLabel(label: string | undefined): string | undefined {
   return padded === NO_NAME ? undefined : padded;
 }
 
-/** SOURCE_DATE_EPOCH in seconds, when the environment has a valid one (read without importing node:). */
+/** SOURCE_DATE_EPOCH in seconds, when the environment sets it (read without importing node:); EINVAL when it is not a whole number. */
 export function sourceDateEpoch(): number | undefined {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  const v = env?.SOURCE_DATE_EPOCH;
-  if (v === undefined || !/^\d+$/.test(v.trim())) return undefined;
-  return Number(v.trim());
+  const ms = environmentSourceDateEpochMs();
+  return ms === undefined ? undefined : ms / 1000;
 }
 
 /**

@@ -1,13 +1,11 @@
 import type { BlockDevice } from '../device/block-device.js';
-import type { Geometry, FatType } from '../format/geometry.js';
+import type { Geometry } from '../format/geometry.js';
 import { decodeBootSector, validateBootSector, type BootSector } from '../format/boot-sector.js';
 import { computeGeometry } from '../format/geometry.js';
 import { codePage, type CodePage, type CodePageName } from '../format/code-page.js';
 import { FatError } from '../errors.js';
 import { FatTable } from '../table/fat-table.js';
 import { SectorIO } from '../table/sector-io.js';
-import { decodeFsInfo, type FsInfo } from '../format/fs-info.js';
-import { put32 } from '../format/bytes.js';
 import { ATTR } from '../format/dir-entry.js';
 import type { DirLocation, DirRecord, Problem, VolumeCore } from '../dir/directory.js';
 import { Directory } from '../dir/dir-handle.js';
@@ -18,6 +16,12 @@ import { setLabel } from './label.js';
 import { fileClusters, readChunks, readClusters } from '../file/chain.js';
 import { FatStats, type FatDirent } from '../dir/stats.js';
 import { joinPath, splitPath } from '../format/path.js';
+import { walkVolume, type WalkEntry, type WalkOptions } from './walk.js';
+import { isDirty, readFsInfo, setCleanBit, volumeInfo, writeFsInfo, type VolumeInfo } from './state.js';
+import { readableOf, writableOf } from './streams.js';
+
+export type { VolumeInfo } from './state.js';
+export type { WalkEntry, WalkOptions } from './walk.js';
 
 export interface VolumeOptions {
   /** OEM code page for short names: cp437 (default) or cp850. */
@@ -32,52 +36,6 @@ export interface VolumeOptions {
   closeDevice?: boolean;
   /** Called once after the volume is closed (e.g. to close the image file under a partition). */
   onClose?: () => void;
-}
-
-export interface VolumeInfo {
-  fatType: FatType;
-  /** The label from the root directory entry, else from the boot sector; undefined when "NO NAME". */
-  label: string | undefined;
-  bootSectorLabel: string;
-  volumeId: number;
-  /** `ABCD-1234`, as DOS prints it. */
-  volumeIdHex: string;
-  oemName: string;
-  media: number;
-  sectorSize: number;
-  sectorsPerCluster: number;
-  clusterSize: number;
-  totalSectors: number;
-  reservedSectors: number;
-  numFats: number;
-  fatSize: number;
-  rootEntries: number;
-  rootCluster: number;
-  dataStart: number;
-  hiddenSectors: number;
-  sectorsPerTrack: number;
-  heads: number;
-  clusterCount: number;
-  freeClusters: number;
-  usedClusters: number;
-  /** Bytes in data clusters, and free bytes. */
-  totalBytes: number;
-  freeBytes: number;
-  /** The volume was not cleanly unmounted (boot sector flag or FAT[1] clean bit). */
-  dirty: boolean;
-  /** FAT32 FSInfo as stored (undefined elsewhere or when its signatures are wrong). */
-  fsInfo?: FsInfo;
-}
-
-export interface WalkEntry {
-  path: string;
-  stats: FatStats;
-  depth: number;
-}
-
-export interface WalkOptions {
-  /** Maximum depth below the start (1 = the start's children only). Default: unlimited. */
-  depth?: number;
 }
 
 const MAX_PROBLEMS = 10000;
@@ -116,11 +74,9 @@ export class Volume implements VolumeCore {
     this.fat = new FatTable(this.io, this.geo);
     this.page = codePage(options.codePage ?? 'cp437');
     this.readOnly = options.readOnly === true || device.readOnly;
-    this.wasDirty = this.isDirty();
-    if (this.geo.fatType === 32 && bs.fsInfoSector >= 1 && bs.fsInfoSector < this.geo.reservedSectors) {
-      const fsi = decodeFsInfo(this.io.readSectors(bs.fsInfoSector, 1));
-      if (fsi && !this.wasDirty) this.fat.setHint(fsi.nextFree);
-    }
+    this.wasDirty = isDirty(this);
+    const fsi = readFsInfo(this);
+    if (fsi && !this.wasDirty) this.fat.setHint(fsi.nextFree);
   }
 
   /** Mount the FAT volume on `device` (which starts at the boot sector; see findFatVolume). */
@@ -202,7 +158,8 @@ export class Volume implements VolumeCore {
     return { rec, parent, path: cur };
   }
 
-  private statsOf(rec: DirRecord | undefined): FatStats {
+  /** @internal What `stat` returns for a record (undefined: the root). */
+  statsOf(rec: DirRecord | undefined): FatStats {
     return rec ? new FatStats(rec.name, rec.shortName, rec.raw) : new FatStats('', '', undefined, this.geo.rootCluster);
   }
 
@@ -243,48 +200,8 @@ export class Volume implements VolumeCore {
    * Every entry below `path`, depth first in on-disk order. Directories that link back to one
    * already visited (a corrupt image) are reported and not entered.
    */
-  *walk(path = '/', options: WalkOptions = {}): Generator<WalkEntry> {
-    const { rec, path: abs } = this.resolve(path);
-    if (rec && !(rec.raw.attr & ATTR.DIRECTORY)) {
-      yield { path: abs, stats: this.statsOf(rec), depth: 0 };
-      return;
-    }
-    const maxDepth = options.depth ?? Infinity;
-    const visited = new Set<number>([rec ? rec.raw.cluster : this.geo.rootCluster]);
-    type Frame = { records: DirRecord[]; i: number; path: string; depth: number };
-    const open = (loc: DirLocation, p: string, depth: number): Frame | undefined => {
-      try {
-        return { records: [...this.dir(loc, p).records], i: 0, path: p, depth };
-      } catch (e) {
-        if (e instanceof FatError && e.code === 'FAT_CORRUPT' && p !== abs) {
-          this.report({ path: p, message: `skipped directory: ${e.message}`, skipped: true });
-          return undefined;
-        }
-        throw e;
-      }
-    };
-    const stack: Frame[] = [open(this.dirLocationOf(rec, abs), abs, 1)!];
-    // Pre-order, depth first, entries in on-disk order.
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      if (top.i >= top.records.length) {
-        stack.pop();
-        continue;
-      }
-      const r = top.records[top.i++];
-      const p = joinPath(top.path, r.name);
-      yield { path: p, stats: this.statsOf(r), depth: top.depth };
-      if (!(r.raw.attr & ATTR.DIRECTORY) || top.depth >= maxDepth) continue;
-      const c = r.raw.cluster;
-      if (c === 0 || visited.has(c) || !this.fat.inRange(c)) {
-        const why = !this.fat.inRange(c) && c !== 0 ? `its cluster ${c} is out of range` : 'it links back to a directory already visited';
-        this.report({ path: p, message: `skipped directory contents: ${why}`, skipped: true });
-        continue;
-      }
-      visited.add(c);
-      const child = open({ kind: 'chain', cluster: c }, p, top.depth + 1);
-      if (child) stack.push(child);
-    }
+  walk(path = '/', options: WalkOptions = {}): Generator<WalkEntry> {
+    return walkVolume(this, path, options);
   }
 
   /** @internal The directory (record) at `path`, which must be one. */
@@ -315,7 +232,7 @@ export class Volume implements VolumeCore {
     if (this.readOnly) throw new FatError('EROFS', 'the volume is open read-only');
     if (this.dirtyMarked) return;
     this.dirtyMarked = true;
-    this.setCleanBit(false);
+    setCleanBit(this, false);
     this.fat.flush();
   }
 
@@ -365,21 +282,6 @@ export class Volume implements VolumeCore {
     return this.options.now ? this.options.now() : new Date();
   }
 
-  private setCleanBit(clean: boolean): void {
-    const t = this.geo.fatType;
-    if (t === 12) {
-      // FAT12 has no clean bit in its FAT: use the boot sector's state flag, as Linux does.
-      const b = this.io.readSectors(0, 1);
-      b[37] = clean ? b[37] & ~1 : b[37] | 1;
-      this.io.write(0, b);
-      this.bootSector.flags = b[37];
-      return;
-    }
-    const bit = t === 16 ? 0x8000 : 0x08000000;
-    const v = this.fat.get(1);
-    this.fat.set(1, clean ? v | bit : v & ~bit);
-  }
-
   // ---- files ----
 
   private fileOf(path: string): { clusters: number[]; size: number; path: string } {
@@ -405,21 +307,7 @@ export class Volume implements VolumeCore {
 
   /** A web ReadableStream of a file's bytes (Node 18+, browsers, workers). */
   createReadStream(path: string, options: { chunkSize?: number } = {}): ReadableStream<Uint8Array> {
-    const it = this.readChunks(path, options.chunkSize);
-    return new ReadableStream<Uint8Array>({
-      pull(controller) {
-        try {
-          const r = it.next();
-          if (r.done) controller.close();
-          else controller.enqueue(r.value);
-        } catch (e) {
-          controller.error(e);
-        }
-      },
-      cancel() {
-        it.return(undefined);
-      },
-    });
+    return readableOf(this.readChunks(path, options.chunkSize));
   }
 
   // ---- changes (write-ops.ts, file-handle.ts, label.ts) ----
@@ -482,18 +370,7 @@ export class Volume implements VolumeCore {
 
   /** A web WritableStream that creates (or replaces, or with 'a' appends to) a file. */
   createWriteStream(path: string, options: { flags?: 'w' | 'wx' | 'a' } = {}): WritableStream<Uint8Array> {
-    const h = FileHandle.open(this, path, options.flags ?? 'w');
-    return new WritableStream<Uint8Array>({
-      write(chunk) {
-        h.write(chunk);
-      },
-      close() {
-        h.close();
-      },
-      abort() {
-        h.close();
-      },
-    });
+    return writableOf(FileHandle.open(this, path, options.flags ?? 'w'));
   }
 
   /** Set the volume label (boot sector and root entry); undefined or '' removes it. */
@@ -505,55 +382,7 @@ export class Volume implements VolumeCore {
 
   info(): VolumeInfo {
     this.assertOpen();
-    const g = this.geo;
-    const bs = this.bootSector;
-    let fsInfo: FsInfo | undefined;
-    if (g.fatType === 32 && bs.fsInfoSector >= 1 && bs.fsInfoSector < g.reservedSectors) {
-      fsInfo = decodeFsInfo(this.io.readSectors(bs.fsInfoSector, 1));
-    }
-    const free = this.fat.countFree();
-    const rootLabel = this.dir(this.rootLocation(), '/').label;
-    const bootLabel = bs.extSignature === 0x29 ? bs.volumeLabel.replace(/ +$/, '') : '';
-    const label = rootLabel ?? (bootLabel && bootLabel !== 'NO NAME' ? bootLabel : undefined);
-    const id = bs.extSignature === 0x29 || bs.extSignature === 0x28 ? bs.volumeId : 0;
-    const hex = id.toString(16).toUpperCase().padStart(8, '0');
-    return {
-      fatType: g.fatType,
-      label,
-      bootSectorLabel: bootLabel,
-      volumeId: id,
-      volumeIdHex: `${hex.slice(0, 4)}-${hex.slice(4)}`,
-      oemName: bs.oemName.replace(/ +$/, ''),
-      media: bs.media,
-      sectorSize: g.sectorSize,
-      sectorsPerCluster: g.sectorsPerCluster,
-      clusterSize: g.clusterSize,
-      totalSectors: g.totalSectors,
-      reservedSectors: g.reservedSectors,
-      numFats: g.numFats,
-      fatSize: g.fatSize,
-      rootEntries: g.rootEntries,
-      rootCluster: g.rootCluster,
-      dataStart: g.dataStart,
-      hiddenSectors: bs.hiddenSectors,
-      sectorsPerTrack: bs.sectorsPerTrack,
-      heads: bs.heads,
-      clusterCount: g.clusterCount,
-      freeClusters: free,
-      usedClusters: g.clusterCount - free,
-      totalBytes: g.clusterCount * g.clusterSize,
-      freeBytes: free * g.clusterSize,
-      dirty: this.isDirty(),
-      ...(fsInfo ? { fsInfo } : {}),
-    };
-  }
-
-  private isDirty(): boolean {
-    if (this.bootSector.flags & 1) return true;
-    const f1 = this.fat.get(1);
-    if (this.geo.fatType === 16) return (f1 & 0x8000) === 0;
-    if (this.geo.fatType === 32) return (f1 & 0x08000000) === 0;
-    return false;
+    return volumeInfo(this);
   }
 
   private assertOpen(): void {
@@ -571,22 +400,8 @@ export class Volume implements VolumeCore {
     if (!this.dirtyMarked) return;
     this.fat.flush();
     this.flushDirs();
-    this.writeFsInfo();
+    writeFsInfo(this);
     this.device.flush();
-  }
-
-  private writeFsInfo(): void {
-    const bs = this.bootSector;
-    if (this.geo.fatType !== 32 || bs.fsInfoSector < 1 || bs.fsInfoSector >= this.geo.reservedSectors) return;
-    const sectors = [bs.fsInfoSector];
-    if (bs.backupBootSector > 0 && bs.backupBootSector + bs.fsInfoSector < this.geo.reservedSectors) sectors.push(bs.backupBootSector + bs.fsInfoSector);
-    for (const s of sectors) {
-      const b = this.io.readSectors(s, 1);
-      if (!decodeFsInfo(b)) continue;
-      put32(b, 488, this.fat.countFree());
-      put32(b, 492, this.fat.nextFreeHint);
-      this.io.write(s, b);
-    }
   }
 
   /** Flush, mark the volume clean (unless it was dirty when opened) and close the device. */
@@ -595,8 +410,8 @@ export class Volume implements VolumeCore {
     if (this.dirtyMarked) {
       this.fat.flush();
       this.flushDirs();
-      this.writeFsInfo();
-      if (!this.wasDirty) this.setCleanBit(true);
+      writeFsInfo(this);
+      if (!this.wasDirty) setCleanBit(this, true);
       this.fat.flush();
       this.device.flush();
     }
