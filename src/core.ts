@@ -3,7 +3,7 @@ export { FatError, isFatError, oneLine, type FatErrorCode } from './fat/errors.j
 export type { BlockDevice } from './fat/device/block-device.js';
 export { MemoryDevice, type MemoryDeviceOptions } from './fat/device/memory.js';
 export { SliceDevice } from './fat/device/slice.js';
-export { readPartitionTable, findFatVolume, type Partition, type PartitionTable, type FindVolumeOptions } from './fat/disk/partition.js';
+export { readPartitionTable, findFatVolume, formatPartitionType, type Partition, type PartitionTable, type FindVolumeOptions } from './fat/disk/partition.js';
 export { Volume, type VolumeOptions, type VolumeInfo, type WalkEntry } from './fat/volume/volume.js';
 export { FatStats, type FatDirent } from './fat/dir/stats.js';
 export type { Geometry, FatType } from './fat/format/geometry.js';

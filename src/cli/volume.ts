@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { oneLine, openImage, type Volume } from '../index.js';
+import { oneLine, openImage, type ImageDevice, type Volume } from '../index.js';
 import { CliError, EXIT_USAGE } from './run.js';
 import { parseSize } from './size.js';
 
@@ -16,6 +16,8 @@ export interface CliVolume {
   volume: Volume;
   /** Problems reported while reading that left something out (exit 1 at the end). */
   skipped: number;
+  /** Where the volume was found: its partition and table, when the image is a whole disk. */
+  location: Omit<ImageDevice, 'device' | 'whole'>;
 }
 
 /** Print a read problem as one `fat:` line on stderr. */
@@ -34,13 +36,16 @@ export function openVolume(img: string, cmd: Command, options: { write?: boolean
   }
   if (g.offset !== undefined) offset = parseSize(g.offset, '--offset');
   if (partition !== undefined && offset !== undefined) throw new CliError('--partition and --offset cannot be used together', EXIT_USAGE);
-  const state = { skipped: 0 };
+  const state: { skipped: number; location: CliVolume['location'] } = { skipped: 0, location: {} };
   const volume = openImage(img, {
     readOnly: !options.write,
     ...(partition !== undefined ? { partition } : {}),
     ...(offset !== undefined ? { offset } : {}),
     ...(g.codePage ? { codePage: g.codePage as 'cp437' | 'cp850' } : {}),
     ...(options.now ? { now: options.now } : {}),
+    onLocate: (where) => {
+      state.location = where;
+    },
     onProblem: (p) => {
       if (p.skipped) state.skipped++;
       if (!options.quietProblems) warn(`${p.path}: ${p.message}`);
@@ -51,6 +56,7 @@ export function openVolume(img: string, cmd: Command, options: { write?: boolean
     get skipped() {
       return state.skipped;
     },
+    location: state.location,
   };
 }
 

@@ -2,7 +2,7 @@ import type { BlockDevice } from '../fat/device/block-device.js';
 import { FileDevice } from '../fat/device/file.js';
 import { MmapDevice } from '../fat/device/mmap.js';
 import { locateFatVolume } from '../fat/disk/partition.js';
-import type { Partition } from '../fat/disk/partition.js';
+import type { Partition, PartitionTable } from '../fat/disk/partition.js';
 import { FatError } from '../fat/errors.js';
 
 export interface OpenImageOptions {
@@ -20,8 +20,11 @@ export interface ImageDevice {
   device: BlockDevice;
   /** The image file. Close this one when done (closing `device` alone leaves the file open). */
   whole: BlockDevice;
-  /** The partition the volume is in, when it came from a partition table. */
+  /** The partition the volume is in, when it came from a partition table, and that table. */
   partition?: Partition;
+  table?: PartitionTable;
+  /** Sector 0 is the volume's boot sector and also reads as this table (see locateFatVolume). */
+  alsoTable?: PartitionTable;
 }
 
 /**
@@ -38,6 +41,8 @@ export function openImageDevice(path: string, options: OpenImageOptions = {}): I
     const found = locateFatVolume(whole, { partition: options.partition, offset: options.offset });
     const result: ImageDevice = { device: found.device, whole };
     if (found.partition !== undefined) result.partition = found.partition;
+    if (found.table !== undefined) result.table = found.table;
+    if (found.alsoTable !== undefined) result.alsoTable = found.alsoTable;
     return result;
   } catch (e) {
     whole.close();

@@ -1,7 +1,10 @@
-import { openImageDevice, type OpenImageOptions } from './open-image-device.js';
+import { openImageDevice, type ImageDevice, type OpenImageOptions } from './open-image-device.js';
 import { Volume, type VolumeOptions } from '../fat/volume/volume.js';
 
-export interface OpenImageVolumeOptions extends OpenImageOptions, Omit<VolumeOptions, 'readOnly' | 'closeDevice' | 'onClose'> {}
+export interface OpenImageVolumeOptions extends OpenImageOptions, Omit<VolumeOptions, 'readOnly' | 'closeDevice' | 'onClose'> {
+  /** Told where the volume was found (its partition and table) before the volume is mounted. */
+  onLocate?: (where: Omit<ImageDevice, 'device' | 'whole'>) => void;
+}
 
 /**
  * Open the FAT volume in an image file: a bare volume, or the one FAT partition of a whole-disk
@@ -9,8 +12,9 @@ export interface OpenImageVolumeOptions extends OpenImageOptions, Omit<VolumeOpt
  */
 export function openImage(path: string, options: OpenImageVolumeOptions = {}): Volume {
   const readOnly = options.readOnly ?? true;
-  const { device, whole } = openImageDevice(path, { ...options, readOnly });
+  const { device, whole, ...where } = openImageDevice(path, { ...options, readOnly });
   try {
+    options.onLocate?.(where);
     return Volume.open(device, {
       ...options,
       readOnly,

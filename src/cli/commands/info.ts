@@ -1,10 +1,37 @@
 import type { Command } from 'commander';
-import { formatSize, type VolumeInfo } from '../../index.js';
-import { openVolume, writeOut } from '../volume.js';
+import { formatPartitionType, formatSize, type VolumeInfo } from '../../index.js';
+import { openVolume, writeOut, type CliVolume } from '../volume.js';
 
 const hex = (n: number, w = 2): string => `0x${n.toString(16).toUpperCase().padStart(w, '0')}`;
 
-function human(i: VolumeInfo): string {
+/** Where the volume lies on a whole disk, and what else sector 0 could be read as. */
+interface Placement {
+  partition?: { number: number; scheme: string; type: string; name?: string; tableSectorSize: number };
+  notes: string[];
+}
+
+function placement(where: CliVolume['location']): Placement {
+  const notes: string[] = [];
+  const { partition: p, table, alsoTable } = where;
+  if (alsoTable) {
+    const list = alsoTable.partitions.filter((x) => x.isFat).map((x) => x.index).join(', ');
+    notes.push(`sector 0 is this volume's boot sector and also reads as an ${alsoTable.scheme.toUpperCase()} partition table with FAT partition(s) ${list}: --partition N opens one of those`);
+  }
+  for (const w of table?.warnings ?? []) notes.push(w);
+  if (!p || !table) return { notes };
+  return {
+    partition: {
+      number: p.index,
+      scheme: table.scheme,
+      type: formatPartitionType(p.type),
+      ...(p.name !== undefined ? { name: p.name } : {}),
+      tableSectorSize: table.sectorSize,
+    },
+    notes,
+  };
+}
+
+function human(i: VolumeInfo, where: Placement): string {
   const rows: [string, string][] = [
     ['type', `FAT${i.fatType}`],
     ['label', i.label ?? '(none)'],
@@ -24,6 +51,12 @@ function human(i: VolumeInfo): string {
     ['geometry', `${i.heads} heads, ${i.sectorsPerTrack} sectors per track`],
     ['state', i.dirty ? 'dirty (not cleanly unmounted)' : 'clean'],
   ];
+  const p = where.partition;
+  if (p) {
+    const name = p.name !== undefined ? ` "${p.name}"` : '';
+    rows.unshift(['partition', `${p.number} of ${p.scheme.toUpperCase()} (type ${p.type}${name}, table in ${p.tableSectorSize}-byte sectors)`]);
+  }
+  for (const n of where.notes) rows.push(['note', n]);
   if (i.fsInfo) {
     const f = i.fsInfo;
     rows.push(['fsinfo', `free ${f.freeCount === 0xffffffff ? 'unknown' : f.freeCount}, next ${f.nextFree === 0xffffffff ? 'unknown' : f.nextFree}`]);
@@ -38,10 +71,11 @@ export function register(program: Command): void {
     .argument('<image>', 'the image file')
     .option('--json', 'print the fields as JSON')
     .action(async (image: string, opts: { json?: boolean }, cmd: Command) => {
-      const { volume } = openVolume(image, cmd);
+      const { volume, location } = openVolume(image, cmd);
       try {
         const i = volume.info();
-        await writeOut(opts.json ? `${JSON.stringify(i, null, 2)}\n` : human(i));
+        const where = placement(location);
+        await writeOut(opts.json ? `${JSON.stringify({ ...i, ...where }, null, 2)}\n` : human(i, where));
       } finally {
         volume.close();
       }

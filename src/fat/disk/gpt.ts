@@ -1,7 +1,7 @@
 import type { BlockDevice } from '../device/block-device.js';
 import type { Partition } from './partition.js';
 import { crc32 } from './crc32.js';
-import { le64, readBytes } from './probe.js';
+import { le64, readBytes, toDeviceSectors } from './probe.js';
 import { le32 } from '../format/bytes.js';
 
 /** GPT type GUIDs of partitions that normally hold a FAT file system. */
@@ -94,24 +94,13 @@ export function readGpt(dev: BlockDevice): GptRaw | string {
   return why ?? 'no GPT header';
 }
 
-/** Convert GPT partitions to device sectors, marking those the device cannot hold. */
+/** GPT partitions in the device's sectors, marking those the device cannot hold. */
 export function gptPartitions(dev: BlockDevice, raw: GptRaw): Partition[] {
-  const ss = dev.sectorSize;
   return raw.partitions.map((e) => {
-    const p: Partition = { index: e.index, type: e.type, startLba: 0, sectorCount: 0, isFat: false };
-    if (e.name !== '') p.name = e.name;
+    const fields = { index: e.index, type: e.type, ...(e.name !== '' ? { name: e.name } : {}) };
     if (Number.isNaN(e.first) || Number.isNaN(e.last) || e.last < e.first) {
-      p.problem = `has an invalid range (LBA ${e.first}..${e.last})`;
-      return p;
+      return { ...fields, startLba: 0, sectorCount: 0, isFat: false, problem: `has an invalid range (LBA ${e.first}..${e.last})` };
     }
-    const startByte = e.first * raw.unit;
-    const byteCount = (e.last - e.first + 1) * raw.unit;
-    if (startByte % ss !== 0 || byteCount % ss !== 0) {
-      p.problem = `is not aligned to the image's ${ss}-byte sectors`;
-      return p;
-    }
-    p.startLba = startByte / ss;
-    p.sectorCount = byteCount / ss;
-    return p;
+    return toDeviceSectors(dev, raw.unit, fields, e.first, e.last - e.first + 1);
   });
 }

@@ -1,6 +1,6 @@
 import type { BlockDevice } from '../device/block-device.js';
 import type { Partition } from './partition.js';
-import { readBytes } from './probe.js';
+import { readBytes, toDeviceSectors } from './probe.js';
 import { le32 } from '../format/bytes.js';
 
 /** MBR partition types of extended partitions (containers of logical partitions). */
@@ -35,9 +35,11 @@ const isEmpty = (e: RawEntry): boolean => e.type === 0 || e.count === 0;
 /**
  * Decode an MBR from sector 0 (at least 512 bytes), following the first extended partition's EBR
  * chain. Undefined when sector 0 has no plausible table: no 55 AA, a boot flag other than 00/80,
- * no entry, or an entry that starts at sector 0. LBAs are in the device's sectors.
+ * no entry, or an entry that starts at sector 0. The table's LBAs count `unit`-byte sectors (the
+ * disk's logical sector size: 512, or 4096 on a 4Kn disk, whatever the image's device says); the
+ * partitions come back in the device's sectors (see toDeviceSectors).
  */
-export function readMbr(dev: BlockDevice, sector0: Uint8Array): MbrTable | undefined {
+export function readMbr(dev: BlockDevice, sector0: Uint8Array, unit = dev.sectorSize): MbrTable | undefined {
   if (!hasSignature(sector0)) return undefined;
   const entries = [0, 1, 2, 3].map((i) => entry(sector0, i));
   if (entries.some((e) => e.status !== 0 && e.status !== 0x80)) return undefined;
@@ -53,14 +55,14 @@ export function readMbr(dev: BlockDevice, sector0: Uint8Array): MbrTable | undef
       if (extended === undefined) extended = e;
       else table.warnings.push(`partition ${i + 1} is a second extended partition: its logical partitions are ignored`);
     }
-    table.partitions.push({ index: i + 1, type: e.type, startLba: e.start, sectorCount: e.count, bootable: e.status === 0x80, isFat: false });
+    table.partitions.push(toDeviceSectors(dev, unit, { index: i + 1, type: e.type, bootable: e.status === 0x80 }, e.start, e.count));
   });
-  if (extended !== undefined) readLogical(dev, extended.start, table);
+  if (extended !== undefined) readLogical(dev, unit, extended.start, table);
   return table;
 }
 
 /** Follow the EBR chain of an extended partition starting at `extStart`, bounded against loops. */
-function readLogical(dev: BlockDevice, extStart: number, table: MbrTable): void {
+function readLogical(dev: BlockDevice, unit: number, extStart: number, table: MbrTable): void {
   const seen = new Set<number>();
   let ebr = extStart;
   let index = 5;
@@ -74,7 +76,7 @@ function readLogical(dev: BlockDevice, extStart: number, table: MbrTable): void 
       return;
     }
     seen.add(ebr);
-    const b = readBytes(dev, ebr * dev.sectorSize, 512);
+    const b = readBytes(dev, ebr * unit, 512);
     if (b === undefined) {
       table.warnings.push(`extended boot record at sector ${ebr} is beyond the end of the image`);
       return;
@@ -86,14 +88,7 @@ function readLogical(dev: BlockDevice, extStart: number, table: MbrTable): void 
     const logical = entry(b, 0);
     const next = entry(b, 1);
     if (!isEmpty(logical)) {
-      table.partitions.push({
-        index: index++,
-        type: logical.type,
-        startLba: ebr + logical.start,
-        sectorCount: logical.count,
-        bootable: logical.status === 0x80,
-        isFat: false,
-      });
+      table.partitions.push(toDeviceSectors(dev, unit, { index: index++, type: logical.type, bootable: logical.status === 0x80 }, ebr + logical.start, logical.count));
     }
     if (isEmpty(next) || !EXTENDED_TYPES.includes(next.type)) return;
     ebr = extStart + next.start;

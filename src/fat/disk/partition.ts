@@ -25,6 +25,8 @@ export interface Partition {
 
 export interface PartitionTable {
   scheme: 'mbr' | 'gpt';
+  /** The sector size the table counts in: 512, or 4096 on a 4Kn disk (partitions are converted to the device's sectors). */
+  sectorSize: number;
   partitions: Partition[];
   /** What was odd but survivable: an EBR loop, a corrupt primary GPT header, ... */
   warnings: string[];
@@ -42,6 +44,11 @@ export interface FatVolumeLocation {
   device: BlockDevice;
   partition?: Partition;
   table?: PartitionTable;
+  /**
+   * Set when sector 0 is a FAT boot sector (the volume opened) and also reads as a partition table
+   * with FAT partitions: `partition: N` opens those instead.
+   */
+  alsoTable?: PartitionTable;
 }
 
 const FAT_MBR_TYPES: readonly number[] = [0x01, 0x04, 0x06, 0x0b, 0x0c, 0x0e, 0x11, 0x14, 0x16, 0x1b, 0x1c, 0x1e, 0xef];
@@ -66,12 +73,25 @@ interface Inspection {
   why: string;
 }
 
-function inspect(dev: BlockDevice): Inspection {
+/** Logical sector sizes a table may count in, the device's own first. */
+const unitsFor = (dev: BlockDevice): number[] => [...new Set([dev.sectorSize, 512, 4096, 2048, 1024])];
+
+/**
+ * Sector 0 and what it holds: a FAT boot sector, a partition table, or neither. With `wantTable`,
+ * a table is looked for even when sector 0 is a FAT boot sector (the user named a partition, or
+ * asked what the disk holds); there only an MBR with a FAT partition counts.
+ */
+function inspect(dev: BlockDevice, wantTable: boolean): Inspection {
   if (dev.sectorCount === 0) return { fatAt0: false, why: 'the image is empty' };
   const sector0 = readBytes(dev, 0, Math.max(512, dev.sectorSize));
   if (sector0 === undefined) return { fatAt0: false, why: `the image is smaller than 512 bytes` };
   const bpbProblem = fatBootSectorProblem(sector0);
-  if (bpbProblem === undefined) return { fatAt0: true, why: '' };
+  if (bpbProblem === undefined) {
+    if (!wantTable) return { fatAt0: true, why: '' };
+    const table = readMbrTable(dev, sector0);
+    const plausible = table !== undefined && table.partitions.some((p) => p.isFat);
+    return { fatAt0: true, ...(plausible ? { table } : {}), why: '' };
+  }
 
   const mbr = readMbr(dev, sector0);
   if (mbr === undefined || mbr.protective) {
@@ -80,14 +100,33 @@ function inspect(dev: BlockDevice): Inspection {
       const warnings: string[] = [];
       if (gpt.usedBackup !== undefined) warnings.push(`primary GPT unusable (${gpt.usedBackup}): read the backup at the end of the image`);
       if (mbr === undefined) warnings.push('GPT without a protective MBR');
-      return { fatAt0: false, table: finish(dev, { scheme: 'gpt', partitions: gptPartitions(dev, gpt), warnings }), why: '' };
+      return { fatAt0: false, table: finish(dev, { scheme: 'gpt', sectorSize: gpt.unit, partitions: gptPartitions(dev, gpt), warnings }), why: '' };
     }
     if (mbr === undefined) return { fatAt0: false, why: `no FAT boot sector (${bpbProblem}) and no partition table` };
     const rest = mbr.partitions.filter((p) => p.type !== PROTECTIVE_TYPE);
     if (rest.length === 0) return { fatAt0: false, why: `protective MBR but no valid GPT (${gpt})` };
-    mbr.warnings.push(`hybrid MBR whose GPT is unusable (${gpt}): using the MBR entries`);
+    const hybrid = readMbrTable(dev, sector0)!;
+    hybrid.warnings.push(`hybrid MBR whose GPT is unusable (${gpt}): using the MBR entries`);
+    return { fatAt0: false, table: hybrid, why: '' };
   }
-  return { fatAt0: false, table: finish(dev, { scheme: 'mbr', partitions: mbr.partitions, warnings: mbr.warnings }), why: '' };
+  return { fatAt0: false, table: readMbrTable(dev, sector0), why: '' };
+}
+
+/**
+ * The MBR of sector 0, read in the first logical sector size under which a partition holds a FAT
+ * boot sector (a 4Kn disk's table counts 4096-byte sectors even in an image file read as 512-byte
+ * sectors); in the device's sector size when none does.
+ */
+function readMbrTable(dev: BlockDevice, sector0: Uint8Array): PartitionTable | undefined {
+  let first: PartitionTable | undefined;
+  for (const unit of unitsFor(dev)) {
+    const mbr = readMbr(dev, sector0, unit);
+    if (mbr === undefined) return undefined;
+    const table = finish(dev, { scheme: 'mbr', sectorSize: unit, partitions: mbr.partitions, warnings: mbr.warnings });
+    if (table.partitions.some((p) => p.isFat)) return table;
+    first ??= table;
+  }
+  return first;
 }
 
 /** Mark partitions outside the device, and probe each data partition's first sector for a FAT BPB. */
@@ -109,7 +148,8 @@ function finish(dev: BlockDevice, table: PartitionTable): PartitionTable {
  * sector 0 is a FAT boot sector or holds no valid table.
  */
 export function readPartitionTable(dev: BlockDevice): PartitionTable | undefined {
-  return inspect(dev).table;
+  const found = inspect(dev, false);
+  return found.table;
 }
 
 /** Open a partition as a device, or say why it cannot hold a FAT volume. */
@@ -138,7 +178,7 @@ export function locateFatVolume(dev: BlockDevice, options: FindVolumeOptions = {
     return { device: new SliceDevice(dev, start, dev.sectorCount - start) };
   }
 
-  const found = inspect(dev);
+  const found = inspect(dev, true);
   const table = found.table;
   if (partition !== undefined) {
     if (!Number.isSafeInteger(partition) || partition < 1) {
@@ -157,7 +197,7 @@ export function locateFatVolume(dev: BlockDevice, options: FindVolumeOptions = {
     return { device: openPartition(dev, p), partition: p, table };
   }
 
-  if (found.fatAt0) return { device: dev };
+  if (found.fatAt0) return { device: dev, ...(table !== undefined ? { alsoTable: table } : {}) };
   if (table === undefined) throw new FatError('FAT_NOT_FAT', `not a FAT image: ${found.why}`);
   const fat = table.partitions.filter((p) => p.isFat);
   if (fat.length === 1) return { device: openPartition(dev, fat[0]), partition: fat[0], table };

@@ -1,6 +1,7 @@
 import type { BlockDevice } from '../device/block-device.js';
 import { decodeBootSector, validateBootSector } from '../format/boot-sector.js';
 import { FatError } from '../errors.js';
+import type { Partition } from './partition.js';
 
 /**
  * Read `length` bytes at byte `offset` of a device, whatever its sector size. Returns undefined when
@@ -35,4 +36,20 @@ export function le64(b: Uint8Array, off: number): number {
   const hi = (b[off + 4] | (b[off + 5] << 8) | (b[off + 6] << 16)) + b[off + 7] * 0x1000000;
   const v = hi * 0x100000000 + lo;
   return Number.isSafeInteger(v) ? v : NaN;
+}
+
+/**
+ * A partition whose table counts `unit`-byte sectors (`first`, `count`), in the device's sectors.
+ * A partition that does not fall on the device's sector boundaries gets a `problem`.
+ */
+export function toDeviceSectors(
+  dev: BlockDevice, unit: number, fields: Omit<Partition, 'startLba' | 'sectorCount' | 'isFat'>, first: number, count: number,
+): Partition {
+  const ss = dev.sectorSize;
+  const startByte = first * unit;
+  const byteCount = count * unit;
+  if (startByte % ss !== 0 || byteCount % ss !== 0) {
+    return { ...fields, startLba: 0, sectorCount: 0, isFat: false, problem: `is not aligned to the image's ${ss}-byte sectors` };
+  }
+  return { ...fields, startLba: startByte / ss, sectorCount: byteCount / ss, isFat: false };
 }

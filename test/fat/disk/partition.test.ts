@@ -54,6 +54,20 @@ describe('a FAT volume without a partition table', () => {
     d.set(fatBootSector(SECTORS).subarray(0, 446), 0); // BPB over the MBR's code area; entries stay
     const dev = new MemoryDevice(d);
     expect(findFatVolume(dev)).toBe(dev);
+    // Both readings exist: the volume at sector 0 opens by default and says so; a partition named
+    // explicitly is read from the table (it used to be refused as "no partition table").
+    const found = locateFatVolume(dev);
+    expect(found.device).toBe(dev);
+    expect(found.alsoTable?.partitions.map((p) => [p.index, p.isFat])).toEqual([[1, true]]);
+    const part = locateFatVolume(dev, { partition: 1 });
+    expect([part.partition?.index, part.device.sectorCount, (part.device as SliceDevice).startLba]).toEqual([1, 4096, 2048]);
+    fatError(() => findFatVolume(dev, { partition: 2 }), 'ENOENT', 'no partition 2: the image has only partition 1');
+  });
+
+  it('a plain FAT volume has no second reading', () => {
+    const d = disk();
+    putFat(d, 0, SECTORS);
+    expect(locateFatVolume(new MemoryDevice(d)).alsoTable).toBeUndefined();
   });
 });
 
@@ -66,6 +80,7 @@ describe('MBR', () => {
     const table = readPartitionTable(dev);
     expect(table).toEqual({
       scheme: 'mbr',
+      sectorSize: 512,
       partitions: [{ index: 1, type: 0x0c, startLba: 2048, sectorCount: 8192, bootable: true, isFat: true }],
       warnings: [],
     });
@@ -195,6 +210,7 @@ describe('GPT', () => {
     const table = readPartitionTable(dev);
     expect(table).toEqual({
       scheme: 'gpt',
+      sectorSize: 512,
       partitions: [
         { index: 1, type: EFI_SYSTEM, startLba: 2048, sectorCount: 2048, name: 'EFI system', isFat: true },
         { index: 2, type: LINUX_FS, startLba: 4096, sectorCount: 4096, name: 'root', isFat: false },
@@ -272,6 +288,43 @@ describe('GPT', () => {
     // The same disk seen as a 4096-byte-sector device.
     const dev4k = new MemoryDevice(d, { sectorSize: 4096 });
     expect(readPartitionTable(dev4k)?.partitions.map((p) => [p.startLba, p.sectorCount, p.isFat])).toEqual([[256, 1024, true]]);
+  });
+
+  it('reads an MBR whose LBAs count 4096-byte sectors (a 4Kn disk) from a 512-byte device', () => {
+    const d = disk(32768); // 16 MiB
+    d.set(mbr([{ type: 0x0c, start: 256, count: 1024 }, { type: 0x83, start: 1280, count: 512 }]), 0);
+    const bs = putFat(d, 256 * 4096, 1024, 4096);
+    const dev = new MemoryDevice(d);
+    const table = readPartitionTable(dev);
+    expect(table?.sectorSize).toBe(4096);
+    expect(table?.partitions.map((p) => [p.index, p.startLba, p.sectorCount, p.isFat])).toEqual([[1, 2048, 8192, true], [2, 10240, 4096, false]]);
+    const vol = findFatVolume(dev);
+    const head = new Uint8Array(4096);
+    vol.read(0, head);
+    expectBytes(head, bs);
+    expect(locateFatVolume(dev, { partition: 1 }).partition?.startLba).toBe(2048);
+    // The same disk seen as a 4096-byte-sector device reads the table in its own sectors.
+    const dev4k = new MemoryDevice(d, { sectorSize: 4096 });
+    expect(readPartitionTable(dev4k)?.partitions.map((p) => [p.startLba, p.sectorCount, p.isFat])).toEqual([[256, 1024, true], [1280, 512, false]]);
+  });
+
+  it('follows the EBR chain of a 4Kn disk in 4096-byte sectors', () => {
+    const d = disk(32768);
+    d.set(mbr([{ type: 0x05, start: 256, count: 2048 }]), 0);
+    d.set(ebr({ type: 0x0c, start: 1, count: 1024 }), 256 * 4096);
+    const bs = putFat(d, 257 * 4096, 1024, 4096);
+    const found = locateFatVolume(new MemoryDevice(d));
+    expect([found.partition?.index, found.partition?.startLba, found.table?.sectorSize]).toEqual([5, 257 * 8, 4096]);
+    const head = new Uint8Array(4096);
+    found.device.read(0, head);
+    expectBytes(head, bs);
+  });
+
+  it('keeps the 512-byte reading when no unit finds a FAT partition', () => {
+    const d = disk();
+    d.set(mbr([{ type: 0x83, start: 256, count: 1024 }]), 0);
+    const table = readPartitionTable(new MemoryDevice(d));
+    expect([table?.sectorSize, table?.partitions[0].startLba]).toEqual([512, 256]);
   });
 
   it('uses the MBR entries of a hybrid MBR whose GPT is corrupt', () => {
