@@ -1,0 +1,94 @@
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
+
+/**
+ * Where extracted entries go on the host: names the host cannot hold are refused or replaced,
+ * and nothing is written outside the output directory.
+ */
+
+/** The longest name, in UTF-8 bytes, that Linux and macOS file systems hold (NAME_MAX). */
+export const HOST_NAME_MAX = 255;
+
+/** Why a name must not become a host path component, or undefined when it may. */
+export function hostUnsafeReason(name: string): string | undefined {
+  if (name === '' || name === '.' || name === '..') return `name is "${name}"`;
+  if (/[/\\\0]/.test(name)) return 'name contains "/", "\\" or NUL';
+  return undefined;
+}
+
+/**
+ * Extraction never writes outside `root`: every component is checked, the resolved path must stay
+ * below root, and nothing is written through a symbolic link that already exists there.
+ */
+export class SafeWriter {
+  private readonly root: string;
+  private readonly seen = new Set<string>();
+
+  constructor(root: string) {
+    fs.mkdirSync(root, { recursive: true });
+    this.root = fs.realpathSync(root);
+  }
+
+  /** The host path for volume path components, or a reason to skip. */
+  target(components: string[]): { path: string } | { skip: string } {
+    for (const c of components) {
+      const why = hostUnsafeReason(c);
+      if (why) return { skip: why };
+    }
+    const p = nodePath.resolve(this.root, ...components);
+    const rel = nodePath.relative(this.root, p);
+    if (rel === '' || rel.startsWith('..') || nodePath.isAbsolute(rel)) return { skip: 'path leaves the output directory' };
+    const key = p.toLowerCase();
+    if (this.seen.has(key)) return { skip: 'a second entry with the same name (differing only in case)' };
+    this.seen.add(key);
+    // No existing component below root may be a symbolic link.
+    let cur = this.root;
+    for (const c of components) {
+      cur = nodePath.join(cur, c);
+      let st: fs.Stats;
+      try {
+        st = fs.lstatSync(cur);
+      } catch {
+        break;
+      }
+      if (st.isSymbolicLink()) return { skip: `refusing to write through the symbolic link ${cur}` };
+    }
+    return { path: p };
+  }
+}
+
+/** FNV-1a over UTF-16 units: a stable 32-bit digest of a name, as 8 hex digits. */
+function digest(name: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
+
+const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
+
+/**
+ * A stand-in for a name longer than `max` UTF-8 bytes (FAT allows 255 UTF-16 units; 236
+ * three-byte characters are 708 bytes): the name cut at a character boundary, `~` and a stable
+ * digest of the whole name, then its extension. The same name always gives the same stand-in.
+ */
+export function shortenedName(name: string, max = HOST_NAME_MAX): string {
+  const dot = name.lastIndexOf('.');
+  const ext = dot > 0 && utf8Length(name.slice(dot)) <= 32 ? name.slice(dot) : '';
+  const suffix = `~${digest(name)}${ext}`;
+  let budget = max - utf8Length(suffix);
+  let base = '';
+  for (const ch of ext ? name.slice(0, dot) : name) {
+    const n = utf8Length(ch);
+    if (n > budget) break;
+    base += ch;
+    budget -= n;
+  }
+  return base + suffix;
+}
+
+/** The host name for an entry's name: itself, or a shortened stand-in and why. */
+export function hostName(name: string): { name: string; renamed?: string } {
+  const bytes = utf8Length(name);
+  if (bytes <= HOST_NAME_MAX) return { name };
+  return { name: shortenedName(name), renamed: `name is ${bytes} bytes in UTF-8, more than the host's ${HOST_NAME_MAX}` };
+}
