@@ -41,7 +41,7 @@ function human(i: VolumeInfo, where: Placement): string {
     ['sector size', `${i.sectorSize}`],
     ['sectors', `${i.totalSectors}`],
     ['cluster size', `${i.clusterSize} (${i.sectorsPerCluster} sectors)`],
-    ['clusters', `${i.clusterCount} (${i.usedClusters} used, ${i.freeClusters} free)`],
+    ['clusters', `${i.clusterCount} (${i.usedClusters} used, ${i.freeClusters} free${i.badClusters ? `, ${i.badClusters} bad` : ''})`],
     ['capacity', `${formatSize(i.totalBytes)} (${formatSize(i.freeBytes)} free)`],
     ['reserved sectors', `${i.reservedSectors}`],
     ['FATs', `${i.numFats} of ${i.fatSize} sectors`],

@@ -135,6 +135,13 @@ export class FatTable {
     return this.freeCount;
   }
 
+  /** Number of clusters marked bad (0xFF7 / 0xFFF7 / 0x0FFFFFF7) among clusters 2..maxCluster; counted on each call. */
+  countBad(): number {
+    let bad = 0;
+    for (let n = 2; n <= this.maxCluster; n++) if (this.isBad(this.get(n))) bad++;
+    return bad;
+  }
+
   /** Start the next search for free clusters at `n` (ignored when out of range). */
   setHint(n: number): void {
     if (this.inRange(n)) this.hint = n;

@@ -33,7 +33,10 @@ export interface VolumeInfo {
   heads: number;
   clusterCount: number;
   freeClusters: number;
+  /** Clusters in use by files and directories (neither free nor marked bad). */
   usedClusters: number;
+  /** Clusters marked bad in the FAT (0xFF7 / 0xFFF7 / 0x0FFFFFF7): neither used nor free. */
+  badClusters: number;
   /** Bytes in data clusters, and free bytes. */
   totalBytes: number;
   freeBytes: number;
@@ -49,6 +52,7 @@ export function volumeInfo(vol: Volume): VolumeInfo {
   const bs = vol.bootSector;
   const fsInfo = readFsInfo(vol);
   const free = vol.fat.countFree();
+  const bad = vol.fat.countBad();
   const rootLabel = vol.dirAt('/').dir.label;
   const bootLabel = bs.extSignature === 0x29 ? bs.volumeLabel.replace(/ +$/, '') : '';
   const label = rootLabel ?? (bootLabel && bootLabel !== 'NO NAME' ? bootLabel : undefined);
@@ -77,7 +81,8 @@ export function volumeInfo(vol: Volume): VolumeInfo {
     heads: bs.heads,
     clusterCount: g.clusterCount,
     freeClusters: free,
-    usedClusters: g.clusterCount - free,
+    usedClusters: g.clusterCount - free - bad,
+    badClusters: bad,
     totalBytes: g.clusterCount * g.clusterSize,
     freeBytes: free * g.clusterSize,
     dirty: isDirty(vol),
