@@ -23,11 +23,16 @@ function chunkSpan(chunkSize: number, offset: number, length: number): [number, 
   return [Math.floor(offset / chunkSize), Math.floor((offset + length - 1) / chunkSize)];
 }
 
-/** The part of chunk `index` that a range covers. */
-function piece(chunk: Uint8Array, index: number, chunkSize: number, offset: number, length: number): Uint8Array {
-  const start = Math.max(offset, index * chunkSize) - index * chunkSize;
-  const end = Math.min(offset + length, (index + 1) * chunkSize) - index * chunkSize;
-  return chunk.subarray(start, end);
+/** The parts of a non-empty range, chunk by chunk: `part(i, from, to)` gives chunk i's bytes [from, to). */
+function gather(chunkSize: number, offset: number, length: number, part: (index: number, from: number, to: number) => Uint8Array): Uint8Array[] {
+  const [first, last] = chunkSpan(chunkSize, offset, length);
+  const parts: Uint8Array[] = [];
+  for (let i = first; i <= last; i++) {
+    const from = Math.max(offset, i * chunkSize) - i * chunkSize;
+    const to = Math.min(offset + length, (i + 1) * chunkSize) - i * chunkSize;
+    parts.push(part(i, from, to));
+  }
+  return parts;
 }
 
 /** One view for one part (a copy when `fresh`), one new array for several. */
@@ -94,20 +99,17 @@ export class ChunkFiles implements ByteSource {
     const first = chunkSpan(size, offset, length)[0];
     const chunks = await this.span(stream, offset, length);
     // A chunk is shared by every reader: a caller that will own the bytes gets a copy.
-    const parts = chunks.map((c, k) => piece(c, first + k, size, offset, length));
+    const parts = gather(size, offset, length, (i, from, to) => chunks[i - first]!.subarray(from, to));
     return parts.length === 1 && fresh ? new Uint8Array(parts[0]!) : concat(parts, length, false);
   }
 
   bytesSync(stream: StreamName, offset: number, length: number, fresh: boolean): Uint8Array {
     if (length === 0) return new Uint8Array(0);
-    const size = this.manifest.chunkSize;
-    const [first, last] = chunkSpan(size, offset, length);
-    const parts: Uint8Array[] = [];
-    for (let i = first; i <= last; i++) {
+    const parts = gather(this.manifest.chunkSize, offset, length, (i, from, to) => {
       const chunk = this.cache.get(stream)?.[i];
       if (!(chunk instanceof Uint8Array)) throw crunchError('EAGAIN', 'content not loaded yet: await preload() before readSync()');
-      parts.push(piece(chunk, i, size, offset, length));
-    }
+      return chunk.subarray(from, to);
+    });
     return parts.length === 1 && fresh ? new Uint8Array(parts[0]!) : concat(parts, length, false);
   }
 
@@ -132,17 +134,11 @@ export class InlineChunks implements ByteSource {
 
   bytesSync(stream: StreamName, offset: number, length: number, fresh: boolean): Uint8Array {
     if (length === 0) return new Uint8Array(0);
-    const size = this.manifest.chunkSize;
-    const [first, last] = chunkSpan(size, offset, length);
-    const parts: Uint8Array[] = [];
-    for (let i = first; i <= last; i++) {
-      const text = this.data[stream]![i]!;
-      const from = Math.max(offset, i * size) - i * size;
-      const to = Math.min(offset + length, (i + 1) * size) - i * size;
+    const parts = gather(this.manifest.chunkSize, offset, length, (i, from, to) => {
       const head = Math.floor(from / 3);
-      const decoded = decodeBase64(text.substring(head * 4, Math.ceil(to / 3) * 4));
-      parts.push(decoded.subarray(from - head * 3, to - head * 3));
-    }
+      const decoded = decodeBase64(this.data[stream]![i]!.substring(head * 4, Math.ceil(to / 3) * 4));
+      return decoded.subarray(from - head * 3, to - head * 3);
+    });
     // Decoding made these bytes: they are the caller's unless they sit in Buffer's shared pool.
     return concat(parts, length, fresh);
   }
