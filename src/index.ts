@@ -16,7 +16,7 @@ export { createImageFile, createImageFileAsync, removeStaleTemps, type ImageFile
 
 // --- host trees: the one walker (make --from, add, crunch) ---
 export {
-  collectTree, comparePaths, describeSkip, type CollectOptions, type CollectedTree, type HostEntry, type SkippedEntry,
+  collectTree, comparePaths, describeSkip, specialKind, type CollectOptions, type CollectedTree, type HostEntry, type SkippedEntry,
 } from './host/collect.js';
 export { findCaseCollisions, caseCollisionError, foldCase } from './host/case-collisions.js';
 export { HostTreeError, type HostTreeProblem } from './host/host-tree-error.js';

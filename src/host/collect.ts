@@ -233,7 +233,9 @@ class Walk {
   }
 }
 
-function specialKind(st: Stats): SkippedEntry['kind'] {
+/** What a special file is: a FIFO, a socket or a device; undefined for files and directories. */
+export function specialKind(st: Stats): SkippedEntry['kind'] {
+  if (st.isFile() || st.isDirectory()) return undefined;
   if (st.isFIFO()) return 'FIFO';
   if (st.isSocket()) return 'socket';
   return 'device';

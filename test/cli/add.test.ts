@@ -248,6 +248,13 @@ describe('fat add: sources it cannot copy', () => {
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/^fat: skipped .*site\/pipe: a FIFO\nfat: skipped .*site\/sub\/fifo: a FIFO\n$/);
     expect(libraryListing(img)).toEqual(['/site/', '/site/a.txt', '/site/sub/', '/site/sub/b.txt']);
+    // Named as a source, the same policy.
+    const named = fatCli(['add', img, path.join(dir, 'site/pipe'), '--to', '/other']);
+    expect(named.status).toBe(1);
+    expect(named.stderr).toMatch(/^fat: cannot read .*site\/pipe \(not a regular file or directory\)\n$/);
+    const skipped = fatCli(['add', img, path.join(dir, 'site/pipe'), path.join(dir, 'site/a.txt'), '--to', '/other', '--skip-special']);
+    expect(skipped.status).toBe(0);
+    expect(skipped.stderr).toMatch(/^fat: skipped .*site\/pipe: a FIFO\n$/);
   });
 
   it('skips the image itself when it lies inside a source directory', () => {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type { Command } from 'commander';
 import {
-  FatError, HostTreeError, MAX_FILE_SIZE, cleanName, collectTree, comparePaths, describeSkip, formatSize, fileReader, writeItems, type AddItem, type Volume,
+  FatError, HostTreeError, MAX_FILE_SIZE, cleanName, collectTree, comparePaths, describeSkip, formatSize, specialKind, fileReader, writeItems, type AddItem, type Volume,
 } from '../../index.js';
 import { Progress } from '../progress.js';
 import { openVolume, warn, warnSkipped, writeOut } from '../volume.js';
@@ -51,12 +51,6 @@ interface Sources {
   problems: string[];
 }
 
-/** Sockets, FIFOs and devices: what a FAT volume cannot hold (named as the walker names them). */
-function specialKind(st: fs.Stats): string | undefined {
-  if (st.isFile() || st.isDirectory()) return undefined;
-  return describeSkip({ path: '', reason: 'special', kind: st.isFIFO() ? 'FIFO' : st.isSocket() ? 'socket' : 'device' });
-}
-
 /** Component-wise order: a directory, then everything in it, then its next sibling (like cp -r). */
 function preOrder(a: string, b: string): number {
   const x = a.split('/');
@@ -90,9 +84,10 @@ async function collectSources(sources: string[], opts: AddOptions, image: string
       problems.push(`${src} (${code === 'ELOOP' ? 'symlink loop' : link ? 'dangling symlink' : code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code})`);
       continue;
     }
-    const special = specialKind(st);
-    if (special) {
-      if (opts.skipSpecial) warn(`skipped ${src}: ${special}`);
+    const kind = specialKind(st);
+    if (kind) {
+      // A special file named as a source: the walker's policy, as for one found inside a directory.
+      if (opts.skipSpecial) warn(`skipped ${src}: ${describeSkip({ path: src, reason: 'special', kind })}`);
       else problems.push(`${src} (not a regular file or directory)`);
       continue;
     }
