@@ -19,7 +19,7 @@ export function tempImageOwner(name: string, base: string): { pid?: number } | u
   const prefix = `.${base}.tmp-`;
   if (!name.startsWith(prefix)) return undefined;
   const rest = name.slice(prefix.length);
-  const current = /^([0-9a-z]{1,13})-[0-9a-z]{2,}$/.exec(rest);
+  const current = /^([0-9a-z]{1,7})-[0-9a-z]{2,}$/.exec(rest); // 7 digits: any 32-bit process id
   if (current) return { pid: parseInt(current[1]!, 36) };
   return /^[0-9a-f]{8}$/.test(rest) ? {} : undefined;
 }
