@@ -22,7 +22,7 @@ try {
 await esbuild.build({
   entryPoints: [path.join(root, 'src/cli/main.ts')],
   outdir: path.join(root, 'dist/cli'),
-  // Code only some commands need (crunch, fast-glob for --include/--exclude, the progress bar) goes
+  // Code only some commands need (crunch, picomatch for --include/--exclude, the progress bar) goes
   // into chunks loaded on first use, so a start parses and runs only what the command needs.
   splitting: true,
   entryNames: '[name]',

@@ -11,14 +11,18 @@ export { openImageDevice, type OpenImageOptions, type ImageDevice } from './host
 export { openImage, type OpenImageVolumeOptions } from './host/open-image.js';
 
 // --- site images (Node) ---
-export { buildImageFromDir, collectBuildEntries, fileReader, type BuildImageOptions } from './host/build-image.js';
-export { createImageFile } from './host/image-file.js';
+export { buildImageFromDir, collectBuildEntries, fileReader, type BuildImageOptions, type BuildWalkOptions } from './host/build-image.js';
+export { createImageFile, createImageFileAsync, removeStaleTemps, type ImageFileOptions } from './host/image-file.js';
 
-// --- crunch (Node) ---
-export { collectTree, comparePaths, type CollectOptions, type CollectedTree, type HostEntry } from './host/collect.js';
+// --- host trees: the one walker (make --from, add, crunch) ---
+export {
+  collectTree, comparePaths, describeSkip, specialKind, type CollectOptions, type CollectedTree, type HostEntry, type SkippedEntry,
+} from './host/collect.js';
 export { findCaseCollisions, caseCollisionError, foldCase } from './host/case-collisions.js';
 export { HostTreeError, type HostTreeProblem } from './host/host-tree-error.js';
 export { clampMtime, sourceDateEpochMs } from './host/mtime.js';
+
+// --- crunch (Node) ---
 export {
   crunch, checkCrunch, generateCrunch, layoutFor,
   type CrunchOptions, type CrunchResult, type CrunchCheck, type CrunchSummary, type GeneratedModule, type GeneratedFile, type Layout,

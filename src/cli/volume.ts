@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { oneLine, openImage, type ImageDevice, type Volume } from '../index.js';
+import * as nodePath from 'node:path';
+import { describeSkip, oneLine, openImage, type ImageDevice, type SkippedEntry, type Volume } from '../index.js';
 import { CliError, EXIT_USAGE } from './run.js';
 import { parseSize } from './size.js';
 
@@ -23,6 +24,16 @@ export interface CliVolume {
 /** Print a read problem as one `fat:` line on stderr. */
 export function warn(message: string): void {
   process.stderr.write(`fat: ${oneLine(message)}\n`);
+}
+
+/**
+ * The walker's onSkip for a command: one warning per special file or image left out of the host
+ * directory `dir` (links left out by --no-follow-symlinks are asked for, so they go unsaid).
+ */
+export function warnSkipped(dir: string): (entry: SkippedEntry) => void {
+  return (entry) => {
+    if (entry.reason !== 'symlink') warn(`skipped ${nodePath.join(dir, ...entry.path.split('/'))}: ${describeSkip(entry)}`);
+  };
 }
 
 /** Open IMG with the global --partition / --offset options; problems are printed as they are found. */

@@ -12,7 +12,7 @@ import { mapLimit } from './pool.js';
 import { compressVariants, contentTypeFor, DEFAULT_COMPRESSION, isCompressible, type CompressionSettings, type Variants } from './policy.js';
 import type { Encoding, FileRecord, Manifest, StreamName, VariantRecord } from './runtime/manifest.js';
 
-export interface ModelOptions extends Pick<CollectOptions, 'include' | 'exclude' | 'followSymlinks' | 'dot'> {
+export interface ModelOptions extends Pick<CollectOptions, 'include' | 'exclude' | 'followSymlinks' | 'dot' | 'skipSpecial' | 'onSkip'> {
   /** Store br/gzip variants (default true). */
   compress?: boolean;
   compression?: Partial<CompressionSettings>;
@@ -56,6 +56,7 @@ const ENCODINGS: readonly Encoding[] = ['br', 'gzip'];
 export async function buildModel(dir: string, options: ModelOptions): Promise<CrunchModel> {
   const tree = await collectTree(dir, {
     include: options.include, exclude: options.exclude, followSymlinks: options.followSymlinks, dot: options.dot,
+    skipSpecial: options.skipSpecial, onSkip: options.onSkip,
     allowCaseCollisions: true, // keys of a JS map and URL paths are case-sensitive
   });
   const fileEntries = tree.entries.filter((e) => e.type === 'file');

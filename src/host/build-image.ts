@@ -1,12 +1,15 @@
 import * as fs from 'node:fs';
-import { createImageFile } from './image-file.js';
+import { createImageFileAsync } from './image-file.js';
 import type { BlockDevice } from '../fat/device/block-device.js';
 import { FatError } from '../fat/errors.js';
-import { planBuild, planImageBytes, writeBuild, type BuildEntry, type BuildOptions, type BuildPlan, type BuildResult } from '../fat/build/build.js';
+import { planBuild, planImageBytes, writeBuildSteps, type BuildEntry, type BuildOptions, type BuildPlan, type BuildResult } from '../fat/build/build.js';
 import { collectTree, type CollectOptions } from './collect.js';
 import { clampMtime } from './mtime.js';
 
-export interface BuildImageOptions extends BuildOptions, Pick<CollectOptions, 'include' | 'exclude' | 'followSymlinks'> {
+/** What the image builder passes on to the walker (collectTree). */
+export type BuildWalkOptions = Pick<CollectOptions, 'include' | 'exclude' | 'followSymlinks' | 'skipSpecial' | 'image' | 'onSkip'>;
+
+export interface BuildImageOptions extends BuildOptions, Omit<BuildWalkOptions, 'image'> {
   /** The host directory to put in the image. */
   from: string;
   /** Bytes per sector (default 512). */
@@ -20,6 +23,11 @@ export interface BuildImageOptions extends BuildOptions, Pick<CollectOptions, 'i
   sync?: boolean;
   /** Called once the plan is made, before anything is written. */
   onPlan?: (plan: BuildPlan, imageBytes: number) => void;
+  /**
+   * Stop the build: the temporary image is removed and the signal's reason thrown (the build
+   * yields to the event loop every few MiB, so a signal handler gets its turn).
+   */
+  signal?: AbortSignal;
 }
 
 /** The same device, as a plain object whose methods can be overridden. */
@@ -55,11 +63,10 @@ export function fileReader(absPath: string, size: number): (position: number, in
 }
 
 /** The host tree as builder entries: sorted, mtimes clamped to SOURCE_DATE_EPOCH. */
-export async function collectBuildEntries(from: string, options: Pick<CollectOptions, 'include' | 'exclude' | 'followSymlinks'> = {}): Promise<BuildEntry[]> {
+export async function collectBuildEntries(from: string, options: BuildWalkOptions = {}): Promise<BuildEntry[]> {
   const tree = await collectTree(from, {
-    ...(options.include ? { include: options.include } : {}),
-    ...(options.exclude ? { exclude: options.exclude } : {}),
-    ...(options.followSymlinks !== undefined ? { followSymlinks: options.followSymlinks } : {}),
+    include: options.include, exclude: options.exclude, followSymlinks: options.followSymlinks,
+    skipSpecial: options.skipSpecial, image: options.image, onSkip: options.onSkip,
   });
   return tree.entries.map((e) => ({
     path: e.path,
@@ -70,23 +77,37 @@ export async function collectBuildEntries(from: string, options: Pick<CollectOpt
   }));
 }
 
+/** Run writeBuildSteps to the end, handing the event loop a turn between steps. */
+async function writeBuildAsync(device: BlockDevice, plan: BuildPlan, options: BuildOptions, signal: AbortSignal | undefined): Promise<BuildResult> {
+  const steps = writeBuildSteps(device, plan, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    signal?.throwIfAborted();
+  }
+}
+
 /**
  * `fat make IMG --from DIR`: plan the whole image (failing before anything is written), write it to
- * a temporary file beside IMG, then rename it into place.
+ * a temporary file beside IMG, then rename it into place. IMG itself and its temporary files are
+ * left out of the tree when they lie inside DIR (so a rebuild does not swallow the last image).
  */
 export async function buildImageFromDir(image: string, options: BuildImageOptions): Promise<BuildResult & { imageBytes: number; plan: BuildPlan }> {
   if (!options.force && fs.existsSync(image)) {
     throw new FatError('EEXIST', `${image} already exists (use --force to replace it)`, { path: image });
   }
-  const entries = await collectBuildEntries(options.from, options);
+  const entries = await collectBuildEntries(options.from, { ...options, image });
+  options.signal?.throwIfAborted();
   const sectorSize = options.sectorSize ?? 512;
   const plan = planBuild(entries, options, sectorSize);
   const imageBytes = planImageBytes(plan, options);
   options.onPlan?.(plan, imageBytes);
-  const result = createImageFile(image, imageBytes, { sectorSize, sync: options.sync === true }, (dev) => {
+  const sync = options.sync === true;
+  const result = await createImageFileAsync(image, imageBytes, { sectorSize, sync, signal: options.signal }, (dev) => {
     // The build's own flushes (Volume.close) are fdatasyncs only when asked for.
-    const target: BlockDevice = options.sync ? dev : { ...deviceShape(dev), flush: () => undefined };
-    return writeBuild(target, plan, options);
+    const target: BlockDevice = sync ? dev : { ...deviceShape(dev), flush: () => undefined };
+    return writeBuildAsync(target, plan, options, options.signal);
   });
   return { ...result, imageBytes, plan };
 }

@@ -1,24 +1,36 @@
 /**
- * The host-tree collector: one way to read a site directory, shared by `crunch` and the FAT image
- * builder. Asynchronous (fast-glob walks and stats in parallel); the result is sorted and complete
- * before anything is returned, so callers never see a half-read tree.
+ * The host-tree walker: the one way fatkit reads a host directory, for `fat make --from` (the
+ * image builder), `fat add` and crunch. Synchronous readdir walk (a plain walk is several times
+ * faster than a glob library's, bench/build/PROFILE.md) behind an async entry point (the glob
+ * matcher is loaded on first use); the result is sorted and complete before anything is
+ * returned, so callers never see a half-read tree, and nothing is written before it is read.
+ *
+ * One policy for what a FAT volume (or a crunch module) cannot hold, reported at once as a
+ * HostTreeError listing every offending path: symbolic-link loops, dangling links, unreadable
+ * files and directories, and special files (sockets, FIFOs, devices), unless `skipSpecial` asks
+ * to leave those out (each is then listed in `skipped` and given to `onSkip`).
  */
-import * as fsSync from 'node:fs';
-import { promises as fs, constants as fsConstants, type Stats } from 'node:fs';
+import * as fs from 'node:fs';
+import { constants as fsConstants, type Stats } from 'node:fs';
 import path from 'node:path';
 import { FatError } from '../fat/errors.js';
 import { findCaseCollisions, caseCollisionError } from './case-collisions.js';
 import { HostTreeError, type HostTreeProblem } from './host-tree-error.js';
 import { comparePaths } from './paths.js';
+import { pathFilter, type PathFilter } from './path-filter.js';
+import { tempImageOwner } from './temp-name.js';
 
 export { comparePaths };
 
 export interface CollectOptions {
-  /** fast-glob patterns matched against POSIX paths relative to the root; default every entry. */
+  /**
+   * Glob patterns for what to take (default everything), on POSIX paths relative to the root: an
+   * entry is in when it or a directory above it matches. See path-filter.ts for the rules.
+   */
   include?: string[];
   /**
-   * fast-glob patterns to leave out. A directory that matches is left out with everything in it
-   * (`drafts` or `**\/node_modules` prune the whole subtree).
+   * Glob patterns to leave out. A directory that matches is left out with everything in it
+   * (`drafts`, `drafts/` or `**\/node_modules` prune the whole subtree; `posts/*` empties `posts`).
    */
   exclude?: string[];
   /**
@@ -34,6 +46,15 @@ export interface CollectOptions {
    * a tree cannot live on a case-insensitive file system (FAT, NTFS, APFS), so it is an error.
    */
   allowCaseCollisions?: boolean;
+  /** Leave sockets, FIFOs and devices out (listed in `skipped`) instead of failing on them. */
+  skipSpecial?: boolean;
+  /**
+   * The image file being made from this tree: when it lies inside, it is left out (listed in
+   * `skipped`), and so are its temporary files (`.NAME.tmp-*` beside it).
+   */
+  image?: string;
+  /** Told of every entry left out, in path order, once the walk has succeeded. */
+  onSkip?: (entry: SkippedEntry) => void;
 }
 
 export interface HostEntry {
@@ -50,6 +71,15 @@ export interface HostEntry {
   mode: number;
 }
 
+/** An entry deliberately left out of the tree. */
+export interface SkippedEntry {
+  path: string;
+  /** A symbolic link (not followed), a special file (with skipSpecial), the image being written. */
+  reason: 'symlink' | 'special' | 'image';
+  /** For special files: what it is. */
+  kind?: 'FIFO' | 'socket' | 'device';
+}
+
 export interface CollectedTree {
   /** The absolute root directory. */
   root: string;
@@ -58,14 +88,15 @@ export interface CollectedTree {
    * (plain `<` on strings), so a directory always comes before what it contains.
    */
   entries: HostEntry[];
-  /** Entries deliberately left out: symbolic links when `followSymlinks` is false. */
-  skipped: { path: string; reason: 'symlink' }[];
+  /** Entries deliberately left out, sorted by path. */
+  skipped: SkippedEntry[];
 }
 
-interface Walked {
-  path: string;
-  stats: Stats;
-  symlink: boolean;
+/** What a skipped entry is, for a message: `a FIFO`, `it is the image being written`. */
+export function describeSkip(entry: SkippedEntry): string {
+  if (entry.reason === 'image') return 'it is the image being written';
+  if (entry.reason === 'symlink') return 'a symbolic link';
+  return `a ${entry.kind ?? 'special file'}`;
 }
 
 /**
@@ -75,158 +106,162 @@ interface Walked {
  */
 export async function collectTree(root: string, options: CollectOptions = {}): Promise<CollectedTree> {
   const absRoot = path.resolve(root);
-  await assertDirectory(absRoot, root);
-  const follow = options.followSymlinks ?? true;
-  const dot = options.dot ?? true;
-  const exclude = options.exclude ?? [];
-  const problems: HostTreeProblem[] = [];
-  const skipped: CollectedTree['skipped'] = [];
-  if (exclude.length === 0 && !(options.include && options.include.length > 0)) {
-    // No globs: a plain synchronous walk does the same in a tenth of the time (bench/build/PROFILE.md).
-    return finish(absRoot, walkSync(absRoot, follow, dot, problems, skipped), problems, skipped, options);
-  }
-  // fast-glob is loaded only for globs: the plain walk above is most runs, and loading it costs.
-  const { default: fg } = await import('fast-glob');
-  const found = new Map<string, Walked>();
-
-  // The walk itself never follows links: each directory link is walked on its own (through the
-  // link, so exclude patterns still see logical paths) after a loop check on its real path.
-  const pending: string[] = [''];
-  const realCache = new Map<string, Promise<string>>();
-  const realOf = (rel: string): Promise<string> => {
-    let p = realCache.get(rel);
-    if (!p) realCache.set(rel, (p = fs.realpath(path.join(absRoot, rel))));
-    return p;
-  };
-  while (pending.length > 0) {
-    const base = pending.shift()!;
-    const pattern = base === '' ? '**' : `${fg.escapePath(base)}/**`;
-    const walked = await fg([pattern], {
-      cwd: absRoot, onlyFiles: false, dot, followSymbolicLinks: false, stats: true,
-      suppressErrors: true, ignore: exclude, unique: true,
-    });
-    for (const e of walked) {
-      const stats = e.stats!;
-      if (!e.dirent.isSymbolicLink()) {
-        found.set(e.path, { path: e.path, stats, symlink: false });
-        continue;
-      }
-      if (!follow) {
-        skipped.push({ path: e.path, reason: 'symlink' });
-        continue;
-      }
-      let target: Stats;
-      try {
-        target = await fs.stat(path.join(absRoot, e.path));
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        problems.push({ path: e.path, reason: code === 'ELOOP' ? 'symlink loop' : code === 'EACCES' ? 'permission denied' : 'dangling symlink' });
-        continue;
-      }
-      if (target.isDirectory() && (await isLoop(e.path, realOf))) {
-        problems.push({ path: e.path, reason: 'symlink loop' });
-        continue;
-      }
-      found.set(e.path, { path: e.path, stats: target, symlink: true });
-      if (target.isDirectory()) pending.push(e.path);
-    }
-  }
-
-  let kept = [...found.values()];
-  const include = options.include;
-  if (include && include.length > 0) {
-    // Loops are ruled out above, so fast-glob may follow links here: it only decides membership.
-    if (problems.length === 0) {
-      const matched = new Set(await fg(include, {
-        cwd: absRoot, onlyFiles: false, dot, followSymbolicLinks: follow, suppressErrors: true,
-        ignore: exclude, unique: true,
-      }));
-      kept = kept.filter((w) => matched.has(w.path));
-      addAncestors(kept, found);
-    }
-  }
-
-  const entries: HostEntry[] = [];
-  await Promise.all(kept.map(async (w) => {
-    const reason = await unreadable(path.join(absRoot, w.path), w.stats);
-    if (reason) problems.push({ path: w.path, reason });
-    else entries.push(toEntry(absRoot, w));
-  }));
-  return finish(absRoot, entries, problems, skipped, options);
-}
-
-/** Sort, report problems and case collisions: the end of both walks. */
-function finish(absRoot: string, entries: HostEntry[], problems: HostTreeProblem[], skipped: CollectedTree['skipped'], options: CollectOptions): CollectedTree {
-  if (problems.length > 0) throw new HostTreeError(absRoot, problems);
+  assertDirectory(absRoot, root);
+  const filter = await pathFilter(options.include, options.exclude);
+  const walk = new Walk(absRoot, options, filter);
+  walk.run();
+  if (walk.problems.length > 0) throw new HostTreeError(absRoot, walk.problems);
+  const entries = walk.entries();
   entries.sort((a, b) => comparePaths(a.path, b.path));
-  skipped.sort((a, b) => comparePaths(a.path, b.path));
   if (!options.allowCaseCollisions) {
     const collisions = findCaseCollisions(entries.map((e) => e.path));
     if (collisions.length > 0) throw caseCollisionError(collisions);
   }
+  const skipped = walk.skipped.sort((a, b) => comparePaths(a.path, b.path));
+  if (options.onSkip) for (const s of skipped) options.onSkip(s);
   return { root: absRoot, entries, skipped };
 }
 
-/**
- * The walk without globs: readdir with file types, stat only what needs it, follow links to files
- * and directories (a link to one of its own ancestors is a loop), report what cannot be read.
- */
-function walkSync(absRoot: string, follow: boolean, dot: boolean, problems: HostTreeProblem[], skipped: CollectedTree['skipped']): HostEntry[] {
-  const out: HostEntry[] = [];
-  const stack: { rel: string; abs: string; ancestors: string[] }[] = [{ rel: '', abs: absRoot, ancestors: [fsSync.realpathSync(absRoot)] }];
-  const canRead = readableCheck();
-  while (stack.length > 0) {
-    const { rel, abs: absDir, ancestors } = stack.pop()!;
-    let dirents: fsSync.Dirent[];
-    try {
-      dirents = fsSync.readdirSync(absDir, { withFileTypes: true });
-    } catch (err) {
-      problems.push({ path: rel || '.', reason: (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : 'cannot read' });
-      continue;
+interface Frame {
+  rel: string;
+  abs: string;
+  /** The directory's real path (loops are links back to one of `ancestors`). */
+  real: string;
+  ancestors: string[];
+  /** Everything below is in (the directory, or one above it, matched an include pattern). */
+  included: boolean;
+}
+
+/** One walk: readdir with file types, stat what needs it, follow links, note what cannot be read. */
+class Walk {
+  readonly problems: HostTreeProblem[] = [];
+  readonly skipped: SkippedEntry[] = [];
+  private readonly kept: HostEntry[] = [];
+  /** Directories not included themselves: kept only to hold an included entry. */
+  private readonly holders = new Map<string, HostEntry>();
+  private readonly follow: boolean;
+  private readonly image: ImageMark | undefined;
+  private readonly canRead = readableCheck();
+
+  constructor(private readonly absRoot: string, private readonly options: CollectOptions, private readonly filter: PathFilter | undefined) {
+    this.follow = options.followSymlinks ?? true;
+    this.image = options.image === undefined ? undefined : imageMark(options.image);
+  }
+
+  run(): void {
+    const real = fs.realpathSync(this.absRoot);
+    const stack: Frame[] = [{ rel: '', abs: this.absRoot, real, ancestors: [real], included: !this.filter?.hasInclude }];
+    while (stack.length > 0) this.visit(stack.pop()!, stack);
+  }
+
+  /** The included entries and the directories that hold them. */
+  entries(): HostEntry[] {
+    const out = [...this.kept];
+    const have = new Set(out.map((e) => e.path));
+    for (const e of this.kept) {
+      for (let p = posixDirname(e.path); p !== '' && !have.has(p); p = posixDirname(p)) {
+        have.add(p);
+        out.push(this.holders.get(p)!);
+      }
     }
-    const prefix = absDir.endsWith(path.sep) ? absDir : absDir + path.sep;
+    return out;
+  }
+
+  private problem(rel: string, reason: string): void {
+    this.problems.push({ path: rel, reason });
+  }
+
+  private visit(frame: Frame, stack: Frame[]): void {
+    let dirents: fs.Dirent[];
+    try {
+      dirents = fs.readdirSync(frame.abs, { withFileTypes: true });
+    } catch (err) {
+      this.problem(frame.rel || '.', (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : 'cannot read');
+      return;
+    }
+    const dot = this.options.dot ?? true;
+    const filter = this.filter;
+    const prefix = frame.abs.endsWith(path.sep) ? frame.abs : frame.abs + path.sep;
     for (const d of dirents) {
       if (!dot && d.name.startsWith('.')) continue;
-      const r = rel ? `${rel}/${d.name}` : d.name;
+      const rel = frame.rel ? `${frame.rel}/${d.name}` : d.name;
+      if (filter?.excludes(rel, d.isDirectory())) continue;
       const abs = prefix + d.name;
       const link = d.isSymbolicLink();
-      let st: Stats;
-      try {
-        if (link) {
-          if (!follow) {
-            skipped.push({ path: r, reason: 'symlink' });
-            continue;
-          }
-          st = fsSync.statSync(abs);
-        } else st = fsSync.lstatSync(abs);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        problems.push({ path: r, reason: code === 'ELOOP' ? 'symlink loop' : code === 'EACCES' ? 'permission denied' : 'dangling symlink' });
+      if (link && !this.follow) {
+        this.skipped.push({ path: rel, reason: 'symlink' });
         continue;
       }
-      if (st.isDirectory()) {
-        let real = abs;
-        if (link) {
-          real = fsSync.realpathSync(abs);
-          if (ancestors.includes(real)) {
-            problems.push({ path: r, reason: 'symlink loop' });
-            continue;
-          }
+      let st: Stats;
+      try {
+        st = link ? fs.statSync(abs) : fs.lstatSync(abs);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (frame.included || filter?.includes(rel, false)) {
+          this.problem(rel, code === 'ELOOP' ? 'symlink loop' : code === 'EACCES' ? 'permission denied' : link ? 'dangling symlink' : 'cannot read');
         }
-        out.push(entryOf(r, abs, st));
-        stack.push({ rel: r, abs, ancestors: [...ancestors, link ? real : path.join(ancestors[ancestors.length - 1]!, d.name)] });
-      } else if (st.isFile()) {
-        if (!canRead(abs, st)) {
-          problems.push({ path: r, reason: 'permission denied' });
+        continue;
+      }
+      const isDir = st.isDirectory();
+      if (link && isDir && filter?.excludes(rel, true)) continue;
+      const included = frame.included || (filter?.includes(rel, isDir) ?? true);
+      if (this.image && this.image.matches(frame.real, d.name, st)) {
+        if (included) this.skipped.push({ path: rel, reason: 'image' });
+        continue;
+      }
+      if (isDir) {
+        const real = link ? fs.realpathSync(abs) : path.join(frame.real, d.name);
+        if (link && frame.ancestors.includes(real)) {
+          this.problem(rel, 'symlink loop');
           continue;
         }
-        out.push(entryOf(r, abs, st));
+        const entry = entryOf(rel, abs, st);
+        if (included) this.kept.push(entry);
+        else this.holders.set(rel, entry);
+        stack.push({ rel, abs, real, ancestors: [...frame.ancestors, real], included });
+      } else if (!included) {
+        continue;
+      } else if (st.isFile()) {
+        if (this.canRead(abs, st)) this.kept.push(entryOf(rel, abs, st));
+        else this.problem(rel, 'permission denied');
+      } else if (this.options.skipSpecial) {
+        this.skipped.push({ path: rel, reason: 'special', kind: specialKind(st) });
       } else {
-        problems.push({ path: r, reason: 'not a regular file or directory' });
+        this.problem(rel, 'not a regular file or directory');
       }
     }
   }
-  return out;
+}
+
+/** What a special file is: a FIFO, a socket or a device; undefined for files and directories. */
+export function specialKind(st: Stats): SkippedEntry['kind'] {
+  if (st.isFile() || st.isDirectory()) return undefined;
+  if (st.isFIFO()) return 'FIFO';
+  if (st.isSocket()) return 'socket';
+  return 'device';
+}
+
+interface ImageMark {
+  /** Whether the entry `name` of the directory whose real path is `dirReal` is the image or a temporary file of it. */
+  matches(dirReal: string, name: string, st: Stats): boolean;
+}
+
+/** Recognise the image being written (by device and inode) and its temporary files (by name, beside it). */
+function imageMark(image: string): ImageMark {
+  const abs = path.resolve(image);
+  const st = fs.statSync(abs, { throwIfNoEntry: false });
+  let dir: string | undefined;
+  try {
+    dir = fs.realpathSync(path.dirname(abs));
+  } catch {
+    dir = undefined;
+  }
+  const base = path.basename(abs);
+  return {
+    matches: (dirReal, name, entry) =>
+      (st !== undefined && st.isFile() && entry.isFile() && entry.dev === st.dev && entry.ino === st.ino)
+      || (dirReal === dir && tempImageOwner(name, base) !== undefined),
+  };
 }
 
 /**
@@ -240,7 +275,7 @@ function readableCheck(): (abs: string, st: Stats) => boolean {
   return (abs, st) => {
     if (uid !== undefined && uid !== 0 && st.uid === uid && (st.mode & 0o400) !== 0) return true;
     try {
-      fsSync.accessSync(abs, fsConstants.R_OK);
+      fs.accessSync(abs, fsConstants.R_OK);
       return true;
     } catch {
       return false;
@@ -248,10 +283,10 @@ function readableCheck(): (abs: string, st: Stats) => boolean {
   };
 }
 
-async function assertDirectory(absRoot: string, given: string): Promise<void> {
+function assertDirectory(absRoot: string, given: string): void {
   let st: Stats;
   try {
-    st = await fs.stat(absRoot);
+    st = fs.statSync(absRoot);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new FatError('ENOENT', `${given}: no such directory`, { path: given });
@@ -260,45 +295,9 @@ async function assertDirectory(absRoot: string, given: string): Promise<void> {
   if (!st.isDirectory()) throw new FatError('ENOTDIR', `${given}: not a directory`, { path: given });
 }
 
-/** A link to a directory loops when its target is the real path of one of its own ancestors. */
-async function isLoop(rel: string, realOf: (rel: string) => Promise<string>): Promise<boolean> {
-  const target = await realOf(rel);
-  for (let parent = posixDirname(rel); ; parent = posixDirname(parent)) {
-    if ((await realOf(parent)) === target) return true;
-    if (parent === '') return false;
-  }
-}
-
 function posixDirname(rel: string): string {
   const i = rel.lastIndexOf('/');
   return i < 0 ? '' : rel.slice(0, i);
-}
-
-/** Every directory above an included entry is included too (it has to exist to hold it). */
-function addAncestors(kept: Walked[], found: Map<string, Walked>): void {
-  const have = new Set(kept.map((w) => w.path));
-  for (const w of [...kept]) {
-    for (let p = posixDirname(w.path); p !== '' && !have.has(p); p = posixDirname(p)) {
-      const dir = found.get(p);
-      if (!dir) break;
-      have.add(p);
-      kept.push(dir);
-    }
-  }
-}
-
-async function unreadable(abs: string, stats: Stats): Promise<string | undefined> {
-  if (!stats.isFile() && !stats.isDirectory()) return 'not a regular file or directory';
-  try {
-    await fs.access(abs, stats.isDirectory() ? fsConstants.R_OK | fsConstants.X_OK : fsConstants.R_OK);
-    return undefined;
-  } catch {
-    return 'permission denied';
-  }
-}
-
-function toEntry(absRoot: string, w: Walked): HostEntry {
-  return entryOf(w.path, path.join(absRoot, ...w.path.split('/')), w.stats);
 }
 
 function entryOf(rel: string, absPath: string, stats: Stats): HostEntry {

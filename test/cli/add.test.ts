@@ -230,17 +230,31 @@ describe('fat add: sources it cannot copy', () => {
     fs.symlinkSync(path.join(dir, 'nowhere'), path.join(dir, 'real/dangling'));
     const bad = fatCli(['add', img, path.join(dir, 'real'), '--to', '/other']);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/^fat: cannot read .*real\/dangling \(dangling symbolic link\), .*real\/self \(symbolic link loop\)\n$/);
+    // The walker's words, as make --from and crunch say them; every offender named, host paths.
+    expect(bad.stderr).toMatch(/^fat: cannot read .*real\/dangling \(dangling symlink\), .*real\/self \(symlink loop\)\n$/);
     expect(sha256(img)).toBe(before);
   });
 
-  it('skips FIFOs with a warning and copies the rest', () => {
-    writeHostTree(dir, { 'site/a.txt': 'a' });
+  it('refuses FIFOs, naming each, and skips them with a warning each under --skip-special', () => {
+    writeHostTree(dir, { 'site/a.txt': 'a', 'site/sub/b.txt': 'b' });
     if (spawnSync('mkfifo', [path.join(dir, 'site/pipe')]).status !== 0) return;
-    const r = fatCli(['add', img, path.join(dir, 'site')]);
+    spawnSync('mkfifo', [path.join(dir, 'site/sub/fifo')]);
+    const before = sha256(img);
+    const bad = fatCli(['add', img, path.join(dir, 'site')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^fat: cannot read .*site\/pipe \(not a regular file or directory\), .*site\/sub\/fifo \(not a regular file or directory\)\n$/);
+    expect(sha256(img)).toBe(before);
+    const r = fatCli(['add', img, path.join(dir, 'site'), '--skip-special']);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(/^fat: skipped .*site\/pipe: a FIFO\n$/);
-    expect(libraryListing(img)).toEqual(['/site/', '/site/a.txt']);
+    expect(r.stderr).toMatch(/^fat: skipped .*site\/pipe: a FIFO\nfat: skipped .*site\/sub\/fifo: a FIFO\n$/);
+    expect(libraryListing(img)).toEqual(['/site/', '/site/a.txt', '/site/sub/', '/site/sub/b.txt']);
+    // Named as a source, the same policy.
+    const named = fatCli(['add', img, path.join(dir, 'site/pipe'), '--to', '/other']);
+    expect(named.status).toBe(1);
+    expect(named.stderr).toMatch(/^fat: cannot read .*site\/pipe \(not a regular file or directory\)\n$/);
+    const skipped = fatCli(['add', img, path.join(dir, 'site/pipe'), path.join(dir, 'site/a.txt'), '--to', '/other', '--skip-special']);
+    expect(skipped.status).toBe(0);
+    expect(skipped.stderr).toMatch(/^fat: skipped .*site\/pipe: a FIFO\n$/);
   });
 
   it('skips the image itself when it lies inside a source directory', () => {

@@ -73,6 +73,21 @@ describe('fat crunch', () => {
     expect(readFileSync(path.join(work.dir, 'inline.d.mts'), 'utf8')).toMatch(/"a\/b\.txt"\n {2}\| "drafts\/x\.txt";/);
   });
 
+  it('refuses a FIFO, and leaves it out with one warning under --skip-special', async () => {
+    const w = tempDir();
+    try {
+      writeTree(path.join(w.dir, 's'), { 'a.txt': 'a' });
+      if (spawnSync('mkfifo', [path.join(w.dir, 's', 'pipe')]).status !== 0) return;
+      const bad = await fat('crunch', path.join(w.dir, 's'), '-o', path.join(w.dir, 'o'));
+      expect(bad.status).toBe(1);
+      expect(bad.err).toBe(`fat: cannot read ${path.join(w.dir, 's')}: pipe (not a regular file or directory)\n`);
+      const ok = await fat('-q', 'crunch', path.join(w.dir, 's'), '-o', path.join(w.dir, 'o'), '--skip-special');
+      expect(ok).toEqual({ out: '', err: `fat: skipped ${path.join(w.dir, 's', 'pipe')}: a FIFO\n`, status: 0 });
+    } finally {
+      w.remove();
+    }
+  });
+
   it('reports errors in one line: missing directory, bad flag values, missing -o', async () => {
     const missing = await fat('crunch', path.join(work.dir, 'nope'), '-o', path.join(work.dir, 'o2'));
     expect(missing.status).toBe(1);

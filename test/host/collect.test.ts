@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { findCaseCollisions, foldCase } from '../../src/host/case-collisions.js';
-import { collectTree } from '../../src/host/collect.js';
+import { collectTree, describeSkip, type SkippedEntry } from '../../src/host/collect.js';
 import { HostTreeError } from '../../src/host/host-tree-error.js';
 import { clampMtime, sourceDateEpochMs } from '../../src/host/mtime.js';
 
@@ -27,6 +27,9 @@ function tree(spec: Record<string, string | null | { link: string }>): string {
   }
   return root;
 }
+
+/** Listing lines (directories with a trailing slash) in the walker's order: by path, code units. */
+const inPathOrder = (lines: string[]): string[] => [...lines].sort((a, b) => (a.replace(/\/$/, '') < b.replace(/\/$/, '') ? -1 : 1));
 
 const paths = async (root: string, options = {}): Promise<string[]> =>
   (await collectTree(root, options)).entries.map((e) => `${e.path}${e.type === 'directory' ? '/' : ''}`);
@@ -86,6 +89,75 @@ describe('collectTree', () => {
     expect(e.message).toBe(`cannot read ${root}: a/b/up (symlink loop), a/self (symlink loop), gone (dangling symlink), pipe (not a regular file or directory), x/y/back (symlink loop), z/back/y (symlink loop)`);
     // Excluding the offenders makes the tree readable.
     expect(await paths(root, { exclude: ['a', 'gone', 'pipe', 'x', 'z'] })).toEqual(['ok']);
+  });
+
+  it('leaves special files out under skipSpecial, listing each and telling onSkip in path order', async () => {
+    const root = tree({ ok: 'fine', 'sub/x': 'x' });
+    execFileSync('mkfifo', [path.join(root, 'sub/pipe')]);
+    execFileSync('mkfifo', [path.join(root, 'a-pipe')]);
+    await expect(collectTree(root)).rejects.toThrow(/a-pipe \(not a regular file or directory\), sub\/pipe \(not a regular file or directory\)$/);
+    const told: SkippedEntry[] = [];
+    const t = await collectTree(root, { skipSpecial: true, onSkip: (s) => told.push(s) });
+    expect(t.entries.map((e) => e.path)).toEqual(['ok', 'sub', 'sub/x']);
+    expect(t.skipped).toEqual([{ path: 'a-pipe', reason: 'special', kind: 'FIFO' }, { path: 'sub/pipe', reason: 'special', kind: 'FIFO' }]);
+    expect(told).toEqual(t.skipped);
+    expect(told.map(describeSkip)).toEqual(['a FIFO', 'a FIFO']);
+    // An excluded special file is neither a problem nor a skip.
+    expect((await collectTree(root, { exclude: ['**/*pipe'] })).skipped).toEqual([]);
+  });
+
+  it('leaves out the image being written (by inode, also through a link) and its temporary files', async () => {
+    const root = tree({ 'a.txt': 'a', 'self.img': 'old image', '.self.img.tmp-abc-12': 'a temp', '.self.img.tmp-0badf00d': 'an old temp', '.self.img.tmpx': 'not a temp', 'd/self.img': 'same name, elsewhere' });
+    const viaLink = tree({ 'to-root': { link: root } });
+    const t = await collectTree(root, { image: path.join(viaLink, 'to-root', 'self.img') });
+    expect(t.entries.map((e) => e.path)).toEqual(['.self.img.tmpx', 'a.txt', 'd', 'd/self.img']);
+    expect(t.skipped).toEqual([
+      { path: '.self.img.tmp-0badf00d', reason: 'image' }, { path: '.self.img.tmp-abc-12', reason: 'image' }, { path: 'self.img', reason: 'image' },
+    ]);
+    expect(describeSkip(t.skipped[2]!)).toBe('it is the image being written');
+    // An image that does not exist yet: only its temporary files are left out.
+    const fresh = await collectTree(root, { image: path.join(root, 'new.img') });
+    expect(fresh.entries.map((e) => e.path)).toContain('self.img');
+  });
+
+  describe('include and exclude (one set of rules for make --from, crunch and the walker)', () => {
+    const site = (): string => tree({ 'posts/a.md': '', 'posts/sub/b.md': '', 'posts/sub/c.js.map': '', 'index.html': '', 'top.map': '', 'js/x.js.map': '', 'js/x.js': '', 'postscript.txt': '' });
+    const cases: [string, string[]][] = [
+      // posts/*: what is in posts goes (subdirectories with their contents); posts stays, empty.
+      ['posts/*', ['index.html', 'js/', 'js/x.js', 'js/x.js.map', 'postscript.txt', 'posts/', 'top.map']],
+      ['posts', ['index.html', 'js/', 'js/x.js', 'js/x.js.map', 'postscript.txt', 'top.map']],
+      ['posts/', ['index.html', 'js/', 'js/x.js', 'js/x.js.map', 'postscript.txt', 'top.map']],
+      ['posts/**', ['index.html', 'js/', 'js/x.js', 'js/x.js.map', 'postscript.txt', 'top.map']],
+      ['./posts', ['index.html', 'js/', 'js/x.js', 'js/x.js.map', 'postscript.txt', 'top.map']],
+      ['**/*.map', ['index.html', 'js/', 'js/x.js', 'postscript.txt', 'posts/', 'posts/a.md', 'posts/sub/', 'posts/sub/b.md']],
+      ['*.map', ['index.html', 'js/', 'js/x.js', 'js/x.js.map', 'postscript.txt', 'posts/', 'posts/a.md', 'posts/sub/', 'posts/sub/b.md', 'posts/sub/c.js.map']],
+      // A trailing slash matches directories only.
+      ['postscript.txt/', ['index.html', 'js/', 'js/x.js', 'js/x.js.map', 'postscript.txt', 'posts/', 'posts/a.md', 'posts/sub/', 'posts/sub/b.md', 'posts/sub/c.js.map', 'top.map']],
+    ];
+    it.each(cases)('--exclude %s', async (pattern, want) => {
+      expect(await paths(site(), { exclude: [pattern] })).toEqual(inPathOrder(want));
+    });
+
+    const includes: [string, string[]][] = [
+      ['posts', ['posts/', 'posts/a.md', 'posts/sub/', 'posts/sub/b.md', 'posts/sub/c.js.map']],
+      ['posts/', ['posts/', 'posts/a.md', 'posts/sub/', 'posts/sub/b.md', 'posts/sub/c.js.map']],
+      ['posts/**', ['posts/', 'posts/a.md', 'posts/sub/', 'posts/sub/b.md', 'posts/sub/c.js.map']],
+      ['posts/*', ['posts/', 'posts/a.md', 'posts/sub/', 'posts/sub/b.md', 'posts/sub/c.js.map']],
+      ['**/*.map', ['js/', 'js/x.js.map', 'posts/', 'posts/sub/', 'posts/sub/c.js.map', 'top.map']],
+      ['*.map', ['top.map']],
+    ];
+    it.each(includes)('--include %s', async (pattern, want) => {
+      expect(await paths(site(), { include: [pattern] })).toEqual(inPathOrder(want));
+    });
+
+    it('exclude wins over include; what is not included is never a problem; empty patterns are refused', async () => {
+      const root = site();
+      expect(await paths(root, { include: ['posts'], exclude: ['**/*.map', 'posts/sub/'] })).toEqual(['posts/', 'posts/a.md']);
+      symlinkSync('nowhere', path.join(root, 'js/dangling'));
+      expect(await paths(root, { include: ['posts/*.md'] })).toEqual(['posts/', 'posts/a.md']);
+      await expect(collectTree(root, { include: ['js/*'] })).rejects.toThrow(/js\/dangling \(dangling symlink\)/);
+      await expect(collectTree(root, { exclude: ['./'] })).rejects.toMatchObject({ code: 'EINVAL', message: 'exclude pattern "./": a pattern must name something below the directory' });
+    });
   });
 
   it.skipIf(process.getuid?.() === 0)('reports unreadable files and directories', async () => {

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type { Command } from 'commander';
-import { FatError, MAX_FILE_SIZE, cleanName, formatSize, fileReader, writeItems, type AddItem, type Volume } from '../../index.js';
+import {
+  FatError, HostTreeError, MAX_FILE_SIZE, cleanName, collectTree, comparePaths, describeSkip, formatSize, specialKind, fileReader, writeItems, type AddItem, type Volume,
+} from '../../index.js';
 import { Progress } from '../progress.js';
-import { openVolume, warn, writeOut } from '../volume.js';
+import { openVolume, warn, warnSkipped, writeOut } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
-import { specialKind, walkHost } from '../host-walk.js';
 import { components, foldKey, listSome, nameProblem, probe, volPath, writeClock, type Found } from '../write-support.js';
 
 interface AddOptions {
@@ -13,6 +14,7 @@ interface AddOptions {
   overwrite?: boolean;
   parents?: boolean;
   verbose?: boolean;
+  skipSpecial?: boolean;
 }
 
 /** One entry to create in the image, in the order it is written (a directory before its contents). */
@@ -49,11 +51,27 @@ interface Sources {
   problems: string[];
 }
 
-/** Read the sources' metadata (nothing else) and list what to create, in order. */
-function collectSources(sources: string[], opts: AddOptions, image: fs.Stats | undefined): Sources {
+/** Component-wise order: a directory, then everything in it, then its next sibling (like cp -r). */
+function preOrder(a: string, b: string): number {
+  const x = a.split('/');
+  const y = b.split('/');
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const c = comparePaths(x[i]!, y[i]!);
+    if (c !== 0) return c;
+  }
+  return x.length - y.length;
+}
+
+/**
+ * Read the sources' metadata (nothing else) and list what to create, in order. Directories are
+ * read by the library's walker (collectTree), with its policy: loops, dangling links, unreadable
+ * entries and special files are problems, special files skipped with a warning under --skip-special.
+ */
+async function collectSources(sources: string[], opts: AddOptions, image: string): Promise<Sources> {
   const items: PlanItem[] = [];
   const problems: string[] = [];
-  const isImage = (st: { dev: number; ino: number }): boolean => image !== undefined && st.dev === image.dev && st.ino === image.ino;
+  const imageStat = fs.statSync(image, { throwIfNoEntry: false });
+  const isImage = (st: fs.Stats): boolean => imageStat !== undefined && st.dev === imageStat.dev && st.ino === imageStat.ino;
   const bases = sources.map((src) => sourceBase(src, opts.parents === true));
   for (const [k, src] of sources.entries()) {
     const base = bases[k];
@@ -63,12 +81,14 @@ function collectSources(sources: string[], opts: AddOptions, image: fs.Stats | u
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const link = code === 'ENOENT' && fs.lstatSync(src, { throwIfNoEntry: false })?.isSymbolicLink();
-      problems.push(`${src} (${code === 'ELOOP' ? 'symbolic link loop' : link ? 'dangling symbolic link' : code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code})`);
+      problems.push(`${src} (${code === 'ELOOP' ? 'symlink loop' : link ? 'dangling symlink' : code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code})`);
       continue;
     }
-    const special = specialKind(st);
-    if (special) {
-      warn(`skipped ${src}: ${special}`);
+    const kind = specialKind(st);
+    if (kind) {
+      // A special file named as a source: the walker's policy, as for one found inside a directory.
+      if (opts.skipSpecial) warn(`skipped ${src}: ${describeSkip({ path: src, reason: 'special', kind })}`);
+      else problems.push(`${src} (not a regular file or directory)`);
       continue;
     }
     if (opts.parents) {
@@ -85,7 +105,7 @@ function collectSources(sources: string[], opts: AddOptions, image: fs.Stats | u
         continue;
       }
       if (isImage(st)) {
-        warn(`skipped ${src}: it is the image being written`);
+        warn(`skipped ${src}: ${describeSkip({ path: src, reason: 'image' })}`);
         continue;
       }
       try {
@@ -97,16 +117,19 @@ function collectSources(sources: string[], opts: AddOptions, image: fs.Stats | u
       items.push({ type: 'file', host: src, abs: src, target: base, size: st.size, mtimeMs: st.mtimeMs });
       continue;
     }
-    const walked = walkHost(src);
-    for (const p of walked.problems) problems.push(`${p.path} (${p.reason})`);
-    for (const s of walked.skipped) warn(`skipped ${s.path}: ${s.reason}`);
-    for (const h of walked.items) {
-      const host = h.parts.length ? nodePath.join(src, ...h.parts) : src;
-      if (h.type === 'file' && isImage(h)) {
-        warn(`skipped ${host}: it is the image being written`);
-        continue;
-      }
-      items.push({ type: h.type, host, abs: h.abs, target: [...base, ...h.parts], size: h.size, mtimeMs: h.mtimeMs });
+    const hostPath = (rel: string): string => nodePath.join(src, ...rel.split('/'));
+    let tree;
+    try {
+      tree = await collectTree(src, { skipSpecial: opts.skipSpecial === true, image, allowCaseCollisions: true });
+    } catch (e) {
+      if (!(e instanceof HostTreeError)) throw e;
+      for (const p of e.problems) problems.push(`${hostPath(p.path)} (${p.reason})`);
+      continue;
+    }
+    tree.skipped.forEach(warnSkipped(src));
+    items.push({ type: 'directory', host: src, abs: src, target: base, size: 0, mtimeMs: st.mtimeMs });
+    for (const h of tree.entries.sort((a, b) => preOrder(a.path, b.path))) {
+      items.push({ type: h.type, host: hostPath(h.path), abs: h.absPath, target: [...base, ...h.path.split('/')], size: h.size, mtimeMs: h.mtimeMs });
     }
   }
   return { items, problems };
@@ -221,19 +244,20 @@ export function register(program: Command): void {
     .option('--overwrite', 'replace files that already exist in the image')
     .option('-p, --parents', 'recreate each source path below --to (like cp --parents)')
     .option('-v, --verbose', 'print each file and directory created')
+    .option('--skip-special', 'leave sockets, FIFOs and devices out (one warning each) instead of failing')
     .addHelpText('after', `
 Like cp -r SRC... DIR/: a directory SRC becomes DIR/<its name>, and "SRC/." copies its contents.
 Directories merge with ones already in the image; an existing file is an error unless --overwrite.
-Symbolic links are followed; sockets, FIFOs and devices are skipped with a warning. Everything is
-checked before anything is written: unreadable sources, names FAT cannot hold, names that differ
-only in case, existing files, files over 4 GiB - 1 and the free space.
+Symbolic links are followed. Everything is checked before anything is written, and every offender
+listed: symbolic-link loops, dangling links, unreadable sources, sockets, FIFOs and devices (left
+out, with a warning each, under --skip-special), names FAT cannot hold, names that differ only in
+case, existing files, files over 4 GiB - 1 and the free space. The image itself is left out.
 Modification times are kept (clamped to SOURCE_DATE_EPOCH when it is set); creation and access
 times are the time of the copy, or SOURCE_DATE_EPOCH.`)
     .action(async (image: string, sources: string[], opts: AddOptions, cmd: Command) => {
       const clock = writeClock();
       const toParts = components(opts.to ?? '/');
-      const imageStat = fs.statSync(image, { throwIfNoEntry: false });
-      const { items: collected, problems } = collectSources(sources, opts, imageStat);
+      const { items: collected, problems } = await collectSources(sources, opts, image);
       if (problems.length) throw new CliError(`cannot read ${listSome(problems)}`);
       const items = checkNames(collected, toParts);
 

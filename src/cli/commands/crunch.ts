@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { checkCrunch, crunch, type CrunchOptions, type CrunchSummary } from '../../index.js';
 import { CliError, EXIT_USAGE } from '../run.js';
+import { warnSkipped } from '../volume.js';
 
 interface CrunchFlags {
   out: string;
@@ -12,6 +13,7 @@ interface CrunchFlags {
   check?: boolean;
   followSymlinks: boolean;
   dot: boolean;
+  skipSpecial?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -28,7 +30,7 @@ function describe(summary: CrunchSummary): string {
   return `${plural(summary.files, 'file')} (${size(summary.bytes)}, ${summary.uniqueFiles} distinct)${variants}`;
 }
 
-function options(flags: CrunchFlags): CrunchOptions {
+function options(dir: string, flags: CrunchFlags): CrunchOptions {
   const quality = flags.brotliQuality === undefined ? undefined : Number(flags.brotliQuality);
   if (quality !== undefined && !(Number.isInteger(quality) && quality >= 0 && quality <= 11)) {
     throw new CliError(`--brotli-quality must be a whole number from 0 to 11, not "${flags.brotliQuality}"`, EXIT_USAGE);
@@ -41,6 +43,8 @@ function options(flags: CrunchFlags): CrunchOptions {
     compression: quality === undefined ? undefined : { brotliQuality: quality },
     followSymlinks: flags.followSymlinks,
     dot: flags.dot,
+    skipSpecial: flags.skipSpecial === true,
+    onSkip: warnSkipped(dir),
   };
 }
 
@@ -57,12 +61,13 @@ export function register(program: Command): void {
     .option('--brotli-quality <n>', 'brotli quality 0-11 (default 11: smallest, slowest)')
     .option('--no-follow-symlinks', 'leave symbolic links out instead of following them')
     .option('--no-dot', 'leave out dotfiles and dot-directories')
+    .option('--skip-special', 'leave sockets, FIFOs and devices out (one warning each) instead of failing')
     .option('--check', 'write nothing; exit 1 when OUT is not what this command would write')
     .addHelpText('after', '\nMtimes are clamped to SOURCE_DATE_EPOCH when it is set; the same tree gives the same bytes.')
     .action(async (dir: string, flags: CrunchFlags, command: Command) => {
       const quiet = command.optsWithGlobals<{ quiet?: boolean }>().quiet === true;
       if (flags.check) {
-        const result = await checkCrunch(dir, flags.out, options(flags));
+        const result = await checkCrunch(dir, flags.out, options(dir, flags));
         if (result.stale.length > 0) {
           const chunks = result.stale.filter((p) => p.endsWith('.bin')).length;
           const named = result.stale.filter((p) => !p.endsWith('.bin')).sort();
@@ -72,7 +77,7 @@ export function register(program: Command): void {
         if (!quiet) process.stdout.write(`${flags.out} is up to date: ${describe(result.summary)}\n`);
         return;
       }
-      const result = await crunch(dir, flags.out, options(flags));
+      const result = await crunch(dir, flags.out, options(dir, flags));
       const chunks = result.chunks > 0 ? ` + ${plural(result.chunks, 'chunk file')}` : '';
       if (!quiet) process.stdout.write(`crunched ${describe(result.summary)} into ${flags.out}${chunks}\n`);
     });

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { createImageFile, mkfs, formatSize, buildImageFromDir, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
 import { Progress } from '../progress.js';
+import { warnSkipped } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { parseSize } from '../size.js';
 
@@ -26,6 +27,7 @@ interface MakeOptions {
   include?: string[];
   exclude?: string[];
   followSymlinks: boolean;
+  skipSpecial?: boolean;
   sync?: boolean;
 }
 
@@ -148,6 +150,7 @@ export function register(program: Command): void {
     .option('--include <glob>', 'with --from: only paths matching this glob (repeatable)', collect)
     .option('--exclude <glob>', 'with --from: leave out paths matching this glob, and directories with everything in them (repeatable)', collect)
     .option('--no-follow-symlinks', 'with --from: leave symbolic links out instead of following them')
+    .option('--skip-special', 'with --from: leave sockets, FIFOs and devices out (one warning each) instead of failing')
     .option('--sync', 'with --from: flush the image to the disk (fdatasync) before it is renamed into place')
     .addOption(new Option('--fat <bits>', 'FAT type: 12, 16 or 32 (default: FAT32 from 512 MiB, else FAT12/16)'))
     .option('--cluster-size <bytes>', 'cluster size in bytes (a power of two, sector size to 64 KiB)')
@@ -169,8 +172,13 @@ Examples:
   fat make site.img --from _site --free 10%      ... with 10% of its clusters free
   fat make disk.img --size 64M --fat 32 --label DATA --partition mbr
 
-With --from, names FAT cannot hold, names that differ only in case, files over 4 GiB - 1 and
-trees that do not fit fail before anything is written, listing the offending paths.
+With --from, symbolic-link loops, dangling links, unreadable entries, sockets, FIFOs and devices
+(unless --skip-special), names FAT cannot hold, names that differ only in case, files over
+4 GiB - 1 and trees that do not fit fail before anything is written, listing the offending paths.
+IMAGE itself is left out when it lies inside DIR. Globs: "posts/*" leaves posts empty; "posts",
+"posts/" and "posts/**" leave it out; "**/*.map" matches at any depth.
+The image is made as .IMAGE.tmp-PID-XXX beside IMAGE and renamed into place; an interrupted run
+(SIGINT, SIGTERM: exit 130, 143) removes it, and one killed outright is removed by the next run.
 Modification times come from the files, clamped to SOURCE_DATE_EPOCH when it is set, which also
 fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical image.`)
     .action(async (image: string, opts: MakeOptions, cmd: Command) => {
@@ -180,7 +188,7 @@ fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical i
       const partition = opts.partition ?? globals.partition;
       if (globals.offset !== undefined) throw usage('make does not take --offset (use --partition mbr for a partitioned image)');
       if (opts.from !== undefined) return makeFrom(image, opts, partition, globals.quiet === true);
-      if (opts.free !== undefined || opts.include || opts.exclude) throw usage('--free, --include and --exclude go with --from DIR');
+      if (opts.free !== undefined || opts.include || opts.exclude || opts.skipSpecial) throw usage('--free, --include, --exclude and --skip-special go with --from DIR');
       if (opts.size === undefined) throw usage('make needs --size SIZE (e.g. --size 64M), or --from DIR');
       if (opts.size === 'auto') throw usage('--size auto goes with --from DIR (it sizes the image for the tree)');
       const bytes = parseSize(opts.size, '--size');
@@ -203,6 +211,12 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
   if (size !== 'auto' && opts.free !== undefined) throw usage('--free goes with --size auto');
   checkTarget(image, opts.force ?? false);
   const progress = await Progress.open(quiet || opts.json === true);
+  // SIGINT and SIGTERM stop the build at its next step; the temporary image is removed, and the
+  // exit status is the shell's for the signal. A second signal finds no handler: it kills at once.
+  const abort = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => abort.abort(signal);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let result: BuildResult & { imageBytes: number };
   try {
     result = await buildImageFromDir(image, {
@@ -212,13 +226,24 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
       size,
       force: true,
       followSymlinks: opts.followSymlinks,
+      skipSpecial: opts.skipSpecial === true,
+      onSkip: warnSkipped(opts.from!),
       sync: opts.sync === true,
+      signal: abort.signal,
       ...(opts.include ? { include: opts.include } : {}),
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
       onProgress: (p) => progress.update(p),
     });
+  } catch (e) {
+    if (abort.signal.aborted) {
+      progress.stop();
+      process.exit(abort.signal.reason === 'SIGINT' ? 130 : 143);
+    }
+    throw e;
   } finally {
     progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   if (opts.json) {
     const base = JSON.parse(json(image, result, result.imageBytes)) as Record<string, unknown>;

@@ -286,6 +286,18 @@ const STAGE_BYTES = 512 << 10;
  * interleaved as a depth-first walk places them, each one contiguous), then the FATs once.
  */
 export function writeBuild(device: BlockDevice, plan: BuildPlan, options: BuildOptions): BuildResult {
+  const steps = writeBuildSteps(device, plan, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * writeBuild in steps: it pauses (yields) after every 8 MiB of data and every 256 files, so a caller
+ * can hand the event loop a turn (the CLI's signal handlers run then) or stop (`return()`).
+ */
+export function* writeBuildSteps(device: BlockDevice, plan: BuildPlan, options: BuildOptions): Generator<void, BuildResult, void> {
   const { layout } = plan;
   const made = mkfs(device, { ...options, size: plan.volumeBytes, assumeZeroed: true });
   const volDevice = made.volumeStart ? sliceOf(device, made.volumeStart) : device;
@@ -431,6 +443,7 @@ export function writeBuild(device: BlockDevice, plan: BuildPlan, options: BuildO
       stageUsed += got;
       progress.bytes += got;
       if (options.onProgress && (progress.bytes & 0xfffff) < got) options.onProgress(progress);
+      if ((progress.bytes & 0x7fffff) < got) yield;
     }
     // Pad (with zeros) to the cluster boundary so the next item starts on its own cluster.
     const padded = Math.ceil(stageUsed / cs) * cs;
@@ -438,6 +451,7 @@ export function writeBuild(device: BlockDevice, plan: BuildPlan, options: BuildO
     stageUsed = padded;
     progress.files++;
     if (stageUsed > stage.length) throw new Error('staging overflow');
+    if ((progress.files & 255) === 0) yield;
   }
   flushStage();
   options.onProgress?.(progress);
