@@ -28,7 +28,10 @@ export interface VolumeOptions {
   onProblem?: (problem: Problem) => void;
   /** The clock for new timestamps (default: the current time). Fix it for reproducible images. */
   now?: () => Date;
-  /** Close the device when the volume is closed (default true). */
+  /**
+   * Close the device when the volume is closed (default false: whoever opened a device closes it,
+   * so a device can be opened again; openImage, which opens its file, passes true).
+   */
   closeDevice?: boolean;
   /** Called once after the volume is closed (e.g. to close the image file under a partition). */
   onClose?: () => void;
@@ -589,7 +592,7 @@ export class Volume implements VolumeCore {
     }
   }
 
-  /** Flush, mark the volume clean (unless it was dirty when opened) and close the device. */
+  /** Flush and mark the volume clean (unless it was dirty when opened); close the device only with `closeDevice: true`. */
   close(): void {
     if (this.closed) return;
     if (this.dirtyMarked) {
@@ -602,7 +605,7 @@ export class Volume implements VolumeCore {
     }
     this.closed = true;
     this.dirCache.clear();
-    if (this.options.closeDevice !== false) this.device.close();
+    if (this.options.closeDevice === true) this.device.close();
     this.options.onClose?.();
   }
 }
