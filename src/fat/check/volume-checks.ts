@@ -141,6 +141,7 @@ const cleanBit = (ctx: CheckContext): number => (ctx.geo.fatType === 16 ? 0x8000
 
 /** The dirty flag in the boot sector, and the clean bit in FAT[1]. */
 export function checkDirty(ctx: CheckContext): void {
+  if (ctx.vol.marksItselfDirty) return; // an open volume in the middle of its own writes
   const bootDirty = (ctx.vol.bootSector.flags & 1) !== 0;
   const bit = cleanBit(ctx);
   const fatDirty = bit !== 0 && (ctx.fat[1] & bit) === 0;

@@ -102,7 +102,7 @@ export class Volume implements VolumeCore {
   private closed = false;
   /** Set once the first change marks the volume dirty (FAT[1] clean bit cleared). */
   private dirtyMarked = false;
-  private readonly wasDirty: boolean;
+  private wasDirty: boolean;
 
   private constructor(readonly device: BlockDevice, private readonly options: VolumeOptions) {
     if (device.sectorSize > 4096 || device.sectorSize < 512) {
@@ -549,6 +549,48 @@ export class Volume implements VolumeCore {
       dirty: this.isDirty(),
       ...(fsInfo ? { fsInfo } : {}),
     };
+  }
+
+  /** @internal The volume itself marked the image dirty (its writes are under way): not damage a check reports. */
+  get marksItselfDirty(): boolean {
+    return this.dirtyMarked && !this.wasDirty;
+  }
+
+  /**
+   * @internal Read again what a repair under this open volume (check's) may have changed: the boot
+   * sector, the FAT and its FSInfo hint, every directory. Open files are found again at their
+   * entries, their chains re-read (one whose entry is gone fails as removed).
+   */
+  reloadAfterRepair(): void {
+    this.assertOpen();
+    Object.assign(this.bootSector, decodeBootSector(this.io.readSectors(0, 1)));
+    this.fat.reload();
+    const bs = this.bootSector;
+    if (this.geo.fatType === 32 && bs.fsInfoSector >= 1 && bs.fsInfoSector < this.geo.reservedSectors) {
+      const fsi = decodeFsInfo(this.io.readSectors(bs.fsInfoSector, 1));
+      if (fsi) this.fat.setHint(fsi.nextFree);
+    }
+    // Dirty bits the repair cleared: clean at close, yet marked again while this volume's writes go on.
+    const dirty = this.isDirty();
+    this.wasDirty = dirty && (!this.dirtyMarked || this.wasDirty);
+    if (this.dirtyMarked && !dirty) this.setCleanBit(false);
+    this.fat.flush();
+    const open = [...this.openFiles.values()];
+    this.dirCache.clear();
+    this.openFiles.clear();
+    for (const f of open) {
+      try {
+        const { dir } = this.dirAt(f.dir.path);
+        const rec = dir.records.find((r) => r.index === f.rec.index);
+        const same = JSON.stringify(dir.loc) === JSON.stringify(f.dir.loc);
+        if (!same || !rec || rec.raw.attr & ATTR.DIRECTORY) throw new FatError('ENOENT', `${f.path} is gone`);
+        Object.assign(f, { dir, rec, path: joinPath(dir.path, rec.name), chain: fileClusters(this, rec.raw, f.path) });
+        this.openFiles.set(rec, f);
+      } catch (e) {
+        if (!(e instanceof FatError)) throw e;
+        f.removed = true;
+      }
+    }
   }
 
   private isDirty(): boolean {
