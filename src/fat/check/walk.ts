@@ -59,7 +59,7 @@ export function walkTree(ctx: CheckContext): WalkResult {
       const label = entries.find((e) => (attrOf(ctx, e) & 0x18) === 0x08);
       if (label) {
         result.rootLabel = name11(ctx, label);
-        ctx.rootLabelBytes = Uint8Array.from(result.rootLabel, (c) => c.charCodeAt(0));
+        ctx.rootLabelEntry = label;
       }
     }
     const live = checkNames(ctx, entries, d);
