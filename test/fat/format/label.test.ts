@@ -8,20 +8,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FatError, MemoryDevice, Volume, check, mkfs } from '../../../src/index.js';
 import { LABEL_FORBIDDEN, encodeLabel, labelProblem } from '../../../src/fat/format/label.js';
+import { thrown } from '../device/tmp.js';
 
 const ascii = (s: string): string | undefined => {
   const b = encodeLabel(s);
   return b && String.fromCharCode(...b);
 };
-const codeOf = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FatError) return e.code;
-    throw e;
-  }
-  return undefined;
-};
+/** The code of the FatError `fn` throws (undefined when it does not throw). */
+const codeOf = (fn: () => unknown): string | undefined => (thrown(fn) as FatError | undefined)?.code;
 const bytes = (s: string | number[]): Uint8Array => (typeof s === 'string' ? Uint8Array.from(s.padEnd(11, ' '), (c) => c.charCodeAt(0)) : Uint8Array.from([...s, ...Array(11 - s.length).fill(0x20)]));
 
 describe('encodeLabel', () => {
