@@ -70,7 +70,7 @@ describe('fat label: checks', () => {
     expect(star.stderr).toMatch(/^fat: invalid volume label "bad\*": it cannot contain "\*".*\n$/);
     const long = fatCli(['label', img, 'twelve chars']);
     expect(long.status).toBe(1);
-    expect(long.stderr).toBe('fat: volume label "twelve chars" is 12 characters long (at most 11)\n');
+    expect(long.stderr).toBe('fat: invalid volume label "twelve chars": it is 12 characters long (at most 11)\n');
     expect(fatCli(['label', img, 'x', '--remove']).status).toBe(2);
     expect(sha256(img)).toBe(before);
   });
@@ -82,5 +82,28 @@ describe('fat label: checks', () => {
     expect(fatCli(['label', img, 'SAME'], { env }).status).toBe(0);
     expect(fatCli(['label', other, 'SAME'], { env }).status).toBe(0);
     expect(sha256(other)).toBe(sha256(img));
+  });
+
+  // Issue item 13: one label rule for fat make, fat label and fat check.
+  it('make and label refuse a non-ASCII label alike; check reports one written by another tool', () => {
+    const why = 'invalid volume label "\u00c4\u00d6": "\u00c4" is not printable ASCII (fsck.fat removes labels with other bytes)';
+    const made = fatCli(['make', path.join(dir, 'm.img'), '--size', '1M', '--label', '\u00c4\u00d6']);
+    expect(made).toMatchObject({ status: 1, stderr: `fat: ${why}\n` });
+    const before = sha256(img);
+    expect(fatCli(['label', img, '\u00c4\u00d6'])).toMatchObject({ status: 1, stderr: `fat: ${why}\n` });
+    expect(sha256(img)).toBe(before);
+    // What Windows would store (CP437 bytes in both places): fsck.fat removes it, and check reports it.
+    expect(fatCli(['label', img, 'AB']).status).toBe(0);
+    const labelled = fs.readFileSync(img);
+    for (let i = 0; i < labelled.length - 11; i++) {
+      if (labelled.toString('latin1', i, i + 11) === 'AB         ') labelled.set([0x8e, 0x99], i);
+    }
+    fs.writeFileSync(img, labelled);
+    const r = fatCli(['check', img]);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/^\/: the root directory label "\u00c4\u00d6" is not valid \(it has bytes outside printable ASCII\); removed \(BAD_LABEL\)$/m);
+    expect(fatCli(['check', img, '--repair']).status).toBe(1);
+    expect(fatCli(['check', img])).toMatchObject({ status: 0 });
+    if (haveOracles) expect(fsckClean(img)).toEqual([]);
   });
 });

@@ -16,13 +16,27 @@ import { mcopyIn, mkfsFat, mmd, oracleGate, runTool } from '../fixtures/oracle.j
 const gate = oracleGate(['mkfs.fat', 'fsck.fat', 'mcopy', 'mmd']);
 
 type Patch = (b: Buffer) => void;
-const { bpb, fatGet, fatSet, findEntry, clusterOffset } = hostile as {
+const { bpb, fatGet, fatSet, findEntry, clusterOffset, dirSlots } = hostile as {
   bpb: (b: Buffer) => { bps: number; rsvd: number; fatSize: number; nfats: number; fat32: boolean; rootCluster: number };
   fatGet: (b: Buffer, n: number) => number;
   fatSet: (b: Buffer, n: number, v: number) => void;
   findEntry: (b: Buffer, dirCluster: number, name11: string) => number;
   clusterOffset: (b: Buffer, n: number) => number;
+  dirSlots: (b: Buffer, dirCluster: number) => number[];
 };
+
+/** Store a label: 11 bytes in the boot sector(s), and (unless undefined) a volume entry in a free root slot. */
+function putLabel(b: Buffer, boot: number[] | string, root?: number[] | string): void {
+  const bytes = (x: number[] | string): Buffer => Buffer.from(typeof x === 'string' ? x.padEnd(11, ' ') : [...x, ...Array(11 - x.length).fill(0x20)]);
+  const g = bpb(b);
+  bytes(boot).copy(b, g.fat32 ? 71 : 43);
+  if (g.fat32) bytes(boot).copy(b, 6 * g.bps + 71); // the backup boot sector too
+  if (root === undefined) return;
+  const slot = dirSlots(b, 0).find((o) => b[o] === 0)!;
+  b.fill(0, slot, slot + 32);
+  bytes(root).copy(b, slot);
+  b[slot + 11] = 0x08;
+}
 
 const entryCluster = (b: Buffer, o: number): number => (b.readUInt16LE(o + 20) << 16) + b.readUInt16LE(o + 26);
 function setCluster(b: Buffer, o: number, c: number): void {
@@ -101,6 +115,20 @@ const CASES: Case[] = [
   { name: 'long name without its last-slot flag', patch: (b) => { b[entry(b, 'LONGFI~1TXT') - 64] &= ~0x40; }, kinds: ['LFN_ORPHAN'] },
   { name: 'long name orphaned (entry deleted)', frees: true, patch: (b) => { b[entry(b, 'LONGFI~1TXT')] = 0xe5; }, kinds: ['LFN_ORPHAN', 'LOST_CLUSTERS'] },
   { name: 'boot label without a root label', on: [12], patch: (b) => b.write('BOOTLABEL  ', 43, 'latin1'), kinds: ['LABEL_MISMATCH'] },
+  // Labels (issue item 13): what fsck.fat 4.2 rejects in a label, check rejects; what it accepts, check accepts.
+  { name: 'label: a valid one in both places', patch: (b) => putLabel(b, 'GOOD LABEL', 'GOOD LABEL'), kinds: [] },
+  { name: 'label: lower case (accepted without -U)', patch: (b) => putLabel(b, 'lower', 'lower'), kinds: [] },
+  { name: 'label: non-ASCII bytes in the root entry', patch: (b) => putLabel(b, [0x8e, 0x99], [0x8e, 0x99]), kinds: ['BAD_LABEL'] },
+  { name: 'label: a leading 0xE5 (stored 0x05)', patch: (b) => putLabel(b, [0xe5, 0x41], [0x05, 0x41]), kinds: ['BAD_LABEL'] },
+  { name: 'label: a forbidden character', patch: (b) => putLabel(b, 'A*B', 'A*B'), kinds: ['BAD_LABEL'] },
+  { name: 'label: a dot', patch: (b) => putLabel(b, 'DISK.1', 'DISK.1'), kinds: ['BAD_LABEL'] },
+  { name: 'label: a control byte', patch: (b) => putLabel(b, [0x41, 0x01], [0x41, 0x01]), kinds: ['BAD_LABEL'] },
+  { name: 'label: a leading space', patch: (b) => putLabel(b, ' AB', ' AB'), kinds: ['BAD_LABEL'] },
+  { name: 'label: blank root entry', patch: (b) => putLabel(b, 'NO NAME', '') , kinds: ['BAD_LABEL'] },
+  { name: 'label: an invalid one in the boot sector only', patch: (b) => putLabel(b, 'a*b'), kinds: ['BAD_LABEL'] },
+  { name: 'label: non-ASCII in the boot sector only', patch: (b) => putLabel(b, [0x41, 0x8e]), kinds: ['BAD_LABEL'] },
+  { name: 'label: root and boot sector differ', patch: (b) => putLabel(b, 'OTHER', 'ROOTLABEL'), kinds: ['LABEL_MISMATCH'] },
+  { name: 'label: in the root only (boot sector NO NAME)', patch: (b) => putLabel(b, 'NO NAME', 'ROOTLABEL'), kinds: ['LABEL_MISMATCH'] },
 ];
 
 /** fsck.fat messages -> check codes. */
@@ -126,6 +154,7 @@ const FSCK_KINDS: [RegExp, CheckCode][] = [
   [/Unexpected long filename sequence number|A new long file name starts within an old one|Unfinished long file name/, 'LFN_ORDER'],
   [/Long filename fragment .* found outside|Orphaned long file name part/, 'LFN_ORPHAN'],
   [/Label in boot sector is|There is no label in boot sector|stored in root directory and label .* different/, 'LABEL_MISMATCH'],
+  [/stored in (root directory|boot sector) is not valid/, 'BAD_LABEL'],
   [/differences between boot sector and its backup/, 'BOOT_BACKUP'],
   [/FSINFO sector has bad magic/, 'FSINFO_SIGNATURE'],
 ];

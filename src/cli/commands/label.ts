@@ -12,11 +12,13 @@ export function register(program: Command): void {
     .command('label')
     .description('print, set or remove the volume label')
     .argument('<image>', 'the image file')
-    .argument('[label]', 'the new label (at most 11 characters; stored in upper case); "" removes it')
+    .argument('[label]', 'the new label (at most 11 printable ASCII characters; stored in upper case); "" removes it')
     .option('--remove', 'remove the label')
     .addHelpText('after', `
 Without LABEL, prints the label (nothing when the volume has none). A label is set in the boot
-sector and in the root directory, as Windows and mlabel do; letters are stored in upper case.`)
+sector and in the root directory, as Windows and mlabel do; letters are stored in upper case.
+Labels are printable ASCII without "*+,./:;<=>?[\\]| and do not start with a space (the rule of
+fat make --label, and the labels fsck.fat accepts).`)
     .action(async (image: string, label: string | undefined, opts: LabelOptions, cmd: Command) => {
       if (opts.remove && label !== undefined) throw new CliError('give either a LABEL or --remove, not both', EXIT_USAGE);
       const change = opts.remove === true || label !== undefined;

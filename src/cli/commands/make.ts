@@ -155,7 +155,7 @@ export function register(program: Command): void {
     .addOption(new Option('--fat <bits>', 'FAT type: 12, 16 or 32 (default: FAT32 from 512 MiB, else FAT12/16)'))
     .option('--cluster-size <bytes>', 'cluster size in bytes (a power of two, sector size to 64 KiB)')
     .option('--sector-size <bytes>', 'logical sector size: 512, 1024, 2048 or 4096', '512')
-    .option('--label <label>', 'volume label (up to 11 characters)')
+    .option('--label <label>', 'volume label (up to 11 printable ASCII characters, case kept; see fat label --help)')
     .option('--volume-id <hex>', 'volume id, 8 hex digits (default: from SOURCE_DATE_EPOCH, else the clock)')
     .option('--reserved-sectors <n>', 'minimum reserved sectors (default 1, or 32 on FAT32)')
     .option('--fats <n>', 'number of FATs: 1 or 2', '2')

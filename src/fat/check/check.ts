@@ -15,8 +15,10 @@ const emptyStats = (): CheckStats => ({ files: 0, directories: 0, clustersUsed: 
  * Check a FAT volume as `fsck.fat -n` does and, with `repair`, fix it as `fsck.fat -a` does
  * (check-types.ts lists every problem and its repair). Never throws on a corrupt image: every
  * walk is bounded and what is wrong is reported. Given a device, the volume is opened (read-only
- * unless repairing) and closed again; given a Volume, call it on a freshly opened one and reopen
- * after a repair (its caches do not see the repair).
+ * unless repairing) and closed again. Given an open Volume, its pending changes are written first
+ * (check reads the device), the dirty mark its own writes set is not a problem, and after a repair
+ * it reads again what the repair changed (FAT, directories, boot sector, FSInfo hint, open files'
+ * chains): it stays usable as it is.
  */
 export function check(target: Volume | BlockDevice, options: CheckOptions = {}): CheckReport {
   const repair = options.repair === true;
@@ -35,7 +37,13 @@ export function check(target: Volume | BlockDevice, options: CheckOptions = {}):
   }
   try {
     if (repair && vol.readOnly) throw new FatError('EROFS', 'cannot repair: the volume is open read-only');
-    return run(vol, repair, options.maxProblems ?? 10_000);
+    if (!owned && !vol.readOnly) vol.flush();
+    const report = run(vol, repair, options.maxProblems ?? 10_000);
+    // Repairs are written under the volume, from check's own copy of the FAT and directory sectors
+    // (it must mend what the volume's parser skips): the volume then reloads, rather than check
+    // repairing through structures that cannot hold a damaged image.
+    if (!owned && repair) vol.reloadAfterRepair();
+    return report;
   } finally {
     if (owned) vol.close();
   }

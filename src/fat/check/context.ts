@@ -2,6 +2,7 @@ import type { Volume } from '../volume/volume.js';
 import type { Geometry } from '../format/geometry.js';
 import type { SectorIO } from '../table/sector-io.js';
 import type { CheckCode, CheckProblem } from './types.js';
+import type { CheckEntry } from './entries.js';
 
 const EOC_MIN = { 12: 0xff8, 16: 0xfff8, 32: 0x0ffffff8 } as const;
 const BAD = { 12: 0xff7, 16: 0xfff7, 32: 0x0ffffff7 } as const;
@@ -38,8 +39,8 @@ export class CheckContext {
   /** Directory sectors read (and changed), by sector number. */
   private readonly sectors = new Map<number, Uint8Array>();
   readonly dirtySectors = new Set<number>();
-  /** The 11 bytes of the root directory's volume label entry, when it has one. */
-  rootLabelBytes: Uint8Array | undefined;
+  /** The root directory's volume label entry, when it has one. */
+  rootLabelEntry: CheckEntry | undefined;
   /** What repair writes into the boot sector label, when it disagrees with the root. */
   bootLabelFix: Uint8Array | undefined;
   /** The root directory's sectors and (FAT32) clusters, as the walk found them. */

@@ -27,6 +27,7 @@
  * | DIRTY | the volume was not cleanly unmounted | clear the dirty bits |
  * | FSINFO_SIGNATURE / FSINFO_FREE / FSINFO_NEXT | FAT32 FSInfo bad, its free count wrong, its next-free hint invalid | rewrite |
  * | LABEL_MISMATCH | the boot sector label differs from the root label entry | copy the root label to the boot sector |
+ * | BAD_LABEL | a label fsck.fat 4.2 rejects (bytes outside printable ASCII, `"*+,./:;<=>?[\]|`, blank, leading space) | remove it (root entry and boot sector) |
  * | CHECK_ABORTED | the check stopped on an unexpected error (e.g. an I/O error) | none |
  */
 export type CheckCode =
@@ -34,7 +35,7 @@ export type CheckCode =
   | 'FREE_IN_CHAIN' | 'BAD_IN_CHAIN' | 'CHAIN_LOOP' | 'CROSS_LINK' | 'SIZE_MISMATCH' | 'DIR_SIZE'
   | 'DIR_START_ROOT' | 'DIR_LOOP' | 'BAD_DOT' | 'BAD_NAME' | 'BAD_LONG_NAME' | 'DUPLICATE_NAME' | 'MANY_BAD_NAMES'
   | 'LFN_ORPHAN' | 'LFN_ORDER' | 'LFN_CHECKSUM' | 'ENTRIES_AFTER_END' | 'LOST_CLUSTERS' | 'DIRTY'
-  | 'FSINFO_SIGNATURE' | 'FSINFO_FREE' | 'FSINFO_NEXT' | 'LABEL_MISMATCH' | 'CHECK_ABORTED';
+  | 'FSINFO_SIGNATURE' | 'FSINFO_FREE' | 'FSINFO_NEXT' | 'LABEL_MISMATCH' | 'BAD_LABEL' | 'CHECK_ABORTED';
 
 export interface CheckProblem {
   code: CheckCode;

@@ -1,6 +1,8 @@
 import type { CheckContext } from './context.js';
 import { decodeFsInfo, encodeFsInfo, FSINFO_UNKNOWN } from '../format/fs-info.js';
 import { put32 } from '../format/bytes.js';
+import { labelProblem, NO_NAME } from '../format/label.js';
+import { deleteEntry } from './entries.js';
 
 /** What the volume-level checks found that the repair needs to know. */
 export interface BootFindings {
@@ -112,28 +114,43 @@ export function checkFsInfo(ctx: CheckContext): void {
 
 const bootLabelOffset = (ctx: CheckContext): number => (ctx.geo.fatType === 32 ? 71 : 43);
 
-const NO_NAME = 'NO NAME    ';
+const bytesOf = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 
 /**
- * fsck.fat's check_label: a boot sector label without a root label entry is removed; a root label
- * entry the boot sector does not repeat is copied there.
+ * fsck.fat's check_label: a root label entry fsck.fat 4.2 rejects is removed (and the boot sector
+ * label with it); so is a rejected boot sector label without a root entry. A valid boot sector
+ * label without a root label entry is removed; a root label entry the boot sector does not repeat
+ * is copied there.
  */
 export function checkLabel(ctx: CheckContext, rootLabel: string | undefined): void {
   const bs = ctx.vol.bootSector;
+  const show = (s: string): string => JSON.stringify(ctx.vol.page.decode(bytesOf(s)).trimEnd());
+  const removeBoot = (): void => {
+    if (bs.extSignature === 0x29 && bs.volumeLabel !== NO_NAME) ctx.bootLabelFix = bytesOf(NO_NAME);
+  };
+  if (rootLabel !== undefined) {
+    const why = labelProblem(bytesOf(rootLabel));
+    if (why) {
+      ctx.report('BAD_LABEL', 'error', `the root directory label ${show(rootLabel)} is not valid (${why}); removed`, { path: '/' });
+      if (ctx.rootLabelEntry) deleteEntry(ctx, ctx.rootLabelEntry);
+      removeBoot();
+      return;
+    }
+  }
   if (bs.extSignature !== 0x29) return;
   const boot = bs.volumeLabel;
-  const show = (s: string): string => JSON.stringify(s.trimEnd());
   if (rootLabel === undefined) {
-    if (boot !== NO_NAME) {
-      ctx.report('LABEL_MISMATCH', 'warning', `the boot sector label is ${show(boot)} but the root directory has no label entry; removed from the boot sector`, { path: '/' });
-      ctx.bootLabelFix = Uint8Array.from(NO_NAME, (c) => c.charCodeAt(0));
-    }
+    if (boot === NO_NAME) return;
+    const why = labelProblem(bytesOf(boot));
+    if (why) ctx.report('BAD_LABEL', 'error', `the boot sector label ${show(boot)} is not valid (${why}); removed`, { path: '/' });
+    else ctx.report('LABEL_MISMATCH', 'warning', `the boot sector label is ${show(boot)} but the root directory has no label entry; removed from the boot sector`, { path: '/' });
+    removeBoot();
     return;
   }
   const root = rootLabel.charCodeAt(0) === 0x05 ? `\u00e5${rootLabel.slice(1)}` : rootLabel;
   if (root !== boot && root !== NO_NAME) {
     ctx.report('LABEL_MISMATCH', 'warning', `the root directory label ${show(root)} differs from the boot sector label ${show(boot)}; copied to the boot sector`, { path: '/' });
-    ctx.bootLabelFix = Uint8Array.from(root, (c) => c.charCodeAt(0) & 0xff);
+    ctx.bootLabelFix = bytesOf(root);
   }
 }
 
@@ -141,6 +158,7 @@ const cleanBit = (ctx: CheckContext): number => (ctx.geo.fatType === 16 ? 0x8000
 
 /** The dirty flag in the boot sector, and the clean bit in FAT[1]. */
 export function checkDirty(ctx: CheckContext): void {
+  if (ctx.vol.marksItselfDirty) return; // an open volume in the middle of its own writes
   const bootDirty = (ctx.vol.bootSector.flags & 1) !== 0;
   const bit = cleanBit(ctx);
   const fatDirty = bit !== 0 && (ctx.fat[1] & bit) === 0;

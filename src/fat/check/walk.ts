@@ -59,7 +59,7 @@ export function walkTree(ctx: CheckContext): WalkResult {
       const label = entries.find((e) => (attrOf(ctx, e) & 0x18) === 0x08);
       if (label) {
         result.rootLabel = name11(ctx, label);
-        ctx.rootLabelBytes = Uint8Array.from(result.rootLabel, (c) => c.charCodeAt(0));
+        ctx.rootLabelEntry = label;
       }
     }
     const live = checkNames(ctx, entries, d);
@@ -88,54 +88,72 @@ function dirSectors(ctx: CheckContext, d: PendingDir): number[] {
   return out;
 }
 
-/** fsck.fat's auto_rename: the first free FSCKnnnn.nnn in the directory (`taken`: the names in it). */
-function autoRename(ctx: CheckContext, e: CheckEntry, taken: Set<string>): string {
-  for (let n = 0; n <= 9_999_999; n++) {
+/** The names in one directory, and where the search for a free FSCKnnnn.nnn name goes on. */
+interface Taken {
+  names: Set<string>;
+  next: number;
+}
+
+/**
+ * fsck.fat's auto_rename: the first free FSCKnnnn.nnn in the directory. Names are only ever added to
+ * `taken`, so every number below the last one given out is still taken: the search goes on from there.
+ */
+function autoRename(ctx: CheckContext, e: CheckEntry, taken: Taken): string {
+  for (let n = taken.next; n <= 9_999_999; n++) {
     const num = String(n).padStart(7, '0');
     const cand = `FSCK${num.slice(0, 4)}${num.slice(4)}`;
-    if (!taken.has(cand)) {
+    if (!taken.names.has(cand)) {
       // Also when only checking: later duplicates must see it (fsck.fat -n simulates it too).
       setName(ctx, e, cand);
-      taken.add(cand);
+      taken.names.add(cand);
+      taken.next = n + 1;
       return displayName(cand);
     }
   }
   return displayName(name11(ctx, e));
 }
 
-/** fsck.fat's check_dir: dot entries, bad names, duplicates. Returns the entries still there. */
+/**
+ * fsck.fat's check_dir: dot entries, bad names, duplicates. Returns the entries still there.
+ * Linear in the directory's size: duplicates are found by grouping entries by their 11 name bytes.
+ */
 function checkNames(ctx: CheckContext, entries: CheckEntry[], d: PendingDir): CheckEntry[] {
   let good = 0;
   let bad = 0;
-  for (const e of entries) if (badShortName(name11(ctx, e))) bad++; else good++;
+  const names = entries.map((x) => name11(ctx, x));
+  for (const n of names) if (badShortName(n)) bad++; else good++;
   if (!d.isRoot && good + bad > 4 && bad > good / 2) {
     ctx.report('MANY_BAD_NAMES', 'warning', `directory has a large number of bad entries (${bad}/${good + bad})`, { node: d.node }, false);
   }
-  const live: CheckEntry[] = [];
-  const taken = new Set(entries.map((x) => name11(ctx, x)));
-  for (const e of entries) {
-    const attr = attrOf(ctx, e);
-    const cur = name11(ctx, e);
-    if (!(attr & 0x08) && badShortName(cur)) {
+  const taken: Taken = { names: new Set(names), next: 0 };
+  entries.forEach((e, i) => {
+    if (!(attrOf(ctx, e) & 0x08) && badShortName(names[i])) {
       const to = autoRename(ctx, e, taken);
-      ctx.report('BAD_NAME', 'error', `bad short name ${JSON.stringify(displayName(cur))}; renamed to ${to}`, { node: e.node });
+      ctx.report('BAD_NAME', 'error', `bad short name ${JSON.stringify(displayName(names[i]))}; renamed to ${to}`, { node: e.node });
       ctx.nodes[e.node].name = e.lfn.length ? ctx.nodes[e.node].name : to;
     }
-    live.push(e);
+  });
+  // Entries (labels aside) by their name after the renames above, in directory order: in each
+  // group the first keeps its name and every later one is renamed, reported in the order the
+  // pairwise scan (first of a group, then the others in turn) found them.
+  const groups = new Map<string, CheckEntry[]>();
+  for (const e of entries) {
+    if (attrOf(ctx, e) & 0x08) continue;
+    const n = name11(ctx, e);
+    const g = groups.get(n);
+    if (g) g.push(e);
+    else groups.set(n, [e]);
   }
-  for (let i = 0; i < live.length; i++) {
-    const a = live[i];
-    if (attrOf(ctx, a) & 0x08) continue;
-    for (let j = i + 1; j < live.length; j++) {
-      const b = live[j];
-      if (attrOf(ctx, b) & 0x08 || name11(ctx, a) !== name11(ctx, b)) continue;
+  for (const group of groups.values()) {
+    for (let j = 1; j < group.length; j++) {
+      const b = group[j];
       const was = displayName(name11(ctx, b));
       const to = autoRename(ctx, b, taken);
       ctx.report('DUPLICATE_NAME', 'error', `duplicate short name ${JSON.stringify(was)}; second renamed to ${to}`, { node: b.node });
       if (!b.lfn.length) ctx.nodes[b.node].name = to;
     }
   }
-  return live;
+  return entries;
 }
 
 /**

@@ -5,6 +5,7 @@ import { ATTR, encodeDirEntry } from '../format/dir-entry.js';
 import { encodeDosTime } from '../format/dos-time.js';
 import { environmentSourceDateEpochMs } from '../source-date-epoch.js';
 import { FatError } from '../errors.js';
+import { encodeLabel, NO_NAME } from '../format/label.js';
 import { planLayout, formatSize, type Layout, type LayoutOptions } from './layout.js';
 import { encodeMbr, mbrTypeForFat, PARTITION_ALIGNMENT } from '../disk/mbr-encode.js';
 
@@ -14,7 +15,7 @@ export interface MkfsOptions extends Omit<LayoutOptions, 'size' | 'sectorSize'> 
   size?: number;
   /** Cluster size in bytes (alternative to sectorsPerCluster). */
   clusterSize?: number;
-  /** Volume label: up to 11 printable ASCII characters; none by default ("NO NAME"). */
+  /** Volume label (format/label.ts: up to 11 printable ASCII characters, case kept); none by default ("NO NAME"). */
   label?: string;
   /** 32-bit volume id; by default derived from the creation time as mkfs.fat does. */
   volumeId?: number;
@@ -42,27 +43,13 @@ export interface MkfsResult {
   partitionType?: number;
 }
 
-const ILLEGAL_LABEL = '*?.,;:/\\|+=<>[]"';
-const NO_NAME = 'NO NAME    ';
-
 /**
- * Check a volume label as mkfs.fat does and return its 11 stored bytes (space padded), or undefined
- * for no label. Labels keep their case (as mkfs.fat stores them).
+ * Check a volume label and return its 11 stored bytes (space padded), or undefined for no label:
+ * format/label.ts's rule, keeping case as mkfs.fat does.
  */
 export function normalizeLabel(label: string | undefined): string | undefined {
-  if (label === undefined || label === '') return undefined;
-  const bad = (why: string): never => {
-    throw new FatError('EINVAL', `invalid volume label ${JSON.stringify(label)}: ${why}`);
-  };
-  if (label.length > 11) bad('at most 11 characters');
-  for (const ch of label) {
-    const c = ch.codePointAt(0) ?? 0;
-    if (c < 0x20 || c > 0x7e) bad('only printable ASCII characters are allowed');
-    if (ILLEGAL_LABEL.includes(ch)) bad(`the characters ${ILLEGAL_LABEL} are not allowed`);
-  }
-  if (label.startsWith(' ')) bad('it cannot start with a space');
-  const padded = label.padEnd(11, ' ');
-  return padded === NO_NAME ? undefined : padded;
+  const raw = label === undefined ? undefined : encodeLabel(label, { keepCase: true });
+  return raw && String.fromCharCode(...raw);
 }
 
 /** SOURCE_DATE_EPOCH in seconds, when the environment sets it (read without importing node:); EINVAL when it is not a whole number. */

@@ -215,6 +215,15 @@ export class FatTable {
     return this.dirtyList.length > 0;
   }
 
+  /** Read the FAT again from the device (after something else wrote it: a repair); pending changes are dropped. */
+  reload(): void {
+    const copy = this.geo.activeFat >= 0 ? this.geo.activeFat : 0;
+    this.bytes.set(this.io.readSectors(this.geo.fatStart + copy * this.geo.fatSize, this.geo.fatSize));
+    for (const s of this.dirtyList) this.dirty[s] = 0;
+    this.dirtyList = [];
+    this.freeCount = -1;
+  }
+
   private markDirty(byteOff: number, len: number): void {
     const first = Math.floor(byteOff / this.sectorSize);
     const last = Math.floor((byteOff + len - 1) / this.sectorSize);

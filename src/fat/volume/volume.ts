@@ -19,6 +19,7 @@ import { joinPath, splitPath } from '../format/path.js';
 import { walkVolume, type WalkEntry, type WalkOptions } from './walk.js';
 import { isDirty, readFsInfo, setCleanBit, volumeInfo, writeFsInfo, type VolumeInfo } from './state.js';
 import { readableOf, writableOf } from './streams.js';
+import { OpenFiles } from './open-files.js';
 
 export type { VolumeInfo } from './state.js';
 export type { WalkEntry, WalkOptions } from './walk.js';
@@ -32,7 +33,10 @@ export interface VolumeOptions {
   onProblem?: (problem: Problem) => void;
   /** The clock for new timestamps (default: the current time). Fix it for reproducible images. */
   now?: () => Date;
-  /** Close the device when the volume is closed (default true). */
+  /**
+   * Close the device when the volume is closed (default false: whoever opened a device closes it,
+   * so a device can be opened again; openImage, which opens its file, passes true).
+   */
   closeDevice?: boolean;
   /** Called once after the volume is closed (e.g. to close the image file under a partition). */
   onClose?: () => void;
@@ -53,11 +57,11 @@ export class Volume implements VolumeCore {
   private readonly seenProblems = new Set<string>();
   private readonly dirCache = new Map<string, Directory>();
   /** Files with open handles, by their entry: one shared chain per file, kept right across renames. */
-  private readonly openFiles = new Map<DirRecord, OpenFile>();
+  private readonly openFiles = new OpenFiles();
   private closed = false;
   /** Set once the first change marks the volume dirty (FAT[1] clean bit cleared). */
   private dirtyMarked = false;
-  private readonly wasDirty: boolean;
+  private wasDirty: boolean;
 
   private constructor(readonly device: BlockDevice, private readonly options: VolumeOptions) {
     if (device.sectorSize > 4096 || device.sectorSize < 512) {
@@ -238,43 +242,27 @@ export class Volume implements VolumeCore {
 
   /** @internal The shared state of an open file (created on first open, counted). */
   openFileState(dir: Directory, rec: DirRecord, path: string): OpenFile {
-    let f = this.openFiles.get(rec);
-    if (!f) {
-      f = { dir, rec, path, chain: fileClusters(this, rec.raw, path), removed: false, refs: 0 };
-      this.openFiles.set(rec, f);
-    }
-    f.refs++;
-    return f;
+    return this.openFiles.open(dir, rec, path, () => fileClusters(this, rec.raw, path));
   }
 
   /** @internal A handle closed. */
   releaseFileState(f: OpenFile): void {
-    if (--f.refs <= 0 && this.openFiles.get(f.rec) === f) this.openFiles.delete(f.rec);
+    this.openFiles.release(f);
   }
 
   /** @internal An entry moved to a new record (rename): open handles follow it. */
   fileMoved(from: DirRecord, to: DirRecord, dir: Directory, path: string): void {
-    const f = this.openFiles.get(from);
-    if (!f) return;
-    this.openFiles.delete(from);
-    f.rec = to;
-    f.dir = dir;
-    f.path = path;
-    this.openFiles.set(to, f);
+    this.openFiles.moved(from, to, dir, path);
   }
 
   /** @internal An entry was removed: its open handles fail from now on (its clusters are freed). */
   fileRemoved(rec: DirRecord): void {
-    const f = this.openFiles.get(rec);
-    if (!f) return;
-    f.removed = true;
-    this.openFiles.delete(rec);
+    this.openFiles.removed(rec);
   }
 
   /** @internal A file's chain was replaced or extended by a path operation: reload the shared chain. */
   fileChanged(rec: DirRecord): void {
-    const f = this.openFiles.get(rec);
-    if (f) f.chain = fileClusters(this, rec.raw, f.path);
+    this.openFiles.changed(rec, (f) => fileClusters(this, rec.raw, f.path));
   }
 
   /** @internal The time to stamp on new and changed entries. */
@@ -385,6 +373,37 @@ export class Volume implements VolumeCore {
     return volumeInfo(this);
   }
 
+  /** @internal The volume itself marked the image dirty (its writes are under way): not damage a check reports. */
+  get marksItselfDirty(): boolean {
+    return this.dirtyMarked && !this.wasDirty;
+  }
+
+  /**
+   * @internal Read again what a repair under this open volume (check's) may have changed: the boot
+   * sector, the FAT and its FSInfo hint, every directory. Open files are found again at their
+   * entries, their chains re-read (one whose entry is gone fails as removed).
+   */
+  reloadAfterRepair(): void {
+    this.assertOpen();
+    Object.assign(this.bootSector, decodeBootSector(this.io.readSectors(0, 1)));
+    this.fat.reload();
+    const fsi = readFsInfo(this);
+    if (fsi) this.fat.setHint(fsi.nextFree);
+    // Dirty bits the repair cleared: clean at close, yet marked again while this volume's writes go on.
+    const dirty = isDirty(this);
+    this.wasDirty = dirty && (!this.dirtyMarked || this.wasDirty);
+    if (this.dirtyMarked && !dirty) setCleanBit(this, false);
+    this.fat.flush();
+    this.dirCache.clear();
+    this.openFiles.reattach((f) => {
+      const { dir } = this.dirAt(f.dir.path);
+      const rec = dir.records.find((r) => r.index === f.rec.index);
+      const same = JSON.stringify(dir.loc) === JSON.stringify(f.dir.loc);
+      if (!same || !rec || rec.raw.attr & ATTR.DIRECTORY) throw new FatError('ENOENT', `${f.path} is gone`);
+      return { dir, rec, path: joinPath(dir.path, rec.name), chain: fileClusters(this, rec.raw, f.path) };
+    });
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new FatError('EBADF', 'volume is closed');
   }
@@ -404,7 +423,7 @@ export class Volume implements VolumeCore {
     this.device.flush();
   }
 
-  /** Flush, mark the volume clean (unless it was dirty when opened) and close the device. */
+  /** Flush and mark the volume clean (unless it was dirty when opened); close the device only with `closeDevice: true`. */
   close(): void {
     if (this.closed) return;
     if (this.dirtyMarked) {
@@ -417,7 +436,7 @@ export class Volume implements VolumeCore {
     }
     this.closed = true;
     this.dirCache.clear();
-    if (this.options.closeDevice !== false) this.device.close();
+    if (this.options.closeDevice === true) this.device.close();
     this.options.onClose?.();
   }
 }

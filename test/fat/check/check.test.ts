@@ -94,6 +94,8 @@ const KINDS: Kind[] = [
     expect: ['CROSS_LINK', 'ENTRIES_AFTER_END', 'SIZE_MISMATCH'],
   },
   { name: 'label in the boot sector only', fat32: ['BOOT_BACKUP'], patch: (b) => b.write('ONLYBOOT   ', bpb(b).fat32 ? 71 : 43, 'latin1'), expect: ['LABEL_MISMATCH'] },
+  { name: 'root label with bytes fsck.fat rejects', label: 'ROOTLABEL', patch: (b) => b.set([0x8e, 0x99], entry(b, 'ROOTLABEL  ')), expect: ['BAD_LABEL'] },
+  { name: 'boot sector label fsck.fat rejects (no root label)', fat32: ['BOOT_BACKUP'], patch: (b) => b.write('A*B        ', bpb(b).fat32 ? 71 : 43, 'latin1'), expect: ['BAD_LABEL'] },
   { name: 'root label differs from the boot sector', label: 'ROOTLABEL', patch: (b) => b.write('OTHER      ', bpb(b).fat32 ? 71 : 43, 'latin1'), expect: ['LABEL_MISMATCH'], only: [12, 16] },
 ];
 
