@@ -159,6 +159,9 @@ function hostTree(root: string): Tree {
   return out.sort();
 }
 
+const sevenZipAttrBits = (letters: string): number =>
+  [...letters].reduce((bits, l) => bits | ({ R: 0x01, H: 0x02, S: 0x04, D: 0x10, A: 0x20 }[l] ?? 0), 0);
+
 /** mtools writes every UTF-16 unit of a character outside the BMP as '_' (the README says so). */
 const asMtoolsNames = (tree: Tree): Tree => tree.map((l) => l.replace(/[\uD800-\uDFFF]/g, '_')).sort();
 
@@ -234,6 +237,9 @@ for (const name of NAMES) {
       const root = listed.filter((e) => path.posix.dirname(e.path) === '/');
       if (img.rootShortNames) expect(root.map((e) => e.shortName)).toEqual(img.rootShortNames);
       if (img.rootLongNames) expect(root.map((e) => e.path.slice(1))).toEqual(img.rootLongNames);
+      for (const [dir, names] of img.listings) {
+        expect(listed.filter((e) => path.posix.dirname(e.path) === dir).map((e) => path.posix.basename(e.path)), dir).toEqual(names);
+      }
       if (img.fatfsNumberedNames) {
         // FatFs numbers the k-th colliding name ~k up to ~5, then (sequence 6, the first free try)
         // a CRC of the long name: gen_numname in ff.c, recomputed here.
@@ -298,17 +304,38 @@ for (const name of NAMES) {
       expect([report.stats.files, report.stats.clustersUsed, report.stats.clustersTotal]).toEqual(m!.slice(1).map(Number));
     });
 
-    it.runIf(oracles.run)('7-Zip extracts what fat extract does, and lists the same short names and cluster size', () => {
+    it('fat check --repair on a copy finds nothing to repair and changes no byte', () => {
+      const copy = path.join(work, `${name}.repair.img`);
+      fs.copyFileSync(img.image, copy);
+      fs.chmodSync(copy, 0o644);
+      const r = fatCli(['check', copy, '--repair', '--json']);
+      expect(JSON.parse(r.stdout)).toMatchObject({ problems: [], clean: true, repaired: false });
+      expect(r.status).toBe(0);
+      expect(fs.readFileSync(copy).equals(fs.readFileSync(img.image))).toBe(true);
+    });
+
+    it.runIf(oracles.run)('7-Zip extracts the stated files, and lists the short names, attributes, mtimes, FAT type and cluster size fat list and the source give', () => {
       const out = path.join(work, `${name}.7z`);
       tool('7zz', ['x', '-y', '-sccUTF-8', `-o${out}`, img.image]);
       expect(hostTree(out)).toEqual(statedTree(img));
-      const shortNames = new Map(sevenZipList(img.image).map((e) => [`/${e.path}`, e.shortName]));
-      const differ = listed.filter((e) => {
-        const s = shortNames.get(e.path);
-        // 7-Zip shows OEM bytes beyond ASCII as it cannot decode them: compare ASCII names only.
-        return s !== undefined && /^[\x20-\x7e]+$/.test(s) && s.toUpperCase() !== e.shortName;
-      });
-      expect(differ.map((e) => `${e.path}: ${e.shortName} / 7zz ${shortNames.get(e.path)}`)).toEqual([]);
+      const seven = new Map(sevenZipList(img.image).map((e) => [`/${e.path}`, e]));
+      const differ: string[] = [];
+      for (const e of listed) {
+        const s = seven.get(e.path);
+        if (!s) {
+          differ.push(`${e.path}: not listed by 7zz`);
+          continue;
+        }
+        // 7-Zip prints OEM bytes beyond ASCII undecoded (FatFs's 'ÑANDU.TXT'): ASCII names only.
+        if (s.shortName && /^[\x20-\x7e]+$/.test(s.shortName) && s.shortName.toUpperCase() !== e.shortName) {
+          differ.push(`${e.path}: short name ${e.shortName}, 7zz ${s.shortName}`);
+        }
+        if ((e.attributes & 0x37) !== sevenZipAttrBits(s.attributes)) differ.push(`${e.path}: attributes 0x${e.attributes.toString(16)}, 7zz ${s.attributes}`);
+        // A DOS date of 0 has no time in 7-Zip (see above); others are the same instant (TZ=UTC).
+        const t = s.modified ? Date.parse(`${s.modified.replace(' ', 'T')}Z`) : DOS_ZERO_MS;
+        if (t !== Date.parse(e.mtime)) differ.push(`${e.path}: mtime ${e.mtime}, 7zz ${s.modified}`);
+      }
+      expect(differ).toEqual([]);
       const header = tool('7zz', ['l', img.image]);
       if (img.clusterSize) expect(header).toContain(`Cluster Size = ${img.clusterSize}\n`);
       if (img.fatType) expect(header).toContain(`File System = FAT${img.fatType}\n`);
