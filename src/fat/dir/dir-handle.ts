@@ -54,12 +54,15 @@ export class Directory {
   private index(r: DirRecord): void {
     const long = foldName(r.name);
     if (!this.byName.has(long)) this.byName.set(long, r);
-    if (!this.byName.has(r.shortName)) this.byName.set(r.shortName, r);
+    // Folded too: a stored short name can hold OEM letters with no upper case in the code page
+    // (FatFs keeps CP437's 0xE0 'α' in 'α__δε~1.DAT'), and lookups fold the name asked for.
+    const short = foldName(r.shortName);
+    if (!this.byName.has(short)) this.byName.set(short, r);
     this.shorts.add(shortKey(r.raw.name));
   }
 
   private unindex(r: DirRecord): void {
-    for (const key of [foldName(r.name), r.shortName]) if (this.byName.get(key) === r) this.byName.delete(key);
+    for (const key of [foldName(r.name), foldName(r.shortName)]) if (this.byName.get(key) === r) this.byName.delete(key);
     this.shorts.delete(shortKey(r.raw.name));
     // Another record may carry the same key (a corrupt image with duplicates): re-index it.
     for (const o of this.records) if (o !== r) this.index(o);

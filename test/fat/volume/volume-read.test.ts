@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { Volume } from '../../../src/fat/volume/volume.js';
 import { MemoryDevice } from '../../../src/fat/device/memory.js';
 import { FatError } from '../../../src/fat/errors.js';
+import { mkfs } from '../../../src/fat/mkfs/mkfs.js';
 
 const haveTools = (() => {
   try {
@@ -134,5 +135,33 @@ describe('hostile input', () => {
   });
   it('rejects an all-zero image', () => {
     expect(() => Volume.open(new MemoryDevice(new Uint8Array(1024)))).toThrowError(/not a FAT/);
+  });
+});
+
+describe('short-name lookups', () => {
+  it('find an entry whose stored 8.3 name holds an OEM letter with no upper case in the code page', () => {
+    // FatFs (CP437) stores 'αβγδε.dat' as E0 5F 5F EB EE '~1 DAT': α (0xE0) has no upper case in
+    // CP437, so the decoded short name 'α__δε~1.DAT' is not upper case; looking it up must still work.
+    const dev = new MemoryDevice(1 << 20);
+    mkfs(dev, { time: 0, volumeId: 1 });
+    let vol = Volume.open(dev);
+    vol.writeFile('/αβγδε.dat', 'x');
+    expect(vol.stat('/αβγδε.dat').shortName).toMatch(/^.{5}~1\.DAT$/);
+    vol.close();
+    // Its short entry: five name bytes, '~1 DAT'.
+    const img = dev.bytes;
+    const at = Buffer.from(img.buffer, img.byteOffset, img.length).indexOf(Buffer.from('~1 DAT')) - 5;
+    expect(at).toBeGreaterThan(0);
+    const patched = [0xe0, 0x5f, 0x5f, 0xeb, 0xee, 0x7e, 0x31, 0x20, 0x44, 0x41, 0x54];
+    img.set(patched, at);
+    let sum = 0;
+    for (const b of patched) sum = ((sum & 1 ? 0x80 : 0) + (sum >> 1) + b) & 0xff;
+    for (let o = at - 32; o >= 0 && img[o + 11] === 0x0f; o -= 32) img[o + 13] = sum;
+    vol = Volume.open(new MemoryDevice(img));
+    expect(vol.stat('/αβγδε.dat').shortName).toBe('α__δε~1.DAT');
+    expect(vol.realpath('/α__δε~1.DAT')).toBe('/αβγδε.dat');
+    expect(vol.realpath('/Α__ΔΕ~1.dat')).toBe('/αβγδε.dat');
+    expect(vol.readFile('/α__δε~1.DAT', 'utf8')).toBe('x');
+    vol.close();
   });
 });
