@@ -279,8 +279,8 @@ for (const name of NAMES) {
       for (const [k, v] of Object.entries(stated)) if (v !== undefined) expect(info[k], k).toBe(v);
     });
 
-    it('fat cat opens the stated short-name paths', async (ctx) => {
-      if (img.shortNameLookups.length === 0) ctx.skip();
+    // Only images whose source states short-name lookups get this test (no skipped stand-ins).
+    if (readRealImage(name).shortNameLookups.length > 0) it('fat cat opens the stated short-name paths', async () => {
       for (const p of img.shortNameLookups) {
         const r = await runFat(['cat', img.image, p]);
         expect(r.status, describeRun(['cat', img.image, p], r)).toBe(0);
