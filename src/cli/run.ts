@@ -1,5 +1,7 @@
 import { CommanderError, type Command } from 'commander';
 import { FatError, oneLine } from '../index.js';
+import { systemMessage } from './errno.js';
+import { OutputError, exitStatus, reportOutputError, watchStdout } from './output.js';
 
 /** Exit statuses: 0 ok, 1 failure, 2 usage. */
 export const EXIT_FAILURE = 1;
@@ -18,6 +20,10 @@ function debugEnabled(argv: string[]): boolean {
 
 /** One line for any error: `fat: message`. Unexpected errors get their stack only under --debug. */
 export function reportError(err: unknown, debug: boolean): number {
+  if (err instanceof OutputError) {
+    reportOutputError(err);
+    return EXIT_FAILURE;
+  }
   if (err instanceof CliError) {
     process.stderr.write(`fat: ${oneLine(err.message)}\n`);
     return err.exitCode;
@@ -41,36 +47,23 @@ export function reportError(err: unknown, debug: boolean): number {
   return EXIT_FAILURE;
 }
 
-function systemMessage(e: NodeJS.ErrnoException): string {
-  switch (e.code) {
-    case 'ENOENT': return 'no such file or directory';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'is a directory';
-    case 'ENOTDIR': return 'not a directory';
-    case 'EEXIST': return 'already exists';
-    case 'ENOSPC': return 'no space left on the host device';
-    default: return `${e.code?.toLowerCase()}: ${e.message.replace(/^[A-Z]+: /, '').split(',')[0]}`;
-  }
-}
-
 /** Parse and run; turn every error into one line and an exit status. Never throws. */
 export async function run(program: Command, argv: string[]): Promise<void> {
   const debug = debugEnabled(argv);
-  // Exit statuses from writes to a closed pipe (`fat list IMG | head`) are not failures.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-  });
+  // A failed standard output is exit 1 (EPIPE, `fat list IMG | head`, a quiet 0): see output.ts.
+  watchStdout();
   try {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-        process.exitCode = 0;
+        process.exitCode = exitStatus(0);
         return;
       }
-      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      process.exitCode = exitStatus(err.exitCode === 0 ? 0 : EXIT_USAGE);
       return;
     }
-    process.exitCode = reportError(err, debug);
+    process.exitCode = exitStatus(reportError(err, debug));
   }
+  if (process.exitCode !== undefined) process.exitCode = exitStatus(Number(process.exitCode));
 }

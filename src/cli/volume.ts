@@ -54,9 +54,5 @@ export function openVolume(img: string, cmd: Command, options: { write?: boolean
   };
 }
 
-/** Write to stdout, waiting when the pipe is full. */
-export async function writeOut(chunk: Uint8Array | string): Promise<void> {
-  if (!process.stdout.write(chunk)) {
-    await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
-  }
-}
+/** Write to stdout (output.ts): rejects when the write fails. */
+export { writeOut } from './output.js';

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { checkCrunch, crunch, type CrunchOptions, type CrunchSummary } from '../../index.js';
 import { CliError, EXIT_USAGE } from '../run.js';
+import { writeOut } from '../output.js';
 
 interface CrunchFlags {
   out: string;
@@ -69,11 +70,11 @@ export function register(program: Command): void {
           const shown = [...named, ...(chunks > 0 ? [`${chunks} chunk file${chunks === 1 ? '' : 's'}`] : [])].join(', ');
           throw new CliError(`${flags.out} is stale (differs: ${shown}); run fat crunch ${dir} -o ${flags.out} to update it`);
         }
-        if (!quiet) process.stdout.write(`${flags.out} is up to date: ${describe(result.summary)}\n`);
+        if (!quiet) await writeOut(`${flags.out} is up to date: ${describe(result.summary)}\n`);
         return;
       }
       const result = await crunch(dir, flags.out, options(flags));
       const chunks = result.chunks > 0 ? ` + ${plural(result.chunks, 'chunk file')}` : '';
-      if (!quiet) process.stdout.write(`crunched ${describe(result.summary)} into ${flags.out}${chunks}\n`);
+      if (!quiet) await writeOut(`crunched ${describe(result.summary)} into ${flags.out}${chunks}\n`);
     });
 }

@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { createImageFile, mkfs, formatSize, buildImageFromDir, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
 import { Progress } from '../progress.js';
 import { CliError, EXIT_USAGE } from '../run.js';
+import { writeOut } from '../output.js';
 import { parseSize } from '../size.js';
 
 interface MakeOptions {
@@ -191,8 +192,8 @@ fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical i
       if (bytes === 0) throw usage('--size must be more than 0');
       checkTarget(image, opts.force ?? false);
       const result = makeImage(image, bytes, options);
-      if (opts.json) process.stdout.write(json(image, result, bytes));
-      else if (!globals.quiet) process.stdout.write(summary(image, result, bytes));
+      if (opts.json) await writeOut(json(image, result, bytes));
+      else if (!globals.quiet) await writeOut(summary(image, result, bytes));
     });
 }
 
@@ -222,10 +223,10 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
   }
   if (opts.json) {
     const base = JSON.parse(json(image, result, result.imageBytes)) as Record<string, unknown>;
-    process.stdout.write(`${JSON.stringify({ ...base, files: result.files, directories: result.directories, bytes: result.bytes, clustersUsed: result.clustersUsed }, null, 2)}\n`);
+    await writeOut(`${JSON.stringify({ ...base, files: result.files, directories: result.directories, bytes: result.bytes, clustersUsed: result.clustersUsed }, null, 2)}\n`);
   } else if (!quiet) {
     const s = summary(image, result, result.imageBytes).replace(/\n$/, '');
     const n = (k: number, what: string): string => `${k} ${what}${k === 1 ? '' : 's'}`;
-    process.stdout.write(`${s}; ${n(result.files, 'file')} and ${n(result.directories, 'directory').replace(/ys$/, 'ies')}, ${formatSize(result.bytes)}\n`);
+    await writeOut(`${s}; ${n(result.files, 'file')} and ${n(result.directories, 'directory').replace(/ys$/, 'ies')}, ${formatSize(result.bytes)}\n`);
   }
 }
