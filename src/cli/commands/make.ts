@@ -28,6 +28,8 @@ interface MakeOptions {
   exclude?: string[];
   followSymlinks: boolean;
   sync?: boolean;
+  /** The global --code-page (short names of --from's files). */
+  codePage?: 'cp437' | 'cp850';
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -175,12 +177,12 @@ trees that do not fit fail before anything is written, listing the offending pat
 Modification times come from the files, clamped to SOURCE_DATE_EPOCH when it is set, which also
 fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical image.`)
     .action(async (image: string, opts: MakeOptions, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<{ partition?: string; offset?: string; quiet?: boolean }>();
+      const globals = cmd.optsWithGlobals<{ partition?: string; offset?: string; quiet?: boolean; codePage?: 'cp437' | 'cp850' }>();
       // The global --partition (a number, for the other commands) takes `--partition mbr` wherever it
       // is written: read it from either place.
       const partition = opts.partition ?? globals.partition;
       if (globals.offset !== undefined) throw usage('make does not take --offset (use --partition mbr for a partitioned image)');
-      if (opts.from !== undefined) return makeFrom(image, opts, partition, globals.quiet === true);
+      if (opts.from !== undefined) return makeFrom(image, { ...opts, codePage: globals.codePage }, partition, globals.quiet === true);
       if (opts.free !== undefined || opts.include || opts.exclude) throw usage('--free, --include and --exclude go with --from DIR');
       if (opts.size === undefined) throw usage('make needs --size SIZE (e.g. --size 64M), or --from DIR');
       if (opts.size === 'auto') throw usage('--size auto goes with --from DIR (it sizes the image for the tree)');
@@ -214,6 +216,7 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
       force: true,
       followSymlinks: opts.followSymlinks,
       sync: opts.sync === true,
+      ...(opts.codePage ? { codePage: opts.codePage } : {}),
       ...(opts.include ? { include: opts.include } : {}),
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
       onProgress: (p) => progress.update(p),
