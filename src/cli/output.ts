@@ -61,7 +61,7 @@ function fileOutput(): number | undefined {
   return syncFd;
 }
 
-/** Write to stdout; resolves once written (waiting when a pipe is full), rejects with OutputError. */
+/** Write to stdout (waiting when a pipe is full); rejects with OutputError once stdout has failed. */
 export async function writeOut(chunk: Uint8Array | string): Promise<void> {
   if (failed) throw failed;
   const fd = fileOutput();
@@ -76,7 +76,18 @@ export async function writeOut(chunk: Uint8Array | string): Promise<void> {
     }
     return;
   }
+  // A pipe or terminal: wait while it is full. An error arriving later is recorded by watchStdout's
+  // listener (and reported there); the next writeOut throws it, so the command stops.
+  const out = process.stdout;
+  if (out.write(chunk)) return;
   await new Promise<void>((resolve, reject) => {
-    process.stdout.write(chunk, (e) => (e ? reject((failed = new OutputError(e as NodeJS.ErrnoException))) : resolve()));
+    const settle = (e?: NodeJS.ErrnoException): void => {
+      out.off('drain', settle);
+      out.off('error', settle);
+      if (e) reject((failed ??= new OutputError(e)));
+      else resolve();
+    };
+    out.on('drain', settle);
+    out.on('error', settle);
   });
 }

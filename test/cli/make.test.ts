@@ -163,15 +163,15 @@ describe('fat make', () => {
   it('explains usage errors (exit 2) and impossible requests (exit 1)', async () => {
     const cases: Array<[string[], number, string]> = [
       [['make', img('u.img')], 2, 'fat: make needs --size SIZE (e.g. --size 64M), or --from DIR\n'],
-      [['make', img('u.img'), '--size', 'lots'], 2, 'fat: --size: invalid size "lots" (use bytes or a number with K, KiB, M, MiB, G or GiB)\n'],
+      [['make', img('u.img'), '--size', 'lots'], 2, 'fat: --size: invalid size "lots" (use bytes, or a number with K, M, G or T: binary units, also written KiB or KB)\n'],
       [['make', img('u.img'), '--size', '1000'], 2, 'fat: --size 1000 is not a whole number of 512-byte sectors\n'],
       [['make', img('u.img'), '--size', '1M', '--fat', '13'], 2, 'fat: --fat must be 12, 16 or 32, not 13\n'],
       [['make', img('u.img'), '--size', '1M', '--sector-size', '8192'], 2, 'fat: --sector-size must be 512, 1024, 2048 or 4096, not 8192\n'],
       [['make', img('u.img'), '--size', '1M', '--fats', '3'], 2, 'fat: --fats must be 1 or 2, not 3\n'],
       [['make', img('u.img'), '--size', '1M', '--volume-id', 'xyz'], 2, 'fat: --volume-id: "xyz" is not a hexadecimal number of at most 8 digits\n'],
       [['make', img('u.img'), '--size', '1M', '--partition', '1'], 2, 'fat: --partition for make takes "mbr" (or "none"), not "1"\n'],
-      [['make', img('u.img'), '--size', '1M', '--label', 'BAD.NAME'], 1, 'fat: invalid volume label "BAD.NAME": the characters *?.,;:/\\|+=<>[]" are not allowed\n'],
-      [['make', img('u.img'), '--size', '1M', '--cluster-size', '3000'], 1, 'fat: cluster size 3000 must be a power of two from 512 (the sector size) to 65536 bytes\n'],
+      [['make', img('u.img'), '--size', '1M', '--label', 'BAD.NAME'], 2, 'fat: invalid volume label "BAD.NAME": the characters *?.,;:/\\|+=<>[]" are not allowed\n'],
+      [['make', img('u.img'), '--size', '1M', '--cluster-size', '3000'], 2, 'fat: cluster size 3000 must be a power of two from 512 (the sector size) to 65536 bytes\n'],
       [['make', img('u.img'), '--size', '20K'], 1, 'fat: 20 KiB is too small for a FAT volume: a volume needs its boot sector, FATs and root directory plus 32 KiB of data; with these options it must be at least 50 KiB\n'],
       [['make', img('u.img'), '--size', '300M', '--cluster-size', '4K'], 1, 'fat: 300 MiB is not possible for a FAT volume with 4096-byte clusters: FAT12 holds at most 4084 clusters and FAT16 4087 to 65524; try another cluster size\n'],
       [['make', img('u.img'), '--size', 'auto'], 2, 'fat: --size auto goes with --from DIR (it sizes the image for the tree)\n'],

@@ -118,10 +118,6 @@ function collectSources(sources: string[], opts: AddOptions, image: fs.Stats | u
  */
 function checkNames(items: PlanItem[], toParts: string[]): PlanItem[] {
   const bad: string[] = [];
-  for (const p of toParts) {
-    const why = nameProblem(p);
-    if (why) bad.push(`--to ${JSON.stringify(p)} (${why})`);
-  }
   for (const it of items) {
     const last = it.target[it.target.length - 1];
     if (last === undefined) continue;
@@ -232,6 +228,8 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
     .action(async (image: string, sources: string[], opts: AddOptions, cmd: Command) => {
       const clock = writeClock();
       const toParts = components(opts.to ?? '/');
+      const badTo = toParts.map(nameProblem).find((why) => why !== undefined);
+      if (badTo) throw new CliError(`--to ${opts.to}: ${badTo}`, EXIT_USAGE);
       const imageStat = fs.statSync(image, { throwIfNoEntry: false });
       const { items: collected, problems } = collectSources(sources, opts, imageStat);
       if (problems.length) throw new CliError(`cannot read ${listSome(problems)}`);

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { createImageFile, mkfs, formatSize, buildImageFromDir, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
+import { FatError, createImageFile, mkfs, formatSize, validateMkfsOptions, buildImageFromDir, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
 import { Progress } from '../progress.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { writeOut } from '../output.js';
+import { checkGlobs, nonEmpty } from '../option-checks.js';
 import { parseSize } from '../size.js';
 
 interface MakeOptions {
@@ -77,7 +78,8 @@ export function mkfsOptionsFrom(o: MakeOptions, partition: string | undefined): 
   if (fats !== undefined) options.numFats = fats;
   if (o.clusterSize !== undefined) options.clusterSize = parseSize(o.clusterSize, '--cluster-size');
   if (o.label !== undefined) options.label = o.label;
-  const volumeId = hexNumber(o.volumeId, '--volume-id', 8);
+  // ABCD-1234, as fat info and make --json print it, or 8 hex digits.
+  const volumeId = hexNumber(o.volumeId?.replace(/^\s*([0-9a-f]{4})-([0-9a-f]{4})\s*$/i, '$1$2'), '--volume-id', 8);
   if (volumeId !== undefined) options.volumeId = volumeId;
   const reserved = integer(o.reservedSectors, '--reserved-sectors');
   if (reserved !== undefined) options.reservedSectors = reserved;
@@ -85,6 +87,13 @@ export function mkfsOptionsFrom(o: MakeOptions, partition: string | undefined): 
   if (rootEntries !== undefined) options.rootEntries = rootEntries;
   const media = hexNumber(o.media, '--media', 2);
   if (media !== undefined) options.media = media;
+  try {
+    // Values no image size could make valid (cluster size, label, reserved sectors, ...) are usage errors.
+    validateMkfsOptions(options, sectorSize);
+  } catch (e) {
+    if (e instanceof FatError && e.code === 'EINVAL') throw usage(e.message);
+    throw e;
+  }
   return options;
 }
 
@@ -145,7 +154,7 @@ export function register(program: Command): void {
     .command('make')
     .description('make a fresh FAT image, laid out exactly as mkfs.fat would')
     .argument('<image>', 'the image file to create')
-    .option('--size <size>', 'image size: bytes, or K/KiB, M/MiB, G/GiB (binary units)')
+    .option('--size <size>', 'image size: bytes, or a number with K, M, G or T (also KiB/KB...: binary units; 1.44M, 0x200)')
     .option('--from <dir>', 'fill the image with the files of a directory (then --size defaults to auto)')
     .option('--free <size|pct>', 'with --size auto: keep this much free space (bytes with K/M/G, or a percentage like 10%)')
     .option('--include <glob>', 'with --from: only paths matching this glob (repeatable)', collect)
@@ -156,7 +165,7 @@ export function register(program: Command): void {
     .option('--cluster-size <bytes>', 'cluster size in bytes (a power of two, sector size to 64 KiB)')
     .option('--sector-size <bytes>', 'logical sector size: 512, 1024, 2048 or 4096', '512')
     .option('--label <label>', 'volume label (up to 11 characters)')
-    .option('--volume-id <hex>', 'volume id, 8 hex digits (default: from SOURCE_DATE_EPOCH, else the clock)')
+    .option('--volume-id <hex>', 'volume id: 8 hex digits, or ABCD-1234 as fat info prints it (default: from SOURCE_DATE_EPOCH, else the clock)')
     .option('--reserved-sectors <n>', 'minimum reserved sectors (default 1, or 32 on FAT32)')
     .option('--fats <n>', 'number of FATs: 1 or 2', '2')
     .option('--root-entries <n>', 'minimum root directory entries on FAT12/16 (16 to 32768; default 512)')
@@ -201,6 +210,8 @@ fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical i
 
 /** `fat make IMG --from DIR`: plan the image for the tree, then write it in one pass. */
 async function makeFrom(image: string, opts: MakeOptions, partition: string | undefined, quiet: boolean): Promise<void> {
+  nonEmpty(opts.from, '--from');
+  checkGlobs(opts);
   const options = mkfsOptionsFrom(opts, partition);
   const size = opts.size === undefined || opts.size === 'auto' ? 'auto' : parseSize(opts.size, '--size');
   if (size !== 'auto' && opts.free !== undefined) throw usage('--free goes with --size auto');
