@@ -72,7 +72,7 @@ describe('fat make', () => {
     expect(JSON.parse(j.out)).toEqual({
       image: img('j.img'), imageSize: 600 * M, fatType: 32, sectorSize: 512, totalSectors: 1228752, volumeSize: 1228752 * 512,
       clusterSize: 4096, clusterCount: 153290, reservedSectors: 32, numFats: 2, fatSize: 1200, rootEntries: 0, media: 0xf8,
-      volumeId: 'deadbeef', label: null, partition: null,
+      volumeId: 'DEAD-BEEF', label: null, partition: null,
     });
   });
 
@@ -132,7 +132,7 @@ describe('fat make', () => {
     const b = await fat('make', img('r2.img'), '--size', '2M', '--label', 'SAME', '--json');
     expect(a.status, a.line).toBe(0);
     expect(b.status, b.line).toBe(0);
-    expect(JSON.parse(a.out).volumeId).toBe('edd00000');
+    expect(JSON.parse(a.out).volumeId).toBe('EDD0-0000');
     expect(fs.readFileSync(img('r1.img')).equals(fs.readFileSync(img('r2.img')))).toBe(true);
   });
 
@@ -154,7 +154,7 @@ describe('fat make', () => {
     const r = await fat('make', img('o.img'), '--size', '128M', '--fat', '32', '--cluster-size', '1K', '--sector-size', '1024',
       '--reserved-sectors', '8', '--fats', '1', '--media', 'F0', '--volume-id', '1234abcd', '--json');
     expect(r.status, r.line).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ fatType: 32, sectorSize: 1024, clusterSize: 1024, reservedSectors: 8, numFats: 1, media: 0xf0, volumeId: '1234abcd' });
+    expect(JSON.parse(r.out)).toMatchObject({ fatType: 32, sectorSize: 1024, clusterSize: 1024, reservedSectors: 8, numFats: 1, media: 0xf0, volumeId: '1234-ABCD' });
     const n = await fat('make', img('n.img'), '--size', '8200K', '--no-align', '--root-entries', '100', '--json');
     expect(n.status, n.line).toBe(0);
     expect(JSON.parse(n.out)).toMatchObject({ totalSectors: 16400, rootEntries: 100 });

@@ -127,6 +127,12 @@ function summary(img: string, r: MkfsResult, bytes: number): string {
   return `made ${img}: ${formatSize(bytes)} image, ${volume}${label}${part}\n`;
 }
 
+/** `ABCD-1234`, the volume id as fat info prints it (VolumeInfo.volumeIdHex). */
+const volumeIdText = (id: number): string => {
+  const h = id.toString(16).toUpperCase().padStart(8, '0');
+  return `${h.slice(0, 4)}-${h.slice(4)}`;
+};
+
 function json(img: string, r: MkfsResult, bytes: number): string {
   const l = r.layout;
   return `${JSON.stringify({
@@ -143,7 +149,7 @@ function json(img: string, r: MkfsResult, bytes: number): string {
     fatSize: l.fatSize,
     rootEntries: l.rootEntries,
     media: l.media,
-    volumeId: r.volumeId.toString(16).padStart(8, '0'),
+    volumeId: volumeIdText(r.volumeId),
     label: r.label ?? null,
     partition: r.partitionType === undefined ? null : { table: 'mbr', index: 1, type: r.partitionType, start: r.volumeStart },
   }, null, 2)}\n`;
