@@ -162,7 +162,7 @@ export function register(program: Command): void {
     .argument('<image>', 'the image file to create')
     .option('--size <size>', 'image size: bytes, or a number with K, M, G or T (also KiB/KB...: binary units; 1.44M, 0x200)')
     .option('--from <dir>', 'fill the image with the files of a directory (then --size defaults to auto)')
-    .option('--free <size|pct>', 'with --size auto: keep this much free space (bytes with K/M/G, or a percentage like 10%)')
+    .option('--free <size|pct>', 'with --size auto: keep this much free space (a SIZE as --size takes, or a percentage like 10%)')
     .option('--include <glob>', 'with --from: only paths matching this glob (repeatable)', collect)
     .option('--exclude <glob>', 'with --from: leave out paths matching this glob, and directories with everything in them (repeatable)', collect)
     .option('--no-follow-symlinks', 'with --from: leave symbolic links out instead of following them')
