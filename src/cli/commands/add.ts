@@ -227,9 +227,9 @@ Modification times are kept (clamped to SOURCE_DATE_EPOCH when it is set); creat
 times are the time of the copy, or SOURCE_DATE_EPOCH.`)
     .action(async (image: string, sources: string[], opts: AddOptions, cmd: Command) => {
       const clock = writeClock();
-      const toParts = components(opts.to ?? '/');
-      const badTo = toParts.map(nameProblem).find((why) => why !== undefined);
+      const badTo = components(opts.to ?? '/').map(nameProblem).find((why) => why !== undefined);
       if (badTo) throw new CliError(`--to ${opts.to}: ${badTo}`, EXIT_USAGE);
+      const toParts = components(opts.to ?? '/');
       const imageStat = fs.statSync(image, { throwIfNoEntry: false });
       const { items: collected, problems } = collectSources(sources, opts, imageStat);
       if (problems.length) throw new CliError(`cannot read ${listSome(problems)}`);

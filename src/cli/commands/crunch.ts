@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { checkCrunch, crunch, type CrunchOptions, type CrunchSummary } from '../../index.js';
-import { CliError, EXIT_USAGE } from '../run.js';
-import { writeOut } from '../output.js';
 import { checkGlobs, nonEmpty } from '../option-checks.js';
+import { writeOut } from '../output.js';
+import { CliError, EXIT_USAGE } from '../run.js';
 
 interface CrunchFlags {
   out: string;
@@ -31,12 +31,12 @@ function describe(summary: CrunchSummary): string {
 }
 
 function options(flags: CrunchFlags): CrunchOptions {
-  nonEmpty(flags.out, '-o');
-  checkGlobs(flags);
   const quality = flags.brotliQuality === undefined ? undefined : Number(flags.brotliQuality);
   if (quality !== undefined && !(Number.isInteger(quality) && quality >= 0 && quality <= 11)) {
     throw new CliError(`--brotli-quality must be a whole number from 0 to 11, not "${flags.brotliQuality}"`, EXIT_USAGE);
   }
+  nonEmpty(flags.out, '-o');
+  checkGlobs(flags);
   return {
     include: flags.include,
     exclude: flags.exclude,

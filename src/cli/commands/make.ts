@@ -196,8 +196,9 @@ fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical i
       // The global --partition (a number, for the other commands) takes `--partition mbr` wherever it
       // is written: read it from either place.
       const partition = opts.partition ?? globals.partition;
+      opts.codePage = globals.codePage; // the global --code-page: short names of --from's files
       if (globals.offset !== undefined) throw usage('make does not take --offset (use --partition mbr for a partitioned image)');
-      if (opts.from !== undefined) return makeFrom(image, { ...opts, codePage: globals.codePage }, partition, globals.quiet === true);
+      if (opts.from !== undefined) return makeFrom(image, opts, partition, globals.quiet === true);
       if (opts.free !== undefined || opts.include || opts.exclude) throw usage('--free, --include and --exclude go with --from DIR');
       if (opts.size === undefined) throw usage('make needs --size SIZE (e.g. --size 64M), or --from DIR');
       if (opts.size === 'auto') throw usage('--size auto goes with --from DIR (it sizes the image for the tree)');
@@ -228,12 +229,12 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
     result = await buildImageFromDir(image, {
       ...options,
       ...parseFree(opts.free),
+      ...(opts.codePage ? { codePage: opts.codePage } : {}),
       from: opts.from!,
       size,
       force: true,
       followSymlinks: opts.followSymlinks,
       sync: opts.sync === true,
-      ...(opts.codePage ? { codePage: opts.codePage } : {}),
       ...(opts.include ? { include: opts.include } : {}),
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
       onProgress: (p) => progress.update(p),
