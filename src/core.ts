@@ -19,7 +19,7 @@ export { planBuild, planImageBytes, writeBuild, type BuildEntry, type BuildOptio
 export { addTree, writeItems, type AddItem, type AddTreeOptions, type AddTreeResult } from './fat/build/add-tree.js';
 
 // --- mkfs ---
-export { mkfs, normalizeLabel, volumeIdFromTime, sourceDateEpoch, type MkfsOptions, type MkfsResult } from './fat/mkfs/mkfs.js';
+export { mkfs, normalizeLabel, validateMkfsOptions, volumeIdFromTime, sourceDateEpoch, type MkfsOptions, type MkfsResult } from './fat/mkfs/mkfs.js';
 export { planLayout, validSizeRange, guessGeometry, formatSize, type Layout, type LayoutOptions } from './fat/mkfs/layout.js';
 export { encodeMbr, mbrTypeForFat, PARTITION_ALIGNMENT, type MbrPartitionInit } from './fat/disk/mbr-encode.js';
 

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { VERSION } from './version.js';
+import { volumeLocation } from './volume.js';
 import * as list from './commands/list.js';
 import * as cat from './commands/cat.js';
 import * as extract from './commands/extract.js';
@@ -23,6 +24,11 @@ export const program = new Command('fat')
   .option('-q, --quiet', 'print no progress')
   .option('--debug', 'print stack traces on errors')
   .exitOverride()
-  .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, 'fat: ').replace(/\n*$/, ' (see --help)\n')) });
+  // Commander's usage errors as one line: `fat: unknown option '--frob' (Did you mean --from?) (see --help)`.
+  .configureOutput({ outputError: (str, write) => write(`${str.replace(/^error: /, 'fat: ').trim().replace(/\s*\n\s*/g, ' ')} (see --help)\n`) })
+  // Global option values are checked before any command starts (make reads --partition its own way).
+  .hook('preAction', (_program, action) => {
+    if (action.name() !== 'make') volumeLocation(action);
+  });
 
 for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check]) command.register(program);

@@ -18,7 +18,7 @@ export function parseSize(text: string, what = 'size'): number {
   const m = /^\s*(\d+(?:\.\d+)?|0x[0-9a-f]+)\s*([a-z]*)\s*$/i.exec(text);
   const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
   if (!m || unit === undefined) {
-    throw new CliError(`${what}: invalid size ${JSON.stringify(text)} (use bytes or a number with K, KiB, M, MiB, G or GiB)`, EXIT_USAGE);
+    throw new CliError(`${what}: invalid size ${JSON.stringify(text)} (use bytes, or a number with K, M, G or T: binary units, also written KiB or KB)`, EXIT_USAGE);
   }
   const n = m[1].toLowerCase().startsWith('0x') ? parseInt(m[1], 16) : Number(m[1]);
   const bytes = n * unit;

@@ -39,14 +39,7 @@ export function warnSkipped(dir: string): (entry: SkippedEntry) => void {
 /** Open IMG with the global --partition / --offset options; problems are printed as they are found. */
 export function openVolume(img: string, cmd: Command, options: { write?: boolean; now?: () => Date; quietProblems?: boolean } = {}): CliVolume {
   const g = cmd.optsWithGlobals<GlobalOptions>();
-  let partition: number | undefined;
-  let offset: number | undefined;
-  if (g.partition !== undefined) {
-    partition = Number(g.partition);
-    if (!Number.isInteger(partition) || partition < 1) throw new CliError(`--partition takes a partition number from 1, not "${g.partition}"`, EXIT_USAGE);
-  }
-  if (g.offset !== undefined) offset = parseSize(g.offset, '--offset');
-  if (partition !== undefined && offset !== undefined) throw new CliError('--partition and --offset cannot be used together', EXIT_USAGE);
+  const { partition, offset } = volumeLocation(cmd);
   const state: { skipped: number; location: CliVolume['location'] } = { skipped: 0, location: {} };
   const volume = openImage(img, {
     readOnly: !options.write,
@@ -71,9 +64,25 @@ export function openVolume(img: string, cmd: Command, options: { write?: boolean
   };
 }
 
-/** Write to stdout, waiting when the pipe is full. */
-export async function writeOut(chunk: Uint8Array | string): Promise<void> {
-  if (!process.stdout.write(chunk)) {
-    await new Promise<void>((resolve) => process.stdout.once('drain', resolve));
+/**
+ * The global --partition / --offset, checked (usage errors). program.ts checks them before any
+ * command but make (which has its own --partition) starts.
+ */
+export function volumeLocation(cmd: Command): { partition?: number; offset?: number } {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  let partition: number | undefined;
+  let offset: number | undefined;
+  if (g.partition !== undefined) {
+    partition = /^\s*\d+\s*$/.test(g.partition) ? Number(g.partition) : NaN;
+    if (!Number.isSafeInteger(partition) || partition < 1) throw new CliError(`--partition takes a partition number from 1, not "${g.partition}"`, EXIT_USAGE);
   }
+  if (g.offset !== undefined) {
+    offset = parseSize(g.offset, '--offset');
+    if (offset % 512 !== 0) throw new CliError(`--offset ${g.offset} is not a multiple of 512 bytes (the smallest sector size)`, EXIT_USAGE);
+  }
+  if (partition !== undefined && offset !== undefined) throw new CliError('--partition and --offset cannot be used together', EXIT_USAGE);
+  return { partition, offset };
 }
+
+/** Write to stdout (output.ts): rejects when the write fails. */
+export { writeOut } from './output.js';

@@ -72,7 +72,7 @@ describe('fat make', () => {
     expect(JSON.parse(j.out)).toEqual({
       image: img('j.img'), imageSize: 600 * M, fatType: 32, sectorSize: 512, totalSectors: 1228752, volumeSize: 1228752 * 512,
       clusterSize: 4096, clusterCount: 153290, reservedSectors: 32, numFats: 2, fatSize: 1200, rootEntries: 0, media: 0xf8,
-      volumeId: 'deadbeef', label: null, partition: null,
+      volumeId: 'DEAD-BEEF', label: null, partition: null,
     });
   });
 
@@ -132,7 +132,7 @@ describe('fat make', () => {
     const b = await fat('make', img('r2.img'), '--size', '2M', '--label', 'SAME', '--json');
     expect(a.status, a.line).toBe(0);
     expect(b.status, b.line).toBe(0);
-    expect(JSON.parse(a.out).volumeId).toBe('edd00000');
+    expect(JSON.parse(a.out).volumeId).toBe('EDD0-0000');
     expect(fs.readFileSync(img('r1.img')).equals(fs.readFileSync(img('r2.img')))).toBe(true);
   });
 
@@ -154,7 +154,7 @@ describe('fat make', () => {
     const r = await fat('make', img('o.img'), '--size', '128M', '--fat', '32', '--cluster-size', '1K', '--sector-size', '1024',
       '--reserved-sectors', '8', '--fats', '1', '--media', 'F0', '--volume-id', '1234abcd', '--json');
     expect(r.status, r.line).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ fatType: 32, sectorSize: 1024, clusterSize: 1024, reservedSectors: 8, numFats: 1, media: 0xf0, volumeId: '1234abcd' });
+    expect(JSON.parse(r.out)).toMatchObject({ fatType: 32, sectorSize: 1024, clusterSize: 1024, reservedSectors: 8, numFats: 1, media: 0xf0, volumeId: '1234-ABCD' });
     const n = await fat('make', img('n.img'), '--size', '8200K', '--no-align', '--root-entries', '100', '--json');
     expect(n.status, n.line).toBe(0);
     expect(JSON.parse(n.out)).toMatchObject({ totalSectors: 16400, rootEntries: 100 });
@@ -163,15 +163,15 @@ describe('fat make', () => {
   it('explains usage errors (exit 2) and impossible requests (exit 1)', async () => {
     const cases: Array<[string[], number, string]> = [
       [['make', img('u.img')], 2, 'fat: make needs --size SIZE (e.g. --size 64M), or --from DIR\n'],
-      [['make', img('u.img'), '--size', 'lots'], 2, 'fat: --size: invalid size "lots" (use bytes or a number with K, KiB, M, MiB, G or GiB)\n'],
+      [['make', img('u.img'), '--size', 'lots'], 2, 'fat: --size: invalid size "lots" (use bytes, or a number with K, M, G or T: binary units, also written KiB or KB)\n'],
       [['make', img('u.img'), '--size', '1000'], 2, 'fat: --size 1000 is not a whole number of 512-byte sectors\n'],
       [['make', img('u.img'), '--size', '1M', '--fat', '13'], 2, 'fat: --fat must be 12, 16 or 32, not 13\n'],
       [['make', img('u.img'), '--size', '1M', '--sector-size', '8192'], 2, 'fat: --sector-size must be 512, 1024, 2048 or 4096, not 8192\n'],
       [['make', img('u.img'), '--size', '1M', '--fats', '3'], 2, 'fat: --fats must be 1 or 2, not 3\n'],
       [['make', img('u.img'), '--size', '1M', '--volume-id', 'xyz'], 2, 'fat: --volume-id: "xyz" is not a hexadecimal number of at most 8 digits\n'],
       [['make', img('u.img'), '--size', '1M', '--partition', '1'], 2, 'fat: --partition for make takes "mbr" (or "none"), not "1"\n'],
-      [['make', img('u.img'), '--size', '1M', '--label', 'BAD.NAME'], 1, 'fat: invalid volume label "BAD.NAME": it cannot contain "." (nor any of "*+,./:;<=>?[\\]|)\n'],
-      [['make', img('u.img'), '--size', '1M', '--cluster-size', '3000'], 1, 'fat: cluster size 3000 must be a power of two from 512 (the sector size) to 65536 bytes\n'],
+      [['make', img('u.img'), '--size', '1M', '--label', 'BAD.NAME'], 2, 'fat: invalid volume label "BAD.NAME": it cannot contain "." (nor any of "*+,./:;<=>?[\\]|)\n'],
+      [['make', img('u.img'), '--size', '1M', '--cluster-size', '3000'], 2, 'fat: cluster size 3000 must be a power of two from 512 (the sector size) to 65536 bytes\n'],
       [['make', img('u.img'), '--size', '20K'], 1, 'fat: 20 KiB is too small for a FAT volume: a volume needs its boot sector, FATs and root directory plus 32 KiB of data; with these options it must be at least 50 KiB\n'],
       [['make', img('u.img'), '--size', '300M', '--cluster-size', '4K'], 1, 'fat: 300 MiB is not possible for a FAT volume with 4096-byte clusters: FAT12 holds at most 4084 clusters and FAT16 4087 to 65524; try another cluster size\n'],
       [['make', img('u.img'), '--size', 'auto'], 2, 'fat: --size auto goes with --from DIR (it sizes the image for the tree)\n'],

@@ -79,8 +79,31 @@ describe('fat mv: checks', () => {
     expect(libraryListing(img)).toEqual(expect.arrayContaining(['/archive/a.txt', '/archive/b.txt']));
     const before = sha256(img);
     expect(fatCli(['mv', img, '/docs', '/full', '/nowhere'])).toMatchObject({ status: 1, stderr: 'fat: target /nowhere is not a directory\n' });
-    expect(fatCli(['mv', img, '/docs', '/nowhere/'])).toMatchObject({ status: 1, stderr: 'fat: target /nowhere/ is not a directory\n' });
+    expect(fatCli(['mv', img, '/full/x.txt', '/nowhere/'])).toMatchObject({ status: 1, stderr: 'fat: cannot move /full/x.txt to /nowhere/: no such directory\n' });
     expect(sha256(img)).toBe(before);
+  });
+
+  it('reads a trailing slash as POSIX mv does: TO/ is a directory, FROM/ must be one', () => {
+    // Into an existing directory, with or without the slash, also when a name there differs in case.
+    expect(fatCli(['mv', img, '/a.txt', '/archive/'])).toMatchObject({ status: 0, stderr: '' });
+    expect(fatCli(['mv', img, '/docs/readme.md', '/FULL/'])).toMatchObject({ status: 0, stderr: '' });
+    expect(fatCli(['mv', img, '/docs/guide/', 'archive/'])).toMatchObject({ status: 0, stderr: '' });
+    expect(libraryListing(img)).toEqual(expect.arrayContaining(['/archive/a.txt', '/full/readme.md', '/archive/guide/one.html']));
+    // TO/ that is a file, or that does not exist for a file FROM; FROM/ that is a file.
+    expect(fatCli(['mv', img, '/b.txt', '/full/x.txt/'])).toMatchObject({ status: 1, stderr: 'fat: cannot move /b.txt to /full/x.txt/: /full/x.txt is not a directory\n' });
+    expect(fatCli(['mv', img, '/b.txt', '/new/'])).toMatchObject({ status: 1, stderr: 'fat: cannot move /b.txt to /new/: no such directory\n' });
+    expect(fatCli(['mv', img, '/b.txt/', '/c.txt'])).toMatchObject({ status: 1, stderr: 'fat: /b.txt/: not a directory\n' });
+    // A directory over a file, a file over a directory: mv's words, nothing moved.
+    populate(img, { '/docs/full': 'a file named like the directory', '/archive/b.txt/': null });
+    const before = sha256(img);
+    expect(fatCli(['mv', img, '/full', '/docs/'])).toMatchObject({ status: 1, stderr: 'fat: cannot overwrite non-directory /docs/full with directory /full\n' });
+    expect(fatCli(['mv', img, '/b.txt', '/archive/'])).toMatchObject({ status: 1, stderr: 'fat: cannot overwrite directory /archive/b.txt with non-directory /b.txt\n' });
+    expect(fatCli(['mv', img, '/b.txt', '/full', '/archive'])).toMatchObject({ status: 1, stderr: 'fat: cannot overwrite directory /archive/b.txt with non-directory /b.txt\n' });
+    expect(sha256(img)).toBe(before);
+    // A directory may take a new name written with a slash (rename(2) allows it).
+    expect(fatCli(['mv', img, '/full', '/renamed/'])).toMatchObject({ status: 0, stderr: '' });
+    expect(libraryListing(img)).toEqual(expect.arrayContaining(['/renamed/', '/renamed/x.txt', '/renamed/readme.md']));
+    if (haveOracles) expect(fsckClean(img)).toEqual([]);
   });
 
   it('refuses impossible moves with one line and no change', () => {

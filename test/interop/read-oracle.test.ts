@@ -203,7 +203,7 @@ for (const spec of FIXTURES) {
         sectorSize: spec.expect.sectorSize,
         sectorsPerCluster: spec.expect.sectorsPerCluster,
         clusterSize: spec.expect.sectorSize * spec.expect.sectorsPerCluster,
-        volumeId: 0x1234abcd,
+        volumeId: '1234-ABCD',
         dirty: false,
       });
       if (spec.label) expect(String(info.label).trimEnd()).toBe(spec.label);

@@ -160,7 +160,9 @@ async function checkCase(name: string, img: string, e: Expect): Promise<void> {
   if (e.fatal) {
     for (const [args, r] of [[listArgs, list], [infoArgs, info!], ...cats.map(([, a, r]) => [a, r] as const), [ex.args, ex.r]] as const) {
       expectVerdict([...args], r, 'error', args[0]);
-      expect(r.stdout.length, `no output on a fatal error: ${describeRun([...args], r)}`).toBe(0);
+      // Nothing on stdout but, under --json, the error as JSON.
+      if (args.includes('--json')) expect(JSON.parse(r.stdout.toString('utf8')), describeRun([...args], r)).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+      else expect(r.stdout.length, `no output on a fatal error: ${describeRun([...args], r)}`).toBe(0);
     }
     return;
   }

@@ -141,10 +141,6 @@ async function collectSources(sources: string[], opts: AddOptions, image: string
  */
 function checkNames(items: PlanItem[], toParts: string[]): PlanItem[] {
   const bad: string[] = [];
-  for (const p of toParts) {
-    const why = nameProblem(p);
-    if (why) bad.push(`--to ${JSON.stringify(p)} (${why})`);
-  }
   for (const it of items) {
     const last = it.target[it.target.length - 1];
     if (last === undefined) continue;
@@ -256,6 +252,8 @@ Modification times are kept (clamped to SOURCE_DATE_EPOCH when it is set); creat
 times are the time of the copy, or SOURCE_DATE_EPOCH.`)
     .action(async (image: string, sources: string[], opts: AddOptions, cmd: Command) => {
       const clock = writeClock();
+      const badTo = components(opts.to ?? '/').map(nameProblem).find((why) => why !== undefined);
+      if (badTo) throw new CliError(`--to ${opts.to}: ${badTo}`, EXIT_USAGE);
       const toParts = components(opts.to ?? '/');
       const { items: collected, problems } = await collectSources(sources, opts, image);
       if (problems.length) throw new CliError(`cannot read ${listSome(problems)}`);

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { checkCrunch, crunch, type CrunchOptions, type CrunchSummary } from '../../index.js';
+import { checkGlobs, nonEmpty } from '../option-checks.js';
+import { writeOut } from '../output.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { warnSkipped } from '../volume.js';
 
@@ -35,6 +37,8 @@ function options(dir: string, flags: CrunchFlags): CrunchOptions {
   if (quality !== undefined && !(Number.isInteger(quality) && quality >= 0 && quality <= 11)) {
     throw new CliError(`--brotli-quality must be a whole number from 0 to 11, not "${flags.brotliQuality}"`, EXIT_USAGE);
   }
+  nonEmpty(flags.out, '-o');
+  checkGlobs(flags);
   return {
     include: flags.include,
     exclude: flags.exclude,
@@ -74,11 +78,11 @@ export function register(program: Command): void {
           const shown = [...named, ...(chunks > 0 ? [`${chunks} chunk file${chunks === 1 ? '' : 's'}`] : [])].join(', ');
           throw new CliError(`${flags.out} is stale (differs: ${shown}); run fat crunch ${dir} -o ${flags.out} to update it`);
         }
-        if (!quiet) process.stdout.write(`${flags.out} is up to date: ${describe(result.summary)}\n`);
+        if (!quiet) await writeOut(`${flags.out} is up to date: ${describe(result.summary)}\n`);
         return;
       }
       const result = await crunch(dir, flags.out, options(dir, flags));
       const chunks = result.chunks > 0 ? ` + ${plural(result.chunks, 'chunk file')}` : '';
-      if (!quiet) process.stdout.write(`crunched ${describe(result.summary)} into ${flags.out}${chunks}\n`);
+      if (!quiet) await writeOut(`crunched ${describe(result.summary)} into ${flags.out}${chunks}\n`);
     });
 }

@@ -64,18 +64,28 @@ function human(i: VolumeInfo, where: Placement): string {
   return rows.map(([k, v]) => `${`${k}:`.padEnd(18)}${v}\n`).join('');
 }
 
+/**
+ * `fat info --json`: the library's VolumeInfo with the CLI's one shape per field (README): the volume
+ * id as `ABCD-1234` (as fat make --json, blkid and DOS print it; --volume-id takes it back), and
+ * every field present, null when absent (label, fsInfo).
+ */
+export function infoJson(i: VolumeInfo): Record<string, unknown> {
+  const { volumeIdHex, ...rest } = i;
+  return { ...rest, volumeId: volumeIdHex, label: i.label ?? null, fsInfo: i.fsInfo ?? null };
+}
+
 export function register(program: Command): void {
   program
     .command('info')
     .description('show the volume: type, geometry, label, id, clusters, free space')
     .argument('<image>', 'the image file')
-    .option('--json', 'print the fields as JSON')
+    .option('--json', 'print the fields as JSON (volumeId as ABCD-1234; null for what the volume lacks)')
     .action(async (image: string, opts: { json?: boolean }, cmd: Command) => {
       const { volume, location } = openVolume(image, cmd);
       try {
         const i = volume.info();
         const where = placement(location);
-        await writeOut(opts.json ? `${JSON.stringify({ ...i, ...where }, null, 2)}\n` : human(i, where));
+        await writeOut(opts.json ? `${JSON.stringify({ ...infoJson(i), ...where, partition: where.partition ?? null }, null, 2)}\n` : human(i, where));
       } finally {
         volume.close();
       }

@@ -1,10 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { createImageFile, mkfs, formatSize, buildImageFromDir, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
+import { FatError, createImageFile, mkfs, formatSize, validateMkfsOptions, buildImageFromDir, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
 import { Progress } from '../progress.js';
 import { warnSkipped } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
+import { writeOut } from '../output.js';
+import { checkGlobs, nonEmpty } from '../option-checks.js';
 import { parseSize } from '../size.js';
 
 interface MakeOptions {
@@ -29,6 +31,8 @@ interface MakeOptions {
   followSymlinks: boolean;
   skipSpecial?: boolean;
   sync?: boolean;
+  /** The global --code-page (short names of --from's files). */
+  codePage?: 'cp437' | 'cp850';
 }
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
@@ -76,7 +80,8 @@ export function mkfsOptionsFrom(o: MakeOptions, partition: string | undefined): 
   if (fats !== undefined) options.numFats = fats;
   if (o.clusterSize !== undefined) options.clusterSize = parseSize(o.clusterSize, '--cluster-size');
   if (o.label !== undefined) options.label = o.label;
-  const volumeId = hexNumber(o.volumeId, '--volume-id', 8);
+  // ABCD-1234, as fat info and make --json print it, or 8 hex digits.
+  const volumeId = hexNumber(o.volumeId?.replace(/^\s*([0-9a-f]{4})-([0-9a-f]{4})\s*$/i, '$1$2'), '--volume-id', 8);
   if (volumeId !== undefined) options.volumeId = volumeId;
   const reserved = integer(o.reservedSectors, '--reserved-sectors');
   if (reserved !== undefined) options.reservedSectors = reserved;
@@ -84,6 +89,13 @@ export function mkfsOptionsFrom(o: MakeOptions, partition: string | undefined): 
   if (rootEntries !== undefined) options.rootEntries = rootEntries;
   const media = hexNumber(o.media, '--media', 2);
   if (media !== undefined) options.media = media;
+  try {
+    // Values no image size could make valid (cluster size, label, reserved sectors, ...) are usage errors.
+    validateMkfsOptions(options, sectorSize);
+  } catch (e) {
+    if (e instanceof FatError && e.code === 'EINVAL') throw usage(e.message);
+    throw e;
+  }
   return options;
 }
 
@@ -117,6 +129,12 @@ function summary(img: string, r: MkfsResult, bytes: number): string {
   return `made ${img}: ${formatSize(bytes)} image, ${volume}${label}${part}\n`;
 }
 
+/** `ABCD-1234`, the volume id as fat info prints it (VolumeInfo.volumeIdHex). */
+const volumeIdText = (id: number): string => {
+  const h = id.toString(16).toUpperCase().padStart(8, '0');
+  return `${h.slice(0, 4)}-${h.slice(4)}`;
+};
+
 function json(img: string, r: MkfsResult, bytes: number): string {
   const l = r.layout;
   return `${JSON.stringify({
@@ -133,7 +151,7 @@ function json(img: string, r: MkfsResult, bytes: number): string {
     fatSize: l.fatSize,
     rootEntries: l.rootEntries,
     media: l.media,
-    volumeId: r.volumeId.toString(16).padStart(8, '0'),
+    volumeId: volumeIdText(r.volumeId),
     label: r.label ?? null,
     partition: r.partitionType === undefined ? null : { table: 'mbr', index: 1, type: r.partitionType, start: r.volumeStart },
   }, null, 2)}\n`;
@@ -144,9 +162,9 @@ export function register(program: Command): void {
     .command('make')
     .description('make a fresh FAT image, laid out exactly as mkfs.fat would')
     .argument('<image>', 'the image file to create')
-    .option('--size <size>', 'image size: bytes, or K/KiB, M/MiB, G/GiB (binary units)')
+    .option('--size <size>', 'image size: bytes, or a number with K, M, G or T (also KiB/KB...: binary units; 1.44M, 0x200)')
     .option('--from <dir>', 'fill the image with the files of a directory (then --size defaults to auto)')
-    .option('--free <size|pct>', 'with --size auto: keep this much free space (bytes with K/M/G, or a percentage like 10%)')
+    .option('--free <size|pct>', 'with --size auto: keep this much free space (a SIZE as --size takes, or a percentage like 10%)')
     .option('--include <glob>', 'with --from: only paths matching this glob (repeatable)', collect)
     .option('--exclude <glob>', 'with --from: leave out paths matching this glob, and directories with everything in them (repeatable)', collect)
     .option('--no-follow-symlinks', 'with --from: leave symbolic links out instead of following them')
@@ -156,7 +174,7 @@ export function register(program: Command): void {
     .option('--cluster-size <bytes>', 'cluster size in bytes (a power of two, sector size to 64 KiB)')
     .option('--sector-size <bytes>', 'logical sector size: 512, 1024, 2048 or 4096', '512')
     .option('--label <label>', 'volume label (up to 11 printable ASCII characters, case kept; see fat label --help)')
-    .option('--volume-id <hex>', 'volume id, 8 hex digits (default: from SOURCE_DATE_EPOCH, else the clock)')
+    .option('--volume-id <hex>', 'volume id: 8 hex digits, or ABCD-1234 as fat info prints it (default: from SOURCE_DATE_EPOCH, else the clock)')
     .option('--reserved-sectors <n>', 'minimum reserved sectors (default 1, or 32 on FAT32)')
     .option('--fats <n>', 'number of FATs: 1 or 2', '2')
     .option('--root-entries <n>', 'minimum root directory entries on FAT12/16 (16 to 32768; default 512)')
@@ -182,10 +200,11 @@ The image is made as .IMAGE.tmp-PID-XXX beside IMAGE and renamed into place; an 
 Modification times come from the files, clamped to SOURCE_DATE_EPOCH when it is set, which also
 fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical image.`)
     .action(async (image: string, opts: MakeOptions, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<{ partition?: string; offset?: string; quiet?: boolean }>();
+      const globals = cmd.optsWithGlobals<{ partition?: string; offset?: string; quiet?: boolean; codePage?: 'cp437' | 'cp850' }>();
       // The global --partition (a number, for the other commands) takes `--partition mbr` wherever it
       // is written: read it from either place.
       const partition = opts.partition ?? globals.partition;
+      opts.codePage = globals.codePage; // the global --code-page: short names of --from's files
       if (globals.offset !== undefined) throw usage('make does not take --offset (use --partition mbr for a partitioned image)');
       if (opts.from !== undefined) return makeFrom(image, opts, partition, globals.quiet === true);
       if (opts.free !== undefined || opts.include || opts.exclude || opts.skipSpecial) throw usage('--free, --include, --exclude and --skip-special go with --from DIR');
@@ -199,13 +218,15 @@ fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical i
       if (bytes === 0) throw usage('--size must be more than 0');
       checkTarget(image, opts.force ?? false);
       const result = makeImage(image, bytes, options);
-      if (opts.json) process.stdout.write(json(image, result, bytes));
-      else if (!globals.quiet) process.stdout.write(summary(image, result, bytes));
+      if (opts.json) await writeOut(json(image, result, bytes));
+      else if (!globals.quiet) await writeOut(summary(image, result, bytes));
     });
 }
 
 /** `fat make IMG --from DIR`: plan the image for the tree, then write it in one pass. */
 async function makeFrom(image: string, opts: MakeOptions, partition: string | undefined, quiet: boolean): Promise<void> {
+  nonEmpty(opts.from, '--from');
+  checkGlobs(opts);
   const options = mkfsOptionsFrom(opts, partition);
   const size = opts.size === undefined || opts.size === 'auto' ? 'auto' : parseSize(opts.size, '--size');
   if (size !== 'auto' && opts.free !== undefined) throw usage('--free goes with --size auto');
@@ -222,6 +243,7 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
     result = await buildImageFromDir(image, {
       ...options,
       ...parseFree(opts.free),
+      ...(opts.codePage ? { codePage: opts.codePage } : {}),
       from: opts.from!,
       size,
       force: true,
@@ -247,10 +269,10 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
   }
   if (opts.json) {
     const base = JSON.parse(json(image, result, result.imageBytes)) as Record<string, unknown>;
-    process.stdout.write(`${JSON.stringify({ ...base, files: result.files, directories: result.directories, bytes: result.bytes, clustersUsed: result.clustersUsed }, null, 2)}\n`);
+    await writeOut(`${JSON.stringify({ ...base, files: result.files, directories: result.directories, bytes: result.bytes, clustersUsed: result.clustersUsed }, null, 2)}\n`);
   } else if (!quiet) {
     const s = summary(image, result, result.imageBytes).replace(/\n$/, '');
     const n = (k: number, what: string): string => `${k} ${what}${k === 1 ? '' : 's'}`;
-    process.stdout.write(`${s}; ${n(result.files, 'file')} and ${n(result.directories, 'directory').replace(/ys$/, 'ies')}, ${formatSize(result.bytes)}\n`);
+    await writeOut(`${s}; ${n(result.files, 'file')} and ${n(result.directories, 'directory').replace(/ys$/, 'ies')}, ${formatSize(result.bytes)}\n`);
   }
 }

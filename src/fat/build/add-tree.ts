@@ -7,7 +7,7 @@ import { claimFatName, cleanName } from '../format/name-rules.js';
 import { foldName } from '../dir/directory.js';
 import { directShortName } from '../format/short-name.js';
 import { joinPath, splitPath } from '../format/path.js';
-import { addFileEntry, MAX_FILE_SIZE, writeFile, type EntryOptions } from '../volume/write-ops.js';
+import { addFileEntry, checkTimes, MAX_FILE_SIZE, writeFile, type EntryOptions } from '../volume/write-ops.js';
 
 export interface AddTreeOptions {
   /** Directory of the volume to add under (created when missing); default the root. */
@@ -104,6 +104,7 @@ export interface AddItem {
  * file's path is replaced through writeFile.
  */
 export function writeItems(vol: Volume, items: AddItem[], options: { onProgress?: (p: BuildProgress) => void; onStart?: (item: AddItem) => void; onItem?: (item: AddItem) => void } = {}): AddTreeResult {
+  for (const item of items) if (item.times) checkTimes(item.times);
   vol.beginWrite();
   const cs = vol.geo.clusterSize;
   const result: AddTreeResult = { files: 0, directories: 0, bytes: 0 };

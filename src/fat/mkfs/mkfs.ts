@@ -6,7 +6,7 @@ import { encodeDosTime } from '../format/dos-time.js';
 import { environmentSourceDateEpochMs } from '../source-date-epoch.js';
 import { FatError } from '../errors.js';
 import { encodeLabel, NO_NAME } from '../format/label.js';
-import { planLayout, formatSize, type Layout, type LayoutOptions } from './layout.js';
+import { planLayout, formatSize, validateLayoutOptions, type Layout, type LayoutOptions } from './layout.js';
 import { encodeMbr, mbrTypeForFat, PARTITION_ALIGNMENT } from '../disk/mbr-encode.js';
 
 /** Options of mkfs(): mkfs.fat's, by name. */
@@ -76,10 +76,14 @@ const ZERO_CHUNK = 4 * 1024 * 1024;
  * options (FAT-NOTES.md section 7). Writes only metadata: the reserved area (boot sector, FSInfo and
  * their backups), every FAT copy, and the root directory; data sectors are left as they are.
  */
-export function mkfs(device: BlockDevice, options: MkfsOptions = {}): MkfsResult {
-  if (device.readOnly) throw new FatError('EROFS', 'device is read-only');
-  const ss = device.sectorSize;
-  const label = normalizeLabel(options.label);
+/**
+ * Check the options that do not depend on the device's size (label, volume id, cluster size,
+ * reserved sectors, root entries, media, ...) as mkfs() will; throws EINVAL naming the valid values.
+ * Returns the sectors per cluster the options ask for. Callers can check a command line up front.
+ */
+export function validateMkfsOptions(options: MkfsOptions, sectorSize = 512): number | undefined {
+  const ss = sectorSize;
+  normalizeLabel(options.label);
   if (options.volumeId !== undefined && (!Number.isInteger(options.volumeId) || options.volumeId < 0 || options.volumeId > 0xffffffff)) {
     throw new FatError('EINVAL', `volume id ${options.volumeId} is not a 32-bit number`);
   }
@@ -91,6 +95,15 @@ export function mkfs(device: BlockDevice, options: MkfsOptions = {}): MkfsResult
     }
     sectorsPerCluster = cs / ss;
   }
+  validateLayoutOptions({ ...options, size: 0, sectorSize: ss, sectorsPerCluster });
+  return sectorsPerCluster;
+}
+
+export function mkfs(device: BlockDevice, options: MkfsOptions = {}): MkfsResult {
+  if (device.readOnly) throw new FatError('EROFS', 'device is read-only');
+  const ss = device.sectorSize;
+  const sectorsPerCluster = validateMkfsOptions(options, ss);
+  const label = normalizeLabel(options.label);
 
   const partitioned = options.partition === 'mbr';
   const volumeStart = partitioned ? PARTITION_ALIGNMENT / ss : 0;

@@ -6,7 +6,7 @@ import { encodeDosTime } from '../format/dos-time.js';
 import { FatError } from '../errors.js';
 import { readClusters, writeClusters, zeroClusters } from '../file/chain.js';
 import { FatStats } from '../dir/stats.js';
-import { MAX_FILE_SIZE, extendChain, shrinkChain, writeFile } from './write-ops.js';
+import { MAX_FILE_SIZE, extendChain, refuseRoot, shrinkChain, writeFile } from './write-ops.js';
 
 /** Node-style open flags. */
 export type OpenFlags = 'r' | 'r+' | 'w' | 'w+' | 'wx' | 'wx+' | 'a' | 'a+' | 'ax' | 'ax+';
@@ -73,6 +73,7 @@ export class FileHandle {
   static open(vol: Volume, path: string, flags: OpenFlags = 'r'): FileHandle {
     const mode = FLAGS[flags];
     if (!mode) throw new FatError('EINVAL', `invalid open flags ${JSON.stringify(flags)}`);
+    refuseRoot(path);
     if (mode.write) vol.beginWrite();
     let t = vol.resolveForCreate(path);
     if (t.existing) {

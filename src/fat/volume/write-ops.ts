@@ -29,7 +29,24 @@ export interface WriteFileOptions extends EntryOptions {
   flag?: 'w' | 'wx' | 'a';
 }
 
-const toDate = (t: TimeLike | undefined, fallback: Date): Date => (t === undefined ? fallback : typeof t === 'number' ? new Date(t) : t);
+/** A TimeLike as a Date: an invalid Date, a non-finite number or anything else is EINVAL (never stored as 1980). */
+export function validTime(t: TimeLike, what = 'time'): Date {
+  const d = typeof t === 'number' ? new Date(t) : t instanceof Date ? t : undefined;
+  if (d === undefined || !Number.isFinite(d.getTime())) throw new FatError('EINVAL', `invalid ${what}: ${String(t)}`);
+  return d;
+}
+
+/** Check every time of `opts` before anything is written: the one validation of TimeLike inputs. */
+export function checkTimes(opts: EntryOptions): void {
+  for (const k of ['mtime', 'atime', 'birthtime'] as const) if (opts[k] !== undefined) validTime(opts[k], k);
+}
+
+const toDate = (t: TimeLike | undefined, fallback: Date): Date => (t === undefined ? fallback : validTime(t));
+
+/** Files cannot be made at the root's path: it is a directory (EISDIR, as node:fs says). */
+export function refuseRoot(path: string): void {
+  if (splitPath(path).length === 0) throw new FatError('EISDIR', 'is a directory: /', { path: '/' });
+}
 
 /** A fresh short entry with times stamped. */
 function makeRaw(vol: Volume, attr: number, cluster: number, size: number, opts: EntryOptions): RawDirEntry {
@@ -74,6 +91,8 @@ function checkSize(size: number, path: string): void {
  */
 export function writeFile(vol: Volume, path: string, data: Uint8Array, opts: WriteFileOptions = {}): void {
   if (opts.flag === 'a') return appendFile(vol, path, data, opts);
+  refuseRoot(path);
+  checkTimes(opts);
   vol.beginWrite();
   const t = vol.resolveForCreate(path);
   if (t.existing) {
@@ -124,6 +143,8 @@ function createOrRollBack(vol: Volume, dir: Directory, name: string, raw: RawDir
 
 /** Append to a file (created when missing), extending its chain in place where the FAT allows. */
 export function appendFile(vol: Volume, path: string, data: Uint8Array, opts: EntryOptions = {}): void {
+  refuseRoot(path);
+  checkTimes(opts);
   vol.beginWrite();
   const t = vol.resolveForCreate(path);
   if (!t.existing) return writeFile(vol, path, data, { ...opts, flag: 'w' });
@@ -194,6 +215,7 @@ function mkdirOne(vol: Volume, dir: Directory, name: string, parentCluster: numb
 }
 
 export function mkdir(vol: Volume, path: string, opts: MkdirOptions = {}): string | undefined {
+  checkTimes(opts);
   vol.beginWrite();
   const parts = splitPath(path);
   if (parts.length === 0) {
@@ -345,6 +367,7 @@ export function rename(vol: Volume, from: string, to: string): void {
 
 /** Change an entry's access and modification times. */
 export function utimes(vol: Volume, path: string, atime: TimeLike, mtime: TimeLike): void {
+  checkTimes({ atime, mtime });
   vol.beginWrite();
   const r = vol.resolve(path);
   if (!r.rec || !r.parent) throw new FatError('EINVAL', 'the root directory has no times to change', { path: '/' });
