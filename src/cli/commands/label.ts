@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { FatError, normalizeLabel } from '../../index.js';
 import { openVolume, writeOut } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { writeClock } from '../write-support.js';
@@ -22,6 +23,13 @@ fat make --label, and the labels fsck.fat accepts).`)
     .action(async (image: string, label: string | undefined, opts: LabelOptions, cmd: Command) => {
       if (opts.remove && label !== undefined) throw new CliError('give either a LABEL or --remove, not both', EXIT_USAGE);
       const change = opts.remove === true || label !== undefined;
+      // A label the rule refuses is a usage error (2), as fat make --label's is; nothing is opened.
+      try {
+        if (label !== undefined) normalizeLabel(label);
+      } catch (e) {
+        if (e instanceof FatError && e.code === 'EINVAL') throw new CliError(e.message, EXIT_USAGE);
+        throw e;
+      }
       const cv = openVolume(image, cmd, change ? { write: true, now: writeClock().now } : {});
       const vol = cv.volume;
       let shown: string | undefined;
