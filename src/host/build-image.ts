@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { createImageFile } from './image-file.js';
 import type { BlockDevice } from '../fat/device/block-device.js';
 import { FatError } from '../fat/errors.js';
-import { planBuild, planImageBytes, writeBuild, type BuildEntry, type BuildOptions, type BuildPlan, type BuildResult } from '../fat/build/build.js';
+import { planBuild, planImageBytes, type BuildEntry, type BuildOptions, type BuildPlan, type BuildResult } from '../fat/build/plan.js';
+import { writeBuild } from '../fat/build/write.js';
 import { collectTree, type CollectOptions } from './collect.js';
 import { clampMtime } from './mtime.js';
 

@@ -1,5 +1,5 @@
 import type { Volume } from '../volume/volume.js';
-import type { BuildEntry, BuildProgress } from './build.js';
+import type { BuildEntry, BuildProgress } from './plan.js';
 import { ATTR } from '../format/dir-entry.js';
 import { FatError } from '../errors.js';
 import { writeClusters } from '../file/chain.js';
