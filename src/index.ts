@@ -13,6 +13,7 @@ export { openImage, type OpenImageVolumeOptions } from './host/open-image.js';
 // --- site images (Node) ---
 export { buildImageFromDir, collectBuildEntries, fileReader, type BuildImageOptions } from './host/build-image.js';
 export { createImageFile } from './host/image-file.js';
+export { lockImage, lockPathFor, retryWhileBusy, isImageBusy, releaseImageLocksOnSignals, type ImageLock } from './host/image-lock.js';
 
 // --- crunch (Node) ---
 export { collectTree, comparePaths, type CollectOptions, type CollectedTree, type HostEntry } from './host/collect.js';

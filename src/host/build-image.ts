@@ -6,6 +6,7 @@ import { planBuild, planImageBytes, type BuildEntry, type BuildOptions, type Bui
 import { writeBuild } from '../fat/build/write.js';
 import { collectTree, type CollectOptions } from './collect.js';
 import { clampMtime } from './mtime.js';
+import { lockImage } from './image-lock.js';
 
 export interface BuildImageOptions extends BuildOptions, Pick<CollectOptions, 'include' | 'exclude' | 'followSymlinks'> {
   /** The host directory to put in the image. */
@@ -73,18 +74,28 @@ export async function collectBuildEntries(from: string, options: Pick<CollectOpt
 
 /**
  * `fat make IMG --from DIR`: plan the whole image (failing before anything is written), write it to
- * a temporary file beside IMG, then rename it into place.
+ * a temporary file beside IMG, then rename it into place. IMG is locked from the start (EBUSY while
+ * another process writes it).
  */
 export async function buildImageFromDir(image: string, options: BuildImageOptions): Promise<BuildResult & { imageBytes: number; plan: BuildPlan }> {
   if (!options.force && fs.existsSync(image)) {
     throw new FatError('EEXIST', `${image} already exists (use --force to replace it)`, { path: image });
   }
+  const lock = lockImage(image);
+  try {
+    return await buildLocked(image, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function buildLocked(image: string, options: BuildImageOptions): Promise<BuildResult & { imageBytes: number; plan: BuildPlan }> {
   const entries = await collectBuildEntries(options.from, options);
   const sectorSize = options.sectorSize ?? 512;
   const plan = planBuild(entries, options, sectorSize);
   const imageBytes = planImageBytes(plan, options);
   options.onPlan?.(plan, imageBytes);
-  const result = createImageFile(image, imageBytes, { sectorSize, sync: options.sync === true }, (dev) => {
+  const result = createImageFile(image, imageBytes, { sectorSize, sync: options.sync === true, locked: true }, (dev) => {
     // The build's own flushes (Volume.close) are fdatasyncs only when asked for.
     const target: BlockDevice = options.sync ? dev : { ...deviceShape(dev), flush: () => undefined };
     return writeBuild(target, plan, options);

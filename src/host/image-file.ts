@@ -1,13 +1,25 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileDevice } from '../fat/device/file.js';
+import { lockImage } from './image-lock.js';
 
 /**
  * Make an image file safely: a sparse temporary file beside `image` (created exclusively) is
  * filled by `fill`, then renamed over `image`, so an interrupted or failed run never leaves half an
  * image at `image` (on failure the temporary file is removed). `sync` flushes it to the disk first.
+ * `image` is locked meanwhile (a writer of the old image would lose its changes to the rename):
+ * EBUSY when another process writes it; `locked: true` when the caller holds the lock already.
  */
-export function createImageFile<T>(image: string, bytes: number, options: { sectorSize?: number; sync?: boolean }, fill: (device: FileDevice) => T): T {
+export function createImageFile<T>(image: string, bytes: number, options: { sectorSize?: number; sync?: boolean; locked?: boolean }, fill: (device: FileDevice) => T): T {
+  const lock = options.locked ? undefined : lockImage(image);
+  try {
+    return createUnlocked(image, bytes, options, fill);
+  } finally {
+    lock?.release();
+  }
+}
+
+function createUnlocked<T>(image: string, bytes: number, options: { sectorSize?: number; sync?: boolean }, fill: (device: FileDevice) => T): T {
   const dir = path.dirname(path.resolve(image));
   let tmp = '';
   let device: FileDevice | undefined;

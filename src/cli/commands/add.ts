@@ -3,7 +3,7 @@ import * as nodePath from 'node:path';
 import type { Command } from 'commander';
 import { FatError, MAX_FILE_SIZE, cleanName, formatSize, fileReader, writeItems, type AddItem, type Volume } from '../../index.js';
 import { Progress } from '../progress.js';
-import { openVolume, warn, writeOut } from '../volume.js';
+import { openVolume, whenImageFree, warn, writeOut } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { specialKind, walkHost } from '../host-walk.js';
 import { components, foldKey, listSome, nameProblem, probe, volPath, writeClock, type Found } from '../write-support.js';
@@ -237,7 +237,7 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
       if (problems.length) throw new CliError(`cannot read ${listSome(problems)}`);
       const items = checkNames(collected, toParts);
 
-      const cv = openVolume(image, cmd, { write: true, now: clock.now });
+      const cv = await whenImageFree(cmd, () => openVolume(image, cmd, { write: true, now: clock.now }));
       const vol = cv.volume;
       const files = items.filter((it) => it.type === 'file').length;
       let added = 0;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { openVolume, writeOut } from '../volume.js';
+import { openVolume, whenImageFree, writeOut } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { writeClock } from '../write-support.js';
 
@@ -20,7 +20,7 @@ sector and in the root directory, as Windows and mlabel do; letters are stored i
     .action(async (image: string, label: string | undefined, opts: LabelOptions, cmd: Command) => {
       if (opts.remove && label !== undefined) throw new CliError('give either a LABEL or --remove, not both', EXIT_USAGE);
       const change = opts.remove === true || label !== undefined;
-      const cv = openVolume(image, cmd, change ? { write: true, now: writeClock().now } : {});
+      const cv = await whenImageFree(cmd, () => openVolume(image, cmd, change ? { write: true, now: writeClock().now } : {}));
       const vol = cv.volume;
       let shown: string | undefined;
       try {

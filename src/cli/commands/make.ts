@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { createImageFile, mkfs, formatSize, buildImageFromDir, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
+import { createImageFile, mkfs, formatSize, buildImageFromDir, retryWhileBusy, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
 import { Progress } from '../progress.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { parseSize } from '../size.js';
+import { lockWait } from '../volume.js';
 
 interface MakeOptions {
   size?: string;
@@ -179,7 +180,8 @@ fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical i
       // is written: read it from either place.
       const partition = opts.partition ?? globals.partition;
       if (globals.offset !== undefined) throw usage('make does not take --offset (use --partition mbr for a partitioned image)');
-      if (opts.from !== undefined) return makeFrom(image, opts, partition, globals.quiet === true);
+      const wait = lockWait(cmd);
+      if (opts.from !== undefined) return makeFrom(image, opts, partition, globals.quiet === true, wait);
       if (opts.free !== undefined || opts.include || opts.exclude) throw usage('--free, --include and --exclude go with --from DIR');
       if (opts.size === undefined) throw usage('make needs --size SIZE (e.g. --size 64M), or --from DIR');
       if (opts.size === 'auto') throw usage('--size auto goes with --from DIR (it sizes the image for the tree)');
@@ -190,14 +192,14 @@ fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical i
       }
       if (bytes === 0) throw usage('--size must be more than 0');
       checkTarget(image, opts.force ?? false);
-      const result = makeImage(image, bytes, options);
+      const result = await retryWhileBusy(() => makeImage(image, bytes, options), wait);
       if (opts.json) process.stdout.write(json(image, result, bytes));
       else if (!globals.quiet) process.stdout.write(summary(image, result, bytes));
     });
 }
 
 /** `fat make IMG --from DIR`: plan the image for the tree, then write it in one pass. */
-async function makeFrom(image: string, opts: MakeOptions, partition: string | undefined, quiet: boolean): Promise<void> {
+async function makeFrom(image: string, opts: MakeOptions, partition: string | undefined, quiet: boolean, wait: number): Promise<void> {
   const options = mkfsOptionsFrom(opts, partition);
   const size = opts.size === undefined || opts.size === 'auto' ? 'auto' : parseSize(opts.size, '--size');
   if (size !== 'auto' && opts.free !== undefined) throw usage('--free goes with --size auto');
@@ -205,7 +207,7 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
   const progress = await Progress.open(quiet || opts.json === true);
   let result: BuildResult & { imageBytes: number };
   try {
-    result = await buildImageFromDir(image, {
+    result = await retryWhileBusy(() => buildImageFromDir(image, {
       ...options,
       ...parseFree(opts.free),
       from: opts.from!,
@@ -216,7 +218,7 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
       ...(opts.include ? { include: opts.include } : {}),
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
       onProgress: (p) => progress.update(p),
-    });
+    }), wait);
   } finally {
     progress.stop();
   }

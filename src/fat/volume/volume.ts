@@ -82,6 +82,9 @@ export interface WalkOptions {
 
 const MAX_PROBLEMS = 10000;
 
+/** Devices a writable Volume is open on: a second one would overwrite the first's changes (EBUSY). */
+const writers = new WeakSet<BlockDevice>();
+
 /** A mounted FAT volume: the fs-like facade over a block device. */
 export class Volume implements VolumeCore {
   readonly io: SectorIO;
@@ -120,6 +123,10 @@ export class Volume implements VolumeCore {
     if (this.geo.fatType === 32 && bs.fsInfoSector >= 1 && bs.fsInfoSector < this.geo.reservedSectors) {
       const fsi = decodeFsInfo(this.io.readSectors(bs.fsInfoSector, 1));
       if (fsi && !this.wasDirty) this.fat.setHint(fsi.nextFree);
+    }
+    if (!this.readOnly) {
+      if (writers.has(device)) throw new FatError('EBUSY', 'the device already has a writable volume open (close it first, or open this one read-only)');
+      writers.add(device);
     }
   }
 
@@ -601,6 +608,7 @@ export class Volume implements VolumeCore {
       this.device.flush();
     }
     this.closed = true;
+    if (!this.readOnly) writers.delete(this.device);
     this.dirCache.clear();
     if (this.options.closeDevice !== false) this.device.close();
     this.options.onClose?.();
