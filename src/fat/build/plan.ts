@@ -4,7 +4,7 @@ import { planLayout, formatSize, type Layout, type LayoutOptions } from '../mkfs
 import { ENTRY_SIZE } from '../format/dir-entry.js';
 import { directShortName, planShortName, shortKey, type ShortNamePlan } from '../format/short-name.js';
 import { claimFatName, cleanName } from '../format/name-rules.js';
-import { foldName } from '../dir/directory.js';
+import { foldName, MAX_DIR_ENTRIES } from '../dir/directory.js';
 import { codePage, type CodePage } from '../format/code-page.js';
 import { FatError } from '../errors.js';
 import { MAX_FILE_SIZE } from '../volume/write-ops.js';
@@ -75,6 +75,8 @@ export interface BuildPlan {
   bytes: number;
   /** Clusters the tree takes (FAT32 root included). */
   clustersUsed: number;
+  /** Root entries raised for a FAT12/16 root that 512 cannot hold (mkfs is given the same). */
+  rootEntries?: number;
 }
 
 export interface BuildResult extends MkfsResult {
@@ -154,7 +156,16 @@ export function planTree(entries: BuildEntry[], page: CodePage, label: boolean):
     }
     for (const c of rest) d.entries += entriesFor(c, page, taken);
   }
+  checkDirSizes(dirs.values());
   return root;
+}
+
+/** FAT allows 65,536 entries per directory (`.`, `..` and long-name slots included): refuse more. */
+function checkDirSizes(dirs: Iterable<PlanDir>): void {
+  const over = [...dirs].filter((d) => d.entries > MAX_DIR_ENTRIES);
+  if (!over.length) return;
+  const shown = over.slice(0, 5).map((d) => `${d.path} needs ${d.entries} entries for its ${d.children.length} names`).join('; ');
+  throw new FatError('ENOSPC', `too many entries for a FAT directory (at most ${MAX_DIR_ENTRIES}, counting long-name slots, . and ..): ${shown}${over.length > 5 ? `; and ${over.length - 5} more` : ''}`, { path: over[0].path });
 }
 
 /** Clusters the tree needs with clusters of `cs` bytes (the FAT12/16 root lives outside them). */
@@ -223,6 +234,26 @@ const tryLayout = (o: LayoutOptions): Layout | undefined => {
 };
 
 /**
+ * Root entries for a FAT12/16 root that the default cannot hold (as `mkfs.fat -r` would raise
+ * them): the entries needed, rounded up to fill whole sectors; undefined when the default does, or
+ * when the caller fixed the count.
+ */
+function rootEntriesFor(root: PlanDir, options: BuildOptions, sectorSize: number): number | undefined {
+  if (options.rootEntries !== undefined || root.entries <= 512) return undefined;
+  const perSector = sectorSize / ENTRY_SIZE;
+  const n = Math.ceil(root.entries / perSector) * perSector;
+  return n <= 32768 ? n : undefined;
+}
+
+/** The layout for `bytes`: with the raised root when the default root is what does not fit. */
+function layoutWithRoot(options: BuildOptions, bytes: number, sectorSize: number, rootEntries: number | undefined): { layout: Layout; rootEntries?: number } | undefined {
+  const plain = tryLayout(layoutOptions(options, bytes, sectorSize));
+  if (rootEntries === undefined || !plain || plain.fatType === 32 || plain.rootEntries >= rootEntries) return plain && { layout: plain };
+  const raised = tryLayout({ ...layoutOptions(options, bytes, sectorSize), rootEntries });
+  return raised && raised.fatType !== 32 ? { layout: raised, rootEntries } : { layout: plain };
+}
+
+/**
  * Plan an image for `entries`: the tree, and the layout mkfs.fat would choose — for the given
  * size, or (size 'auto') for the smallest size whose layout holds the tree and the free space asked
  * for. Throws before anything is written when the tree cannot be put on FAT or does not fit.
@@ -235,16 +266,19 @@ export function planBuild(entries: BuildEntry[], options: BuildOptions, sectorSi
   const bytes = files.reduce((s, e) => s + e.size, 0);
   const partitionBytes = options.partition === 'mbr' ? 1 << 20 : 0;
   let layout: Layout | undefined;
+  let rootEntries: number | undefined;
   let volumeBytes: number;
   if (options.size !== undefined && options.size !== 'auto') {
     volumeBytes = options.size - partitionBytes;
+    // A size asked for gets mkfs.fat's layout for it, as given (the root is raised only by 'auto').
     layout = planLayout(layoutOptions(options, volumeBytes, sectorSize));
     const why = fitProblem(root, layout, options, needed);
     if (why) throw new FatError('ENOSPC', `the tree does not fit in ${formatSize(options.size)}: ${why}`);
   } else {
-    const fits = (kib: number): Layout | undefined => {
-      const l = tryLayout(layoutOptions(options, kib * 1024, sectorSize));
-      return l && !fitProblem(root, l, options, needed) ? l : undefined;
+    const wantRoot = rootEntriesFor(root, options, sectorSize);
+    const fits = (kib: number): { layout: Layout; rootEntries?: number } | undefined => {
+      const l = layoutWithRoot(options, kib * 1024, sectorSize, wantRoot);
+      return l && !fitProblem(root, l.layout, options, needed) ? l : undefined;
     };
     // Grow until it fits, then bisect down to the smallest size (in KiB) that fits.
     let hi = Math.max(64, Math.ceil((bytes * 1.05) / 1024));
@@ -259,10 +293,10 @@ export function planBuild(entries: BuildEntry[], options: BuildOptions, sectorSi
       if (fits(mid)) hi = mid;
       else lo = mid;
     }
-    layout = fits(hi)!;
+    ({ layout, rootEntries } = fits(hi)!);
     volumeBytes = hi * 1024;
   }
-  return { layout, volumeBytes, root, files: files.length, bytes, clustersUsed: needed(layout.clusterSize, layout.fatType === 32) };
+  return { layout, volumeBytes, root, files: files.length, bytes, clustersUsed: needed(layout.clusterSize, layout.fatType === 32), ...(rootEntries !== undefined ? { rootEntries } : {}) };
 }
 
 /** The image size in bytes for a plan (the partition table's MiB included). */

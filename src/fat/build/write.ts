@@ -24,7 +24,7 @@ const STAGE_BYTES = 512 << 10;
  */
 export function writeBuild(device: BlockDevice, plan: BuildPlan, options: BuildOptions): BuildResult {
   const { layout } = plan;
-  const made = mkfs(device, { ...options, size: plan.volumeBytes, assumeZeroed: true });
+  const made = mkfs(device, { ...options, size: plan.volumeBytes, assumeZeroed: true, ...(plan.rootEntries !== undefined ? { rootEntries: plan.rootEntries } : {}) });
   const volDevice = made.volumeStart ? sliceOf(device, made.volumeStart) : device;
   const page = codePage(options.codePage ?? 'cp437');
   const vol = Volume.open(volDevice, { codePage: page.name, closeDevice: false });
