@@ -160,8 +160,11 @@ function checkNames(items: PlanItem[], toParts: string[]): PlanItem[] {
   return kept;
 }
 
-/** Compare the plan with the image: what exists, what would be replaced, and whether it fits. */
-function checkImage(vol: Volume, items: PlanItem[], toParts: string[], overwrite: boolean): { newDirs: number } {
+/**
+ * Compare the plan with the image: what exists and what would be replaced. Whether it fits (space,
+ * directory entries) the library checks before it writes anything (writeItems).
+ */
+function checkImage(vol: Volume, items: PlanItem[], toParts: string[], overwrite: boolean): void {
   const newKeys = new Set<string>();
   for (let i = 1; i <= toParts.length; i++) {
     const pre = toParts.slice(0, i);
@@ -174,9 +177,6 @@ function checkImage(vol: Volume, items: PlanItem[], toParts: string[], overwrite
   }
   const exists: string[] = [];
   const conflicts: string[] = [];
-  let newDirs = newKeys.size;
-  let clusters = 0;
-  const { clusterSize, freeClusters } = vol.info();
   for (const it of items) {
     if (it.target.length === toParts.length) {
       it.action = 'merge'; // `.` copied into --to itself
@@ -186,10 +186,7 @@ function checkImage(vol: Volume, items: PlanItem[], toParts: string[], overwrite
     const found: Found = parentNew ? 'none' : probe(vol, it.target);
     if (found === 'none') {
       it.action = 'new';
-      if (it.type === 'directory') {
-        newKeys.add(foldKey(it.target));
-        newDirs++;
-      }
+      if (it.type === 'directory') newKeys.add(foldKey(it.target));
     } else if (found === 'directory') {
       if (it.type === 'file') conflicts.push(`cannot overwrite directory ${vol.realpath(volPath(it.target))} with file ${it.host}`);
       it.action = 'merge';
@@ -200,15 +197,9 @@ function checkImage(vol: Volume, items: PlanItem[], toParts: string[], overwrite
     } else {
       it.action = 'replace';
     }
-    if (it.type === 'file') clusters += Math.ceil(it.size / clusterSize);
   }
   if (conflicts.length) throw new CliError(listSome(conflicts, 3));
   if (exists.length) throw new CliError(`${listSome(exists)} already ${exists.length === 1 ? 'exists' : 'exist'} (use --overwrite)`);
-  const need = clusters + newDirs;
-  if (need > freeClusters) {
-    throw new CliError(`not enough space on the image: ${formatSize(need * clusterSize)} needed, ${formatSize(freeClusters * clusterSize)} free`);
-  }
-  return { newDirs };
 }
 
 export function register(program: Command): void {
@@ -249,16 +240,15 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
           if (opts.verbose) out += `${line}\n`;
         };
         const now = clock.now();
-        if (toParts.length) {
-          current = volPath(toParts);
-          const first = vol.mkdir(current, { recursive: true, mtime: now, atime: now, birthtime: now });
-          if (first !== undefined) {
-            const real = components(vol.realpath(current));
-            for (let i = components(first).length; i <= real.length; i++) say(`${volPath(real.slice(0, i))}/`);
-          }
-        }
         const work: AddItem[] = [];
         const written = new Set<AddItem>();
+        // --to and its missing parents are made with the rest (after everything is checked).
+        let have = 0;
+        while (have < toParts.length && probe(vol, toParts.slice(0, have + 1)) === 'directory') have++;
+        const real = components(vol.realpath(volPath(toParts.slice(0, have))));
+        for (let i = have + 1; i <= toParts.length; i++) {
+          work.push({ dest: volPath([...real, ...toParts.slice(have, i)]), type: 'directory', size: 0, times: { mtime: now, atime: now, birthtime: now } });
+        }
         for (const it of items) {
           if (it.action === 'merge') continue;
           const times = { mtime: clock.clamp(it.mtimeMs), atime: now, birthtime: now };
@@ -290,7 +280,7 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
         }
         if (out) await writeOut(out);
       } catch (e) {
-        if (e instanceof FatError && e.code === 'ENOSPC') {
+        if (e instanceof FatError && e.code === 'ENOSPC' && current !== '') {
           throw new CliError(`${e.message} (while writing ${current}; ${added} of ${files} files added)`);
         }
         throw e;
