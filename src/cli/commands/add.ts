@@ -217,7 +217,8 @@ Like cp -r SRC... DIR/: a directory SRC becomes DIR/<its name>, and "SRC/." copi
 Directories merge with ones already in the image; an existing file is an error unless --overwrite.
 Symbolic links are followed; sockets, FIFOs and devices are skipped with a warning. Everything is
 checked before anything is written: unreadable sources, names FAT cannot hold, names that differ
-only in case, existing files, files over 4 GiB - 1 and the free space.
+only in case, existing files, files over 4 GiB - 1, the room in each directory (65,536 entries; a
+FAT12/16 root's fixed size) and the free space (what --overwrite replaces counts as freed).
 Modification times are kept (clamped to SOURCE_DATE_EPOCH when it is set); creation and access
 times are the time of the copy, or SOURCE_DATE_EPOCH.`)
     .action(async (image: string, sources: string[], opts: AddOptions, cmd: Command) => {
