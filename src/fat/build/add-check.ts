@@ -30,10 +30,13 @@ export interface AddCheck {
   replacements: Set<AddItem>;
 }
 
-/** Long-name slots plus the short entry a new name takes (an 8.3 name free in the directory: 1). */
+/**
+ * Long-name slots plus the short entry a new name takes (an 8.3 name free in the directory: 1; one
+ * with a `~` counts as a long name, since an alias made earlier in the same batch may take it).
+ */
 function entriesFor(name: string, dir: Directory | undefined): number {
   const direct = directShortName(name);
-  if (direct && !dir?.isShortTaken(shortKey(direct.raw))) return 1;
+  if (direct && !name.includes('~') && !dir?.isShortTaken(shortKey(direct.raw))) return 1;
   return Math.ceil(name.length / 13) + 1;
 }
 
