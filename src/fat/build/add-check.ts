@@ -103,7 +103,15 @@ export function checkAddItems(vol: Volume, items: AddItem[]): AddCheck {
       throw e;
     }
   };
-  const kindOf = (parts: string[]): 'directory' | 'file' | 'none' => made.get(keyOf(parts)) ?? inImage(parts);
+  const seen = new Map<string, 'directory' | 'file' | 'none'>();
+  const kindOf = (parts: string[]): 'directory' | 'file' | 'none' => {
+    const key = keyOf(parts);
+    const m = made.get(key);
+    if (m) return m;
+    let k = seen.get(key);
+    if (k === undefined) seen.set(key, (k = inImage(parts)));
+    return k;
+  };
   const targetOf = (parts: string[]): Target => {
     const key = keyOf(parts);
     let t = targets.get(key);
