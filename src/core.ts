@@ -15,7 +15,8 @@ export type { Problem } from './fat/dir/directory.js';
 export type { CodePageName } from './fat/format/code-page.js';
 
 // --- building images from trees ---
-export { planBuild, planImageBytes, writeBuild, type BuildEntry, type BuildOptions, type BuildPlan, type BuildProgress, type BuildResult } from './fat/build/build.js';
+export { planBuild, planImageBytes, type BuildEntry, type BuildOptions, type BuildPlan, type BuildProgress, type BuildResult } from './fat/build/plan.js';
+export { writeBuild } from './fat/build/write.js';
 export { addTree, writeItems, type AddItem, type AddTreeOptions, type AddTreeResult } from './fat/build/add-tree.js';
 
 // --- mkfs ---

@@ -13,6 +13,7 @@ export { openImage, type OpenImageVolumeOptions } from './host/open-image.js';
 // --- site images (Node) ---
 export { buildImageFromDir, collectBuildEntries, fileReader, type BuildImageOptions, type BuildWalkOptions } from './host/build-image.js';
 export { createImageFile, createImageFileAsync, removeStaleTemps, type ImageFileOptions } from './host/image-file.js';
+export { lockImage, lockPathFor, retryWhileBusy, isImageBusy, releaseImageLocksOnSignals, type ImageLock } from './host/image-lock.js';
 
 // --- host trees: the one walker (make --from, add, crunch) ---
 export {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import * as nodePath from 'node:path';
-import { describeSkip, oneLine, openImage, type ImageDevice, type SkippedEntry, type Volume } from '../index.js';
+import { describeSkip, oneLine, openImage, retryWhileBusy, type ImageDevice, type SkippedEntry, type Volume } from '../index.js';
 import { CliError, EXIT_USAGE } from './run.js';
 import { parseSize } from './size.js';
 
@@ -11,6 +11,8 @@ export interface GlobalOptions {
   quiet?: boolean;
   debug?: boolean;
   codePage?: string;
+  /** --wait [SECONDS]: wait for another writer of the image (true: as long as it takes). */
+  wait?: string | true;
 }
 
 export interface CliVolume {
@@ -62,6 +64,34 @@ export function openVolume(img: string, cmd: Command, options: { write?: boolean
     },
     location: state.location,
   };
+}
+
+const WAIT_FOREVER = 'forever';
+
+/**
+ * `--wait` takes an optional value, and commander would take the next word (`fat --wait add ...`)
+ * as it: a `--wait` not followed by a number is rewritten to `--wait=forever` before parsing.
+ */
+export function waitArgs(argv: string[]): string[] {
+  return argv.map((a, i) => (a === '--wait' && !/^\d+(\.\d+)?$/.test(argv[i + 1] ?? '') ? `--wait=${WAIT_FOREVER}` : a));
+}
+
+/** How long --wait waits for an image another process writes: 0 (fail at once), seconds, or Infinity. */
+export function lockWait(cmd: Command): number {
+  const w = cmd.optsWithGlobals<GlobalOptions>().wait;
+  if (w === undefined) return 0;
+  if (w === true || w === WAIT_FOREVER) return Infinity;
+  const seconds = Number(w);
+  if (w.trim() === '' || !Number.isFinite(seconds) || seconds < 0) throw new CliError(`--wait takes a number of seconds, not "${w}"`, EXIT_USAGE);
+  return seconds;
+}
+
+/**
+ * Run `attempt` (which locks the image before writing anything: openVolume with write, make) and,
+ * with --wait, try again while another process holds the image's lock.
+ */
+export function whenImageFree<T>(cmd: Command, attempt: () => T | Promise<T>): Promise<T> {
+  return retryWhileBusy(attempt, lockWait(cmd));
 }
 
 /**

@@ -1,7 +1,7 @@
 /** Error codes: Node-style for file-system operations, FAT_* for image problems. */
 export type FatErrorCode =
   | 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'ENOSPC' | 'ENAMETOOLONG'
-  | 'EINVAL' | 'EROFS' | 'EIO' | 'EFBIG' | 'EBADF'
+  | 'EINVAL' | 'EROFS' | 'EIO' | 'EFBIG' | 'EBADF' | 'EBUSY'
   | 'FAT_NOT_FAT' | 'FAT_CORRUPT' | 'FAT_UNSAFE_PATH' | 'FAT_UNSUPPORTED';
 
 export interface FatErrorDetails {

@@ -2,9 +2,11 @@ import * as fs from 'node:fs';
 import { createImageFileAsync } from './image-file.js';
 import type { BlockDevice } from '../fat/device/block-device.js';
 import { FatError } from '../fat/errors.js';
-import { planBuild, planImageBytes, writeBuildSteps, type BuildEntry, type BuildOptions, type BuildPlan, type BuildResult } from '../fat/build/build.js';
+import { planBuild, planImageBytes, type BuildEntry, type BuildOptions, type BuildPlan, type BuildResult } from '../fat/build/plan.js';
+import { writeBuildSteps } from '../fat/build/write.js';
 import { collectTree, type CollectOptions } from './collect.js';
 import { clampMtime } from './mtime.js';
+import { lockImage } from './image-lock.js';
 
 /** What the image builder passes on to the walker (collectTree). */
 export type BuildWalkOptions = Pick<CollectOptions, 'include' | 'exclude' | 'followSymlinks' | 'skipSpecial' | 'image' | 'onSkip'>;
@@ -90,13 +92,23 @@ async function writeBuildAsync(device: BlockDevice, plan: BuildPlan, options: Bu
 
 /**
  * `fat make IMG --from DIR`: plan the whole image (failing before anything is written), write it to
- * a temporary file beside IMG, then rename it into place. IMG itself and its temporary files are
- * left out of the tree when they lie inside DIR (so a rebuild does not swallow the last image).
+ * a temporary file beside IMG, then rename it into place. IMG is locked from the start (EBUSY while
+ * another process writes it). IMG itself and its temporary files are left out of the tree when they
+ * lie inside DIR (so a rebuild does not swallow the last image).
  */
 export async function buildImageFromDir(image: string, options: BuildImageOptions): Promise<BuildResult & { imageBytes: number; plan: BuildPlan }> {
   if (!options.force && fs.existsSync(image)) {
     throw new FatError('EEXIST', `${image} already exists (use --force to replace it)`, { path: image });
   }
+  const lock = lockImage(image);
+  try {
+    return await buildLocked(image, options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function buildLocked(image: string, options: BuildImageOptions): Promise<BuildResult & { imageBytes: number; plan: BuildPlan }> {
   const entries = await collectBuildEntries(options.from, { ...options, image });
   options.signal?.throwIfAborted();
   const sectorSize = options.sectorSize ?? 512;
@@ -104,7 +116,7 @@ export async function buildImageFromDir(image: string, options: BuildImageOption
   const imageBytes = planImageBytes(plan, options);
   options.onPlan?.(plan, imageBytes);
   const sync = options.sync === true;
-  const result = await createImageFileAsync(image, imageBytes, { sectorSize, sync, signal: options.signal }, (dev) => {
+  const result = await createImageFileAsync(image, imageBytes, { sectorSize, sync, signal: options.signal, locked: true }, (dev) => {
     // The build's own flushes (Volume.close) are fdatasyncs only when asked for.
     const target: BlockDevice = sync ? dev : { ...deviceShape(dev), flush: () => undefined };
     return writeBuildAsync(target, plan, options, options.signal);

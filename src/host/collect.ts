@@ -19,6 +19,7 @@ import { HostTreeError, type HostTreeProblem } from './host-tree-error.js';
 import { comparePaths } from './paths.js';
 import { pathFilter, type PathFilter } from './path-filter.js';
 import { tempImageOwner } from './temp-name.js';
+import { isLockFileName, lockPathFor } from './image-lock.js';
 
 export { comparePaths };
 
@@ -246,7 +247,7 @@ interface ImageMark {
   matches(dirReal: string, name: string, st: Stats): boolean;
 }
 
-/** Recognise the image being written (by device and inode) and its temporary files (by name, beside it). */
+/** Recognise the image being written (by device and inode), its temporary files and its lock file (by name, beside it). */
 function imageMark(image: string): ImageMark {
   const abs = path.resolve(image);
   const st = fs.statSync(abs, { throwIfNoEntry: false });
@@ -257,10 +258,13 @@ function imageMark(image: string): ImageMark {
     dir = undefined;
   }
   const base = path.basename(abs);
+  const lock = lockPathFor(abs);
+  const lockDir = path.dirname(lock);
   return {
     matches: (dirReal, name, entry) =>
       (st !== undefined && st.isFile() && entry.isFile() && entry.dev === st.dev && entry.ino === st.ino)
-      || (dirReal === dir && tempImageOwner(name, base) !== undefined),
+      || (dirReal === dir && tempImageOwner(name, base) !== undefined)
+      || (dirReal === lockDir && isLockFileName(lock, name)),
   };
 }
 

@@ -2,11 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FileDevice } from '../fat/device/file.js';
 import { tempImageName, tempImageOwner } from './temp-name.js';
+import { lockImage } from './image-lock.js';
 
 export interface ImageFileOptions {
   sectorSize?: number;
   /** fdatasync the file before it is renamed into place. */
   sync?: boolean;
+  /** The caller holds the image's lock already (else it is taken for the call). */
+  locked?: boolean;
 }
 
 /** Temporary files this process is filling now (never stale, whatever their name says). */
@@ -100,17 +103,24 @@ function discard(tmp: string, device: FileDevice): void {
  * Make an image file safely: a sparse temporary file beside `image` (created exclusively, named
  * for this process) is filled by `fill`, then renamed over `image`, so an interrupted or failed
  * run never leaves half an image at `image`; on failure the temporary file is removed, and stale
- * ones left by earlier runs that were killed are removed first (removeStaleTemps).
+ * ones left by earlier runs that were killed are removed first (removeStaleTemps). `image` is
+ * locked meanwhile (a writer of the old image would lose its changes to the rename): EBUSY when
+ * another process writes it; `locked: true` when the caller holds the lock already.
  */
 export function createImageFile<T>(image: string, bytes: number, options: ImageFileOptions, fill: (device: FileDevice) => T): T {
-  const { tmp, device } = createTemp(image, bytes, options.sectorSize ?? 512);
+  const lock = options.locked ? undefined : lockImage(image);
   try {
-    const result = fill(device);
-    finish(image, tmp, device, options.sync);
-    return result;
-  } catch (e) {
-    discard(tmp, device);
-    throw e;
+    const { tmp, device } = createTemp(image, bytes, options.sectorSize ?? 512);
+    try {
+      const result = fill(device);
+      finish(image, tmp, device, options.sync);
+      return result;
+    } catch (e) {
+      discard(tmp, device);
+      throw e;
+    }
+  } finally {
+    lock?.release();
   }
 }
 
@@ -124,14 +134,19 @@ export async function createImageFileAsync<T>(
   fill: (device: FileDevice) => Promise<T>,
 ): Promise<T> {
   options.signal?.throwIfAborted();
-  const { tmp, device } = createTemp(image, bytes, options.sectorSize ?? 512);
+  const lock = options.locked ? undefined : lockImage(image);
   try {
-    const result = await fill(device);
-    options.signal?.throwIfAborted();
-    finish(image, tmp, device, options.sync);
-    return result;
-  } catch (e) {
-    discard(tmp, device);
-    throw e;
+    const { tmp, device } = createTemp(image, bytes, options.sectorSize ?? 512);
+    try {
+      const result = await fill(device);
+      options.signal?.throwIfAborted();
+      finish(image, tmp, device, options.sync);
+      return result;
+    } catch (e) {
+      discard(tmp, device);
+      throw e;
+    }
+  } finally {
+    lock?.release();
   }
 }

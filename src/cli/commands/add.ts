@@ -5,7 +5,7 @@ import {
   FatError, HostTreeError, MAX_FILE_SIZE, cleanName, collectTree, comparePaths, describeSkip, formatSize, specialKind, fileReader, writeItems, type AddItem, type Volume,
 } from '../../index.js';
 import { Progress } from '../progress.js';
-import { openVolume, warn, warnSkipped, writeOut } from '../volume.js';
+import { openVolume, whenImageFree, warn, warnSkipped, writeOut } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { components, foldKey, listSome, nameProblem, probe, volPath, writeClock, type Found } from '../write-support.js';
 
@@ -179,8 +179,11 @@ function checkNames(items: PlanItem[], toParts: string[]): PlanItem[] {
   return kept;
 }
 
-/** Compare the plan with the image: what exists, what would be replaced, and whether it fits. */
-function checkImage(vol: Volume, items: PlanItem[], toParts: string[], overwrite: boolean): { newDirs: number } {
+/**
+ * Compare the plan with the image: what exists and what would be replaced. Whether it fits (space,
+ * directory entries) the library checks before it writes anything (writeItems).
+ */
+function checkImage(vol: Volume, items: PlanItem[], toParts: string[], overwrite: boolean): void {
   const newKeys = new Set<string>();
   for (let i = 1; i <= toParts.length; i++) {
     const pre = toParts.slice(0, i);
@@ -193,9 +196,6 @@ function checkImage(vol: Volume, items: PlanItem[], toParts: string[], overwrite
   }
   const exists: string[] = [];
   const conflicts: string[] = [];
-  let newDirs = newKeys.size;
-  let clusters = 0;
-  const { clusterSize, freeClusters } = vol.info();
   for (const it of items) {
     if (it.target.length === toParts.length) {
       it.action = 'merge'; // `.` copied into --to itself
@@ -205,10 +205,7 @@ function checkImage(vol: Volume, items: PlanItem[], toParts: string[], overwrite
     const found: Found = parentNew ? 'none' : probe(vol, it.target);
     if (found === 'none') {
       it.action = 'new';
-      if (it.type === 'directory') {
-        newKeys.add(foldKey(it.target));
-        newDirs++;
-      }
+      if (it.type === 'directory') newKeys.add(foldKey(it.target));
     } else if (found === 'directory') {
       if (it.type === 'file') conflicts.push(`cannot overwrite directory ${vol.realpath(volPath(it.target))} with file ${it.host}`);
       it.action = 'merge';
@@ -219,15 +216,9 @@ function checkImage(vol: Volume, items: PlanItem[], toParts: string[], overwrite
     } else {
       it.action = 'replace';
     }
-    if (it.type === 'file') clusters += Math.ceil(it.size / clusterSize);
   }
   if (conflicts.length) throw new CliError(listSome(conflicts, 3));
   if (exists.length) throw new CliError(`${listSome(exists)} already ${exists.length === 1 ? 'exists' : 'exist'} (use --overwrite)`);
-  const need = clusters + newDirs;
-  if (need > freeClusters) {
-    throw new CliError(`not enough space on the image: ${formatSize(need * clusterSize)} needed, ${formatSize(freeClusters * clusterSize)} free`);
-  }
-  return { newDirs };
 }
 
 export function register(program: Command): void {
@@ -247,7 +238,9 @@ Directories merge with ones already in the image; an existing file is an error u
 Symbolic links are followed. Everything is checked before anything is written, and every offender
 listed: symbolic-link loops, dangling links, unreadable sources, sockets, FIFOs and devices (left
 out, with a warning each, under --skip-special), names FAT cannot hold, names that differ only in
-case, existing files, files over 4 GiB - 1 and the free space. The image itself is left out.
+case, existing files, files over 4 GiB - 1, the room in each directory (65,536 entries; a FAT12/16
+root's fixed size) and the free space (what --overwrite replaces counts as freed). The image itself
+is left out.
 Modification times are kept (clamped to SOURCE_DATE_EPOCH when it is set); creation and access
 times are the time of the copy, or SOURCE_DATE_EPOCH.`)
     .action(async (image: string, sources: string[], opts: AddOptions, cmd: Command) => {
@@ -259,7 +252,7 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
       if (problems.length) throw new CliError(`cannot read ${listSome(problems)}`);
       const items = checkNames(collected, toParts);
 
-      const cv = openVolume(image, cmd, { write: true, now: clock.now });
+      const cv = await whenImageFree(cmd, () => openVolume(image, cmd, { write: true, now: clock.now }));
       const vol = cv.volume;
       const files = items.filter((it) => it.type === 'file').length;
       let added = 0;
@@ -271,16 +264,15 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
           if (opts.verbose) out += `${line}\n`;
         };
         const now = clock.now();
-        if (toParts.length) {
-          current = volPath(toParts);
-          const first = vol.mkdir(current, { recursive: true, mtime: now, atime: now, birthtime: now });
-          if (first !== undefined) {
-            const real = components(vol.realpath(current));
-            for (let i = components(first).length; i <= real.length; i++) say(`${volPath(real.slice(0, i))}/`);
-          }
-        }
         const work: AddItem[] = [];
         const written = new Set<AddItem>();
+        // --to and its missing parents are made with the rest (after everything is checked).
+        let have = 0;
+        while (have < toParts.length && probe(vol, toParts.slice(0, have + 1)) === 'directory') have++;
+        const real = components(vol.realpath(volPath(toParts.slice(0, have))));
+        for (let i = have + 1; i <= toParts.length; i++) {
+          work.push({ dest: volPath([...real, ...toParts.slice(have, i)]), type: 'directory', size: 0, times: { mtime: now, atime: now, birthtime: now } });
+        }
         for (const it of items) {
           if (it.action === 'merge') continue;
           const times = { mtime: clock.clamp(it.mtimeMs), atime: now, birthtime: now };
@@ -312,7 +304,7 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
         }
         if (out) await writeOut(out);
       } catch (e) {
-        if (e instanceof FatError && e.code === 'ENOSPC') {
+        if (e instanceof FatError && e.code === 'ENOSPC' && current !== '') {
           throw new CliError(`${e.message} (while writing ${current}; ${added} of ${files} files added)`);
         }
         throw e;

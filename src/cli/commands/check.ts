@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { check, FatError, type CheckReport } from '../../index.js';
-import { openVolume, writeOut } from '../volume.js';
+import { openVolume, whenImageFree, writeOut } from '../volume.js';
 import { EXIT_FAILURE } from '../run.js';
 
 interface CheckCliOptions {
@@ -39,7 +39,7 @@ An image that cannot be opened as FAT at all is reported as a BOOT_SECTOR proble
       let report: CheckReport;
       let cv;
       try {
-        cv = openVolume(image, cmd, { write: repair });
+        cv = await whenImageFree(cmd, () => openVolume(image, cmd, { write: repair }));
       } catch (e) {
         if (!(e instanceof FatError) || !['FAT_NOT_FAT', 'FAT_CORRUPT', 'FAT_UNSUPPORTED', 'EINVAL', 'EIO'].includes(e.code)) throw e;
         report = {

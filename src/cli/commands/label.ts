@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { FatError, normalizeLabel } from '../../index.js';
-import { openVolume, writeOut } from '../volume.js';
+import { openVolume, whenImageFree, writeOut } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { writeClock } from '../write-support.js';
 
@@ -30,7 +30,7 @@ fat make --label, and the labels fsck.fat accepts).`)
         if (e instanceof FatError && e.code === 'EINVAL') throw new CliError(e.message, EXIT_USAGE);
         throw e;
       }
-      const cv = openVolume(image, cmd, change ? { write: true, now: writeClock().now } : {});
+      const cv = await whenImageFree(cmd, () => openVolume(image, cmd, change ? { write: true, now: writeClock().now } : {}));
       const vol = cv.volume;
       let shown: string | undefined;
       try {

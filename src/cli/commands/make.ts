@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { FatError, createImageFile, mkfs, formatSize, validateMkfsOptions, buildImageFromDir, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
+import { FatError, createImageFile, mkfs, formatSize, validateMkfsOptions, buildImageFromDir, retryWhileBusy, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
 import { Progress } from '../progress.js';
-import { warnSkipped } from '../volume.js';
+import { lockWait, warnSkipped } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { writeOut } from '../output.js';
 import { checkGlobs, nonEmpty } from '../option-checks.js';
@@ -206,7 +206,8 @@ fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical i
       const partition = opts.partition ?? globals.partition;
       opts.codePage = globals.codePage; // the global --code-page: short names of --from's files
       if (globals.offset !== undefined) throw usage('make does not take --offset (use --partition mbr for a partitioned image)');
-      if (opts.from !== undefined) return makeFrom(image, opts, partition, globals.quiet === true);
+      const wait = lockWait(cmd);
+      if (opts.from !== undefined) return makeFrom(image, opts, partition, globals.quiet === true, wait);
       if (opts.free !== undefined || opts.include || opts.exclude || opts.skipSpecial) throw usage('--free, --include, --exclude and --skip-special go with --from DIR');
       if (opts.size === undefined) throw usage('make needs --size SIZE (e.g. --size 64M), or --from DIR');
       if (opts.size === 'auto') throw usage('--size auto goes with --from DIR (it sizes the image for the tree)');
@@ -217,14 +218,14 @@ fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical i
       }
       if (bytes === 0) throw usage('--size must be more than 0');
       checkTarget(image, opts.force ?? false);
-      const result = makeImage(image, bytes, options);
+      const result = await retryWhileBusy(() => makeImage(image, bytes, options), wait);
       if (opts.json) await writeOut(json(image, result, bytes));
       else if (!globals.quiet) await writeOut(summary(image, result, bytes));
     });
 }
 
 /** `fat make IMG --from DIR`: plan the image for the tree, then write it in one pass. */
-async function makeFrom(image: string, opts: MakeOptions, partition: string | undefined, quiet: boolean): Promise<void> {
+async function makeFrom(image: string, opts: MakeOptions, partition: string | undefined, quiet: boolean, wait: number): Promise<void> {
   nonEmpty(opts.from, '--from');
   checkGlobs(opts);
   const options = mkfsOptionsFrom(opts, partition);
@@ -233,14 +234,17 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
   checkTarget(image, opts.force ?? false);
   const progress = await Progress.open(quiet || opts.json === true);
   // SIGINT and SIGTERM stop the build at its next step; the temporary image is removed, and the
-  // exit status is the shell's for the signal. A second signal finds no handler: it kills at once.
+  // exit status is the shell's for the signal. A second signal exits at once.
   const abort = new AbortController();
-  const onSignal = (signal: NodeJS.Signals): void => abort.abort(signal);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (abort.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143); // a second signal: at once
+    abort.abort(signal);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let result: BuildResult & { imageBytes: number };
   try {
-    result = await buildImageFromDir(image, {
+    result = await retryWhileBusy(() => buildImageFromDir(image, {
       ...options,
       ...parseFree(opts.free),
       ...(opts.codePage ? { codePage: opts.codePage } : {}),
@@ -255,7 +259,7 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
       ...(opts.include ? { include: opts.include } : {}),
       ...(opts.exclude ? { exclude: opts.exclude } : {}),
       onProgress: (p) => progress.update(p),
-    });
+    }), wait);
   } catch (e) {
     if (abort.signal.aborted) {
       progress.stop();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { cleanName } from '../../index.js';
-import { openVolume, writeOut } from '../volume.js';
+import { openVolume, whenImageFree, writeOut } from '../volume.js';
 import { CliError } from '../run.js';
 import { components, foldKey, listSome, nameProblem, probe, volPath, writeClock, type Found } from '../write-support.js';
 
@@ -29,7 +29,7 @@ export function register(program: Command): void {
       if (bad.length) throw new CliError(`names FAT cannot hold: ${listSome(bad)}`);
 
       const clock = writeClock();
-      const cv = openVolume(image, cmd, { write: true, now: clock.now });
+      const cv = await whenImageFree(cmd, () => openVolume(image, cmd, { write: true, now: clock.now }));
       const vol = cv.volume;
       const created: string[] = [];
       try {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { FatError, type Volume } from '../../index.js';
-import { openVolume, writeOut } from '../volume.js';
+import { openVolume, whenImageFree, writeOut } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { components, listSome, probe, volPath, writeClock } from '../write-support.js';
 
@@ -59,7 +59,7 @@ A rename that only changes case (mv IMG /readme.txt /README.TXT) is allowed.`)
       const to = paths[paths.length - 1];
       const froms = paths.slice(0, -1);
       const noClobber = opts.clobber === false;
-      const cv = openVolume(image, cmd, { write: true, now: writeClock().now });
+      const cv = await whenImageFree(cmd, () => openVolume(image, cmd, { write: true, now: writeClock().now }));
       const vol = cv.volume;
       const lines: string[] = [];
       try {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { FatError, type Volume } from '../../index.js';
-import { openVolume, writeOut } from '../volume.js';
+import { openVolume, whenImageFree, writeOut } from '../volume.js';
 import { CliError } from '../run.js';
 
 interface RmOptions {
@@ -61,7 +61,7 @@ export function register(program: Command): void {
     .option('-v, --verbose', 'print each path removed')
     .addHelpText('after', '\nEvery path is checked before anything is removed; without -r a directory is an error, as with rm.')
     .action(async (image: string, paths: string[], opts: RmOptions, cmd: Command) => {
-      const cv = openVolume(image, cmd, { write: true });
+      const cv = await whenImageFree(cmd, () => openVolume(image, cmd, { write: true }));
       const vol = cv.volume;
       const removed: string[] = [];
       try {

@@ -1,13 +1,13 @@
 import type { Volume } from '../volume/volume.js';
-import type { BuildEntry, BuildProgress } from './build.js';
+import type { BuildEntry, BuildProgress } from './plan.js';
 import { ATTR } from '../format/dir-entry.js';
 import { FatError } from '../errors.js';
 import { writeClusters } from '../file/chain.js';
 import { claimFatName, cleanName } from '../format/name-rules.js';
 import { foldName } from '../dir/directory.js';
-import { directShortName } from '../format/short-name.js';
 import { joinPath, splitPath } from '../format/path.js';
 import { addFileEntry, checkTimes, MAX_FILE_SIZE, writeFile, type EntryOptions } from '../volume/write-ops.js';
+import { checkAddItems, creationOrder } from './add-check.js';
 
 export interface AddTreeOptions {
   /** Directory of the volume to add under (created when missing); default the root. */
@@ -35,14 +35,12 @@ const FLUSH_EVERY = 512;
  * entries, so a crash leaves at worst lost clusters).
  */
 export function addTree(vol: Volume, entries: BuildEntry[], options: AddTreeOptions = {}): AddTreeResult {
-  vol.beginWrite();
+  checkTreeShape(entries, options);
   const base = `/${splitPath(options.to ?? '/').join('/')}`;
   const target = (rel: string): string => joinPath(base, rel.split('/').map((c) => cleanName(c, rel)).join('/'));
 
   // 1. Check everything first.
   const problems: string[] = [];
-  let clusters = 0;
-  const cs = vol.geo.clusterSize;
   const seen = new Map<string, string>();
   for (const e of entries) {
     let dest: string;
@@ -58,10 +56,7 @@ export function addTree(vol: Volume, entries: BuildEntry[], options: AddTreeOpti
       problems.push(clash);
       continue;
     }
-    if (e.type === 'file') {
-      if (e.size > MAX_FILE_SIZE) problems.push(`${e.path}: ${e.size} bytes is more than FAT's 4 GiB - 1 per file`);
-      clusters += Math.ceil(e.size / cs);
-    }
+    if (e.type === 'file' && e.size > MAX_FILE_SIZE) problems.push(`${e.path}: ${e.size} bytes is more than FAT's 4 GiB - 1 per file`);
     if (!vol.exists(dest)) continue;
     const st = vol.stat(dest);
     if (e.type === 'directory' && !st.isDirectory()) problems.push(`${dest} exists and is not a directory`);
@@ -71,20 +66,33 @@ export function addTree(vol: Volume, entries: BuildEntry[], options: AddTreeOpti
   if (problems.length) {
     throw new FatError('EEXIST', `cannot add ${problems.length} path${problems.length > 1 ? 's' : ''}: ${problems.slice(0, 20).join('; ')}${problems.length > 20 ? `; and ${problems.length - 20} more` : ''}`);
   }
-  const free = vol.fat.countFree();
-  if (clusters > free) {
-    throw new FatError('ENOSPC', `no space left on the volume: the files need ${clusters} clusters of ${cs} bytes, ${free} are free`);
-  }
 
-  // 2 and 3: directories, then files.
-  vol.mkdir(base, { recursive: true });
-  return writeItems(vol, entries.map((e) => ({
+  // 2 and 3: directories (`to` first), then files; writeItems checks entries and space first.
+  const made: AddItem[] = base === '/' ? [] : [{ dest: base, type: 'directory', size: 0 }];
+  return writeItems(vol, [...made, ...entries.map((e) => ({
     dest: target(e.path),
     type: e.type,
     size: e.size,
     ...(e.read ? { read: e.read } : {}),
     times: { mtime: e.mtimeMs },
-  })), options);
+  }))], options);
+}
+
+/** A malformed call is EINVAL saying what is wrong (not a TypeError caught as a name problem). */
+function checkTreeShape(entries: unknown, options: AddTreeOptions): void {
+  if (!Array.isArray(entries)) throw new FatError('EINVAL', 'addTree: entries must be an array of BuildEntry');
+  if (typeof options !== 'object' || options === null) throw new FatError('EINVAL', 'addTree: options must be an object');
+  if (options.to !== undefined && typeof options.to !== 'string') throw new FatError('EINVAL', 'addTree: options.to must be a volume path (a string)');
+  entries.forEach((e: unknown, i) => {
+    const o = e as Partial<BuildEntry> | null;
+    const bad = (why: string): FatError => new FatError('EINVAL', `addTree: entry ${i}: ${why}`);
+    if (typeof o !== 'object' || o === null) throw bad('not an object');
+    if (typeof o.path !== 'string' || o.path === '') throw bad('path must be a non-empty relative path (a string)');
+    if (o.type !== 'file' && o.type !== 'directory') throw bad(`${o.path}: type must be 'file' or 'directory', not ${JSON.stringify(o.type)}`);
+    if (o.type === 'file' && (typeof o.size !== 'number' || !Number.isSafeInteger(o.size) || o.size < 0)) throw bad(`${o.path}: size must be a whole number of bytes`);
+    if (o.type === 'file' && typeof o.read !== 'function') throw bad(`${o.path}: a file needs read(position, into)`);
+    if (typeof o.mtimeMs !== 'number' || !Number.isFinite(o.mtimeMs)) throw bad(`${o.path}: mtimeMs must be a time in milliseconds`);
+  });
 }
 
 /** One entry to write at a volume path; checks (names, conflicts, space) are the caller's. */
@@ -97,13 +105,16 @@ export interface AddItem {
 }
 
 /**
- * Write checked items in order (a directory before what it holds): directories made, each file's
- * data put in one contiguous run where the free space allows, in large transfers, its entry added
- * in memory; the FAT and the directory sectors written every FLUSH_EVERY files and at the end
- * (data, then FAT, then entries: a crash leaves at worst lost clusters). An existing file at a
- * file's path is replaced through writeFile.
+ * Write items (a directory before what it holds): first everything is checked (checkAddItems:
+ * names, sizes, conflicts, each directory's entries and growth, the space, counting what replaced
+ * files free), so that on failure nothing was written. Then files replacing existing ones (through
+ * writeFile), directories made (with missing parents), and each new file's data put in one
+ * contiguous run where the free space allows, in large transfers, its entry added in memory; the
+ * FAT and the directory sectors written every FLUSH_EVERY files and at the end (data, then FAT,
+ * then entries: a crash leaves at worst lost clusters).
  */
 export function writeItems(vol: Volume, items: AddItem[], options: { onProgress?: (p: BuildProgress) => void; onStart?: (item: AddItem) => void; onItem?: (item: AddItem) => void } = {}): AddTreeResult {
+  const { replacements } = checkAddItems(vol, items);
   for (const item of items) if (item.times) checkTimes(item.times);
   vol.beginWrite();
   const cs = vol.geo.clusterSize;
@@ -122,14 +133,10 @@ export function writeItems(vol: Volume, items: AddItem[], options: { onProgress?
     if (n <= 0) throw new FatError('EIO', `${e.dest} is shorter than when it was listed`, { path: e.dest });
     return n;
   };
-  // Directories first, then files whose names are 8.3 names, then the rest: a generated alias
-  // (`LONGFI~1.TXT`) then never takes the name of a file really called that in the same batch.
-  const is83 = (e: AddItem): boolean => directShortName(cleanName(e.dest.slice(e.dest.lastIndexOf('/') + 1), e.dest)) !== undefined;
-  const ordered = [
-    ...items.filter((e) => e.type === 'directory'),
-    ...items.filter((e) => e.type === 'file' && is83(e)),
-    ...items.filter((e) => e.type === 'file' && !is83(e)),
-  ];
+  // Replacements first (the space they free is counted), then directories, then files whose
+  // names are 8.3 names, then the rest: a generated alias (`LONGFI~1.TXT`) then never takes the
+  // name of a file really called that in the same batch.
+  const ordered = [...items.filter((e) => replacements.has(e)), ...creationOrder(items.filter((e) => !replacements.has(e)))];
   for (const e of ordered) {
     options.onStart?.(e);
     if (e.type === 'directory') {

@@ -167,6 +167,39 @@ export class Directory {
     return start;
   }
 
+  /**
+   * What inserting new entries of `counts` entries each (long-name slots and the short entry), in
+   * this order, would take, placed as insert() places them (the first free run that holds them,
+   * else past the end): the entries the directory would then span, and the clusters it would grow
+   * by; and the free entries it has now. Nothing changes; the caller checks the span against
+   * MAX_DIR_ENTRIES or a fixed root.
+   */
+  planInserts(counts: number[]): { span: number; clusters: number; free: number } {
+    const runs: { at: number; length: number }[] = [];
+    let start = -1;
+    for (let i = 0; i < this.end; i++) {
+      const free = this.buf[i * ENTRY_SIZE] === ENTRY_DELETED;
+      if (free && start < 0) start = i;
+      else if (!free && start >= 0) {
+        runs.push({ at: start, length: i - start });
+        start = -1;
+      }
+    }
+    let tail = start >= 0 ? start : this.end;
+    const free = runs.reduce((n, r) => n + r.length, 0) + Math.max(0, this.capacity - tail);
+    for (const c of counts) {
+      const run = runs.find((r) => r.length >= c);
+      if (run) {
+        run.at += c;
+        run.length -= c;
+      } else tail += c;
+    }
+    const span = Math.max(this.end, tail);
+    const bytes = this.sectors.length * this.core.io.sectorSize;
+    const clusters = this.loc.kind === 'fixed' || span * ENTRY_SIZE <= bytes ? 0 : Math.ceil((span * ENTRY_SIZE - bytes) / this.core.geo.clusterSize);
+    return { span, clusters, free };
+  }
+
   /** Append one zeroed cluster to a chain directory (zeroed on disk before it is linked). */
   private grow(): void {
     const g = this.core.geo;

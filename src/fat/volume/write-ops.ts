@@ -87,7 +87,10 @@ function checkSize(size: number, path: string): void {
 
 /**
  * Create or replace a file. Order on disk: data, then the FAT, then the directory entry; a replaced
- * file's old clusters are freed last. ENOSPC and EFBIG are raised before anything is written.
+ * file's old clusters are freed last. When the free space holds the new data only with the old
+ * file's clusters counted, the old file is emptied first instead (its entry set to no clusters and
+ * written, its clusters freed, then the new data goes in as above): a crash then may leave the file
+ * empty, never cross-linked. ENOSPC and EFBIG are raised before anything is written.
  */
 export function writeFile(vol: Volume, path: string, data: Uint8Array, opts: WriteFileOptions = {}): void {
   if (opts.flag === 'a') return appendFile(vol, path, data, opts);
@@ -100,7 +103,9 @@ export function writeFile(vol: Volume, path: string, data: Uint8Array, opts: Wri
     if (opts.flag === 'wx') throw new FatError('EEXIST', `file already exists: ${t.path}`, { path: t.path });
   }
   checkSize(data.length, t.path);
-  const clusters = vol.fat.allocate(clustersFor(vol, data.length));
+  const need = clustersFor(vol, data.length);
+  if (t.existing && need > vol.fat.countFree()) freeFirst(vol, t.dir, t.existing, need, t.path);
+  const clusters = vol.fat.allocate(need);
   writeClusters(vol, clusters, 0, data, true);
   const first = clusters.length ? clusters[0] : 0;
   if (t.existing) {
@@ -124,6 +129,27 @@ export function writeFile(vol: Volume, path: string, data: Uint8Array, opts: Wri
   createOrRollBack(vol, t.dir, t.name, makeRaw(vol, ATTR.ARCHIVE | (opts.attributes ?? 0), first, data.length, opts));
   vol.fat.flush();
   t.dir.flush();
+}
+
+/**
+ * Make room for a replacement that fits only in the space the old file frees: its entry is emptied
+ * (written first), then its clusters are freed. ENOSPC, with nothing changed, when even that is not
+ * enough.
+ */
+function freeFirst(vol: Volume, dir: Directory, rec: DirRecord, need: number, path: string): void {
+  const old = fileClusters(vol, rec.raw, path).length;
+  const free = vol.fat.countFree();
+  if (need > free + old) {
+    throw new FatError('ENOSPC', `no space left on the volume: ${path} needs ${need} clusters, ${free} are free and the old file frees ${old}`, { path });
+  }
+  const first = rec.raw.cluster;
+  rec.raw.cluster = 0;
+  rec.raw.size = 0;
+  dir.update(rec);
+  dir.flush();
+  if (first && vol.fat.inRange(first)) vol.fat.freeChain(first);
+  vol.fat.flush();
+  vol.fileChanged(rec);
 }
 
 /** A new file entry (archive bit, times from `opts`) in `dir`; the caller flushes. */

@@ -1,15 +1,11 @@
-import type { BlockDevice } from '../device/block-device.js';
-import { mkfs, type MkfsOptions, type MkfsResult } from '../mkfs/mkfs.js';
+/** Planning an image: the tree (names, entries per directory), its size in clusters, the layout. */
+import { type MkfsOptions, type MkfsResult } from '../mkfs/mkfs.js';
 import { planLayout, formatSize, type Layout, type LayoutOptions } from '../mkfs/layout.js';
-import { Volume } from '../volume/volume.js';
-import { ATTR, ENTRY_SIZE, encodeDirEntry, type RawDirEntry } from '../format/dir-entry.js';
-import { encodeDosTime } from '../format/dos-time.js';
-import { encodeLongName } from '../format/long-name.js';
-import { DOT_NAME, DOTDOT_NAME, directShortName, planShortName, shortKey, shortNameChecksum, type ShortNamePlan } from '../format/short-name.js';
+import { ENTRY_SIZE } from '../format/dir-entry.js';
+import { directShortName, planShortName, shortKey, type ShortNamePlan } from '../format/short-name.js';
 import { claimFatName, cleanName } from '../format/name-rules.js';
-import { foldName } from '../dir/directory.js';
+import { foldName, MAX_DIR_ENTRIES } from '../dir/directory.js';
 import { codePage, type CodePage } from '../format/code-page.js';
-import { clusterToSector } from '../format/geometry.js';
 import { FatError } from '../errors.js';
 import { MAX_FILE_SIZE } from '../volume/write-ops.js';
 
@@ -46,7 +42,7 @@ export interface BuildProgress {
 }
 
 /** A node of the planned tree. */
-interface PlanDir {
+export interface PlanDir {
   name: string;
   short?: ShortNamePlan;
   path: string;
@@ -58,7 +54,7 @@ interface PlanDir {
   clusters: number;
 }
 
-interface PlanFile {
+export interface PlanFile {
   name: string;
   short?: ShortNamePlan;
   path: string;
@@ -68,7 +64,7 @@ interface PlanFile {
   cluster: number;
 }
 
-const isDir = (n: PlanDir | PlanFile): n is PlanDir => 'children' in n;
+export const isDir = (n: PlanDir | PlanFile): n is PlanDir => 'children' in n;
 
 export interface BuildPlan {
   layout: Layout;
@@ -79,6 +75,8 @@ export interface BuildPlan {
   bytes: number;
   /** Clusters the tree takes (FAT32 root included). */
   clustersUsed: number;
+  /** Root entries raised for a FAT12/16 root that 512 cannot hold (mkfs is given the same). */
+  rootEntries?: number;
 }
 
 export interface BuildResult extends MkfsResult {
@@ -158,7 +156,16 @@ export function planTree(entries: BuildEntry[], page: CodePage, label: boolean):
     }
     for (const c of rest) d.entries += entriesFor(c, page, taken);
   }
+  checkDirSizes(dirs.values());
   return root;
+}
+
+/** FAT allows 65,536 entries per directory (`.`, `..` and long-name slots included): refuse more. */
+function checkDirSizes(dirs: Iterable<PlanDir>): void {
+  const over = [...dirs].filter((d) => d.entries > MAX_DIR_ENTRIES);
+  if (!over.length) return;
+  const shown = over.slice(0, 5).map((d) => `${d.path} needs ${d.entries} entries for its ${d.children.length} names`).join('; ');
+  throw new FatError('ENOSPC', `too many entries for a FAT directory (at most ${MAX_DIR_ENTRIES}, counting long-name slots, . and ..): ${shown}${over.length > 5 ? `; and ${over.length - 5} more` : ''}`, { path: over[0].path });
 }
 
 /** Clusters the tree needs with clusters of `cs` bytes (the FAT12/16 root lives outside them). */
@@ -227,6 +234,26 @@ const tryLayout = (o: LayoutOptions): Layout | undefined => {
 };
 
 /**
+ * Root entries for a FAT12/16 root that the default cannot hold (as `mkfs.fat -r` would raise
+ * them): the entries needed, rounded up to fill whole sectors; undefined when the default does, or
+ * when the caller fixed the count.
+ */
+function rootEntriesFor(root: PlanDir, options: BuildOptions, sectorSize: number): number | undefined {
+  if (options.rootEntries !== undefined || root.entries <= 512) return undefined;
+  const perSector = sectorSize / ENTRY_SIZE;
+  const n = Math.ceil(root.entries / perSector) * perSector;
+  return n <= 32768 ? n : undefined;
+}
+
+/** The layout for `bytes`: with the raised root when the default root is what does not fit. */
+function layoutWithRoot(options: BuildOptions, bytes: number, sectorSize: number, rootEntries: number | undefined): { layout: Layout; rootEntries?: number } | undefined {
+  const plain = tryLayout(layoutOptions(options, bytes, sectorSize));
+  if (rootEntries === undefined || !plain || plain.fatType === 32 || plain.rootEntries >= rootEntries) return plain && { layout: plain };
+  const raised = tryLayout({ ...layoutOptions(options, bytes, sectorSize), rootEntries });
+  return raised && raised.fatType !== 32 ? { layout: raised, rootEntries } : { layout: plain };
+}
+
+/**
  * Plan an image for `entries`: the tree, and the layout mkfs.fat would choose — for the given
  * size, or (size 'auto') for the smallest size whose layout holds the tree and the free space asked
  * for. Throws before anything is written when the tree cannot be put on FAT or does not fit.
@@ -239,16 +266,19 @@ export function planBuild(entries: BuildEntry[], options: BuildOptions, sectorSi
   const bytes = files.reduce((s, e) => s + e.size, 0);
   const partitionBytes = options.partition === 'mbr' ? 1 << 20 : 0;
   let layout: Layout | undefined;
+  let rootEntries: number | undefined;
   let volumeBytes: number;
   if (options.size !== undefined && options.size !== 'auto') {
     volumeBytes = options.size - partitionBytes;
+    // A size asked for gets mkfs.fat's layout for it, as given (the root is raised only by 'auto').
     layout = planLayout(layoutOptions(options, volumeBytes, sectorSize));
     const why = fitProblem(root, layout, options, needed);
     if (why) throw new FatError('ENOSPC', `the tree does not fit in ${formatSize(options.size)}: ${why}`);
   } else {
-    const fits = (kib: number): Layout | undefined => {
-      const l = tryLayout(layoutOptions(options, kib * 1024, sectorSize));
-      return l && !fitProblem(root, l, options, needed) ? l : undefined;
+    const wantRoot = rootEntriesFor(root, options, sectorSize);
+    const fits = (kib: number): { layout: Layout; rootEntries?: number } | undefined => {
+      const l = layoutWithRoot(options, kib * 1024, sectorSize, wantRoot);
+      return l && !fitProblem(root, l.layout, options, needed) ? l : undefined;
     };
     // Grow until it fits, then bisect down to the smallest size (in KiB) that fits.
     let hi = Math.max(64, Math.ceil((bytes * 1.05) / 1024));
@@ -263,211 +293,13 @@ export function planBuild(entries: BuildEntry[], options: BuildOptions, sectorSi
       if (fits(mid)) hi = mid;
       else lo = mid;
     }
-    layout = fits(hi)!;
+    ({ layout, rootEntries } = fits(hi)!);
     volumeBytes = hi * 1024;
   }
-  return { layout, volumeBytes, root, files: files.length, bytes, clustersUsed: needed(layout.clusterSize, layout.fatType === 32) };
+  return { layout, volumeBytes, root, files: files.length, bytes, clustersUsed: needed(layout.clusterSize, layout.fatType === 32), ...(rootEntries !== undefined ? { rootEntries } : {}) };
 }
 
 /** The image size in bytes for a plan (the partition table's MiB included). */
 export function planImageBytes(plan: BuildPlan, options: BuildOptions): number {
   return plan.volumeBytes + (options.partition === 'mbr' ? 1 << 20 : 0);
-}
-
-/**
- * Staging buffer for sequential writes of the data area. 512 KiB: measured here, pwrite()s of 2 MiB
- * and more into the page cache were 5-8 times slower than 128-512 KiB ones (bench/build/PROFILE.md).
- */
-const STAGE_BYTES = 512 << 10;
-
-/**
- * Build the planned image on `device` (which must read as zeros and be exactly planImageBytes):
- * mkfs, then every cluster of the data area written once, in order (directories and files
- * interleaved as a depth-first walk places them, each one contiguous), then the FATs once.
- */
-export function writeBuild(device: BlockDevice, plan: BuildPlan, options: BuildOptions): BuildResult {
-  const steps = writeBuildSteps(device, plan, options);
-  for (;;) {
-    const step = steps.next();
-    if (step.done) return step.value;
-  }
-}
-
-/**
- * writeBuild in steps: it pauses (yields) after every 8 MiB of data and every 256 files, so a caller
- * can hand the event loop a turn (the CLI's signal handlers run then) or stop (`return()`).
- */
-export function* writeBuildSteps(device: BlockDevice, plan: BuildPlan, options: BuildOptions): Generator<void, BuildResult, void> {
-  const { layout } = plan;
-  const made = mkfs(device, { ...options, size: plan.volumeBytes, assumeZeroed: true });
-  const volDevice = made.volumeStart ? sliceOf(device, made.volumeStart) : device;
-  const page = codePage(options.codePage ?? 'cp437');
-  const vol = Volume.open(volDevice, { codePage: page.name, closeDevice: false });
-  vol.beginWrite();
-  const g = vol.geo;
-  const cs = g.clusterSize;
-  const fat32 = g.fatType === 32;
-
-  // 1. Assign clusters in walk order: each directory, then its files, then its subdirectories.
-  let next = fat32 ? 3 : 2;
-  let dirCount = 0;
-  const order: (PlanDir | PlanFile)[] = [];
-  const assign = (d: PlanDir, isRoot: boolean): void => {
-    if (isRoot && fat32) {
-      d.clusters = Math.max(1, Math.ceil((d.entries * ENTRY_SIZE) / cs));
-      d.cluster = 2;
-      next = 2 + d.clusters;
-      order.push(d);
-    } else if (!isRoot) {
-      d.clusters = Math.max(1, Math.ceil((d.entries * ENTRY_SIZE) / cs));
-      d.cluster = next;
-      next += d.clusters;
-      order.push(d);
-      dirCount++;
-    }
-    for (const c of d.children) {
-      if (isDir(c)) continue;
-      const n = Math.ceil(c.size / cs);
-      c.cluster = n ? next : 0;
-      next += n;
-      if (n) order.push(c);
-    }
-    for (const c of d.children) if (isDir(c)) assign(c, false);
-  };
-  assign(plan.root, true);
-  const last = next - 1;
-  if (last > g.clusterCount + 1) throw new FatError('ENOSPC', 'the planned tree does not fit the volume');
-
-  // 2. The FAT: one contiguous chain per directory and file.
-  const chain = (first: number, count: number): void => {
-    for (let i = 0; i < count; i++) vol.fat.set(first + i, i + 1 < count ? first + i + 1 : vol.fat.eoc);
-  };
-  // 3. Directory contents.
-  const labelEntry = fat32 || made.label === undefined ? undefined : vol.io.readSectors(g.rootDirStart, 1).slice(0, ENTRY_SIZE);
-  const dirBytes = (d: PlanDir, parentCluster: number, isRoot: boolean): Uint8Array => {
-    const size = isRoot && !fat32 ? g.rootDirSectors * g.sectorSize : d.clusters * cs;
-    const buf = new Uint8Array(size);
-    let at = 0;
-    const t = encodeDosTime(d.mtimeMs || Date.UTC(1980, 0, 1));
-    const stamp = (attr: number, cluster: number, sizeBytes: number, ms: number, name: Uint8Array): RawDirEntry => {
-      const tt = encodeDosTime(ms);
-      return { name, attr, caseFlags: 0, ctimeTenths: tt.tenths, ctime: tt.time, cdate: tt.date, adate: tt.date, cluster, mtime: tt.time, mdate: tt.date, size: sizeBytes };
-    };
-    if (isRoot) {
-      if (made.label !== undefined) {
-        if (labelEntry) buf.set(labelEntry, 0);
-        else {
-          // FAT32: mkfs put the label entry in cluster 2; keep it first.
-          buf.set(vol.io.readSectors(clusterToSector(g, 2), 1).subarray(0, ENTRY_SIZE), 0);
-        }
-        at += ENTRY_SIZE;
-      }
-    } else {
-      encodeDirEntry({ ...stamp(ATTR.DIRECTORY, d.cluster, 0, d.mtimeMs, DOT_NAME), ctimeTenths: t.tenths }, buf, 0);
-      encodeDirEntry(stamp(ATTR.DIRECTORY, fat32 && parentCluster === 2 ? 0 : parentCluster, 0, d.mtimeMs, DOTDOT_NAME), buf, ENTRY_SIZE);
-      at = 2 * ENTRY_SIZE;
-    }
-    for (const c of d.children) {
-      const sp = c.short!;
-      if (sp.needsLongName) {
-        const slots = encodeLongName(c.name, shortNameChecksum(sp.raw));
-        buf.set(slots, at);
-        at += slots.length;
-      }
-      const raw = isDir(c)
-        ? stamp(ATTR.DIRECTORY, c.cluster, 0, c.mtimeMs, sp.raw)
-        : stamp(ATTR.ARCHIVE, c.cluster, c.size, c.mtimeMs, sp.raw);
-      raw.caseFlags = sp.caseFlags;
-      encodeDirEntry(raw, buf, at);
-      at += ENTRY_SIZE;
-    }
-    return buf;
-  };
-  const parentOf = new Map<PlanDir, number>();
-  const noteParents = (d: PlanDir, cluster: number): void => {
-    for (const c of d.children) {
-      if (!isDir(c)) continue;
-      parentOf.set(c, cluster);
-      noteParents(c, c.cluster);
-    }
-  };
-  noteParents(plan.root, fat32 ? 2 : 0);
-  if (!fat32) vol.io.write(g.rootDirStart, dirBytes(plan.root, 0, true));
-
-  // 4. The data area, sequentially, through a staging buffer.
-  const stage = new Uint8Array(Math.max(STAGE_BYTES, cs));
-  let stageStart = 2; // cluster at stage[0]
-  let stageUsed = 0; // bytes
-  const flushStage = (): void => {
-    if (stageUsed === 0) return;
-    const n = Math.ceil(stageUsed / g.sectorSize) * g.sectorSize;
-    vol.io.write(clusterToSector(g, stageStart), stage.subarray(0, n));
-    stageStart += Math.ceil(stageUsed / cs);
-    stageUsed = 0;
-  };
-  const progress: BuildProgress = { bytes: 0, totalBytes: plan.bytes, files: 0, totalFiles: plan.files };
-  for (const n of order) {
-    const first = n.cluster;
-    if (stageUsed && first !== stageStart + Math.ceil(stageUsed / cs)) flushStage();
-    if (!stageUsed) stageStart = first;
-    if (isDir(n)) {
-      chain(n.cluster, n.clusters);
-      const isRoot = n === plan.root;
-      const bytes = dirBytes(n, parentOf.get(n) ?? 0, isRoot);
-      if (stageUsed + bytes.length > stage.length) {
-        flushStage();
-        stageStart = first;
-      }
-      if (bytes.length > stage.length) {
-        // A directory larger than the stage (over 16,384 entries) goes out on its own.
-        vol.io.write(clusterToSector(g, first), bytes);
-        stageStart = first + n.clusters;
-        continue;
-      }
-      stage.set(bytes, stageUsed);
-      stageUsed += bytes.length;
-      continue;
-    }
-    const count = Math.ceil(n.size / cs);
-    chain(n.cluster, count);
-    let pos = 0;
-    while (pos < n.size) {
-      if (stageUsed === stage.length) {
-        flushStage();
-        stageStart = first + Math.floor(pos / cs);
-      }
-      const want = Math.min(n.size - pos, stage.length - stageUsed);
-      const got = n.read(pos, stage.subarray(stageUsed, stageUsed + want));
-      if (got <= 0) throw new FatError('EIO', `${n.path} is shorter than when it was listed (${pos} of ${n.size} bytes); was it changed during the build?`, { path: n.path });
-      pos += got;
-      stageUsed += got;
-      progress.bytes += got;
-      if (options.onProgress && (progress.bytes & 0xfffff) < got) options.onProgress(progress);
-      if ((progress.bytes & 0x7fffff) < got) yield;
-    }
-    // Pad (with zeros) to the cluster boundary so the next item starts on its own cluster.
-    const padded = Math.ceil(stageUsed / cs) * cs;
-    stage.fill(0, stageUsed, padded);
-    stageUsed = padded;
-    progress.files++;
-    if (stageUsed > stage.length) throw new Error('staging overflow');
-    if ((progress.files & 255) === 0) yield;
-  }
-  flushStage();
-  options.onProgress?.(progress);
-  vol.close();
-  return { ...made, files: plan.files, directories: dirCount, bytes: plan.bytes, clustersUsed: last - 1 };
-}
-
-/** A view of `device` from sector `start` (the partition). */
-function sliceOf(device: BlockDevice, start: number): BlockDevice {
-  return {
-    sectorSize: device.sectorSize,
-    sectorCount: device.sectorCount - start,
-    readOnly: device.readOnly,
-    read: (lba, into) => device.read(start + lba, into),
-    write: (lba, data) => device.write(start + lba, data),
-    flush: () => device.flush(),
-    close: () => undefined,
-  };
 }
