@@ -206,8 +206,10 @@ class Walk {
       const isDir = st.isDirectory();
       if (link && isDir && filter?.excludes(rel, true)) continue;
       const included = frame.included || (filter?.includes(rel, isDir) ?? true);
-      if (this.image && this.image.matches(frame.real, d.name, st)) {
-        if (included) this.skipped.push({ path: rel, reason: 'image' });
+      const mine = this.image?.matches(frame.real, d.name, st);
+      if (mine) {
+        // The image and its temporary files are reported; its lock file is this run's own, left out quietly.
+        if (included && mine === 'image') this.skipped.push({ path: rel, reason: 'image' });
         continue;
       }
       if (isDir) {
@@ -243,8 +245,8 @@ export function specialKind(st: Stats): SkippedEntry['kind'] {
 }
 
 interface ImageMark {
-  /** Whether the entry `name` of the directory whose real path is `dirReal` is the image or a temporary file of it. */
-  matches(dirReal: string, name: string, st: Stats): boolean;
+  /** Whether the entry `name` of the directory whose real path is `dirReal` is the image or a temporary file of it ('image'), or its lock file ('lock'). */
+  matches(dirReal: string, name: string, st: Stats): 'image' | 'lock' | undefined;
 }
 
 /** Recognise the image being written (by device and inode), its temporary files and its lock file (by name, beside it). */
@@ -261,10 +263,11 @@ function imageMark(image: string): ImageMark {
   const lock = lockPathFor(abs);
   const lockDir = path.dirname(lock);
   return {
-    matches: (dirReal, name, entry) =>
-      (st !== undefined && st.isFile() && entry.isFile() && entry.dev === st.dev && entry.ino === st.ino)
-      || (dirReal === dir && tempImageOwner(name, base) !== undefined)
-      || (dirReal === lockDir && isLockFileName(lock, name)),
+    matches: (dirReal, name, entry) => {
+      if (st !== undefined && st.isFile() && entry.isFile() && entry.dev === st.dev && entry.ino === st.ino) return 'image';
+      if (dirReal === dir && tempImageOwner(name, base) !== undefined) return 'image';
+      return dirReal === lockDir && isLockFileName(lock, name) ? 'lock' : undefined;
+    },
   };
 }
 

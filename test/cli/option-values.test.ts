@@ -28,6 +28,7 @@ const CRUNCH = ['crunch', 'TREE', '-o', 'OUT'];
 const TABLE: Record<string, Row> = {
   'fat --partition': { base: ['list', 'IMG'], bad: ['0', 'x', '1.5', '-1', ''], good: '1', goodBase: ['list', 'PIMG'] },
   'fat --offset': { base: ['list', 'IMG'], bad: ['x', '7', '-512', '1.3K', ''], good: '0' },
+  'fat --wait': { base: ['mkdir', 'IMG', '/w'], bad: ['x', '-1', '', '1e3'], good: '5' },
   'fat --code-page': { base: ['list', 'IMG'], bad: ['cp1252', ''], good: 'cp850' },
   'make --size': { base: ['make', 'NEW'], bad: ['lots', '0', '1000', '-1', '1.3K', '8 G B', 'auto'], good: '1440K' },
   'make --from': { base: ['make', 'NEW'], bad: [''], good: 'TREE' },

@@ -273,7 +273,9 @@ for (const name of NAMES) {
       const info = JSON.parse(fat(['info', img.image, '--json'])) as Record<string, unknown>;
       const stated: Record<string, unknown> = {
         fatType: img.fatType, clusterSize: img.clusterSize, clusterCount: img.clusterCount, freeClusters: img.freeClusters,
-        numFats: img.numFats, rootEntries: img.rootEntries, volumeId: img.volumeId, label: img.label, bootSectorLabel: img.label,
+        numFats: img.numFats, rootEntries: img.rootEntries, label: img.label, bootSectorLabel: img.label,
+        // fat info --json prints the id as DOS does: ABCD-1234.
+        volumeId: img.volumeId === undefined ? undefined : img.volumeId.toString(16).toUpperCase().padStart(8, '0').replace(/^(.{4})/, '$1-'),
         dirty: img.clean === undefined ? undefined : !img.clean,
       };
       for (const [k, v] of Object.entries(stated)) if (v !== undefined) expect(info[k], k).toBe(v);

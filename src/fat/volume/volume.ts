@@ -20,6 +20,7 @@ import { walkVolume, type WalkEntry, type WalkOptions } from './walk.js';
 import { isDirty, readFsInfo, setCleanBit, volumeInfo, writeFsInfo, type VolumeInfo } from './state.js';
 import { readableOf, writableOf } from './streams.js';
 import { OpenFiles } from './open-files.js';
+import { claimWriter, releaseWriter } from './writers.js';
 
 export type { VolumeInfo } from './state.js';
 export type { WalkEntry, WalkOptions } from './walk.js';
@@ -43,9 +44,6 @@ export interface VolumeOptions {
 }
 
 const MAX_PROBLEMS = 10000;
-
-/** Devices a writable Volume is open on: a second one would overwrite the first's changes (EBUSY). */
-const writers = new WeakSet<BlockDevice>();
 
 /** A mounted FAT volume: the fs-like facade over a block device. */
 export class Volume implements VolumeCore {
@@ -84,10 +82,7 @@ export class Volume implements VolumeCore {
     this.wasDirty = isDirty(this);
     const fsi = readFsInfo(this);
     if (fsi && !this.wasDirty) this.fat.setHint(fsi.nextFree);
-    if (!this.readOnly) {
-      if (writers.has(device)) throw new FatError('EBUSY', 'the device already has a writable volume open (close it first, or open this one read-only)');
-      writers.add(device);
-    }
+    if (!this.readOnly) claimWriter(device);
   }
 
   /** Mount the FAT volume on `device` (which starts at the boot sector; see findFatVolume). */
@@ -442,7 +437,7 @@ export class Volume implements VolumeCore {
       this.device.flush();
     }
     this.closed = true;
-    if (!this.readOnly) writers.delete(this.device);
+    if (!this.readOnly) releaseWriter(this.device);
     this.dirCache.clear();
     if (this.options.closeDevice === true) this.device.close();
     this.options.onClose?.();
