@@ -83,20 +83,49 @@ function createTemp(image: string, bytes: number, sectorSize: number): { tmp: st
   }
 }
 
-function finish(image: string, tmp: string, device: FileDevice, sync: boolean | undefined): void {
-  if (sync) device.flush();
-  device.close();
-  fs.renameSync(tmp, image);
-  live.delete(tmp);
+/** An image being made: its lock (unless the caller holds it) and its temporary file. */
+interface Making {
+  device: FileDevice;
+  /** Rename the temporary file over the image (fdatasync first with `sync`); release the lock. */
+  finish(): void;
+  /** Remove the temporary file; release the lock. */
+  discard(): void;
 }
 
-function discard(tmp: string, device: FileDevice): void {
+function begin(image: string, bytes: number, options: ImageFileOptions): Making {
+  const lock = options.locked ? undefined : lockImage(image);
+  let made: { tmp: string; device: FileDevice };
   try {
-    device.close();
-  } finally {
-    fs.rmSync(tmp, { force: true });
-    live.delete(tmp);
+    made = createTemp(image, bytes, options.sectorSize ?? 512);
+  } catch (e) {
+    lock?.release();
+    throw e;
   }
+  const { tmp, device } = made;
+  let released = false;
+  const release = (): void => {
+    if (!released) lock?.release();
+    released = true;
+  };
+  return {
+    device,
+    finish() {
+      if (options.sync) device.flush();
+      device.close();
+      fs.renameSync(tmp, image);
+      live.delete(tmp);
+      release();
+    },
+    discard() {
+      try {
+        device.close();
+      } finally {
+        fs.rmSync(tmp, { force: true });
+        live.delete(tmp);
+        release();
+      }
+    },
+  };
 }
 
 /**
@@ -108,19 +137,14 @@ function discard(tmp: string, device: FileDevice): void {
  * another process writes it; `locked: true` when the caller holds the lock already.
  */
 export function createImageFile<T>(image: string, bytes: number, options: ImageFileOptions, fill: (device: FileDevice) => T): T {
-  const lock = options.locked ? undefined : lockImage(image);
+  const making = begin(image, bytes, options);
   try {
-    const { tmp, device } = createTemp(image, bytes, options.sectorSize ?? 512);
-    try {
-      const result = fill(device);
-      finish(image, tmp, device, options.sync);
-      return result;
-    } catch (e) {
-      discard(tmp, device);
-      throw e;
-    }
-  } finally {
-    lock?.release();
+    const result = fill(making.device);
+    making.finish();
+    return result;
+  } catch (e) {
+    making.discard();
+    throw e;
   }
 }
 
@@ -134,19 +158,14 @@ export async function createImageFileAsync<T>(
   fill: (device: FileDevice) => Promise<T>,
 ): Promise<T> {
   options.signal?.throwIfAborted();
-  const lock = options.locked ? undefined : lockImage(image);
+  const making = begin(image, bytes, options);
   try {
-    const { tmp, device } = createTemp(image, bytes, options.sectorSize ?? 512);
-    try {
-      const result = await fill(device);
-      options.signal?.throwIfAborted();
-      finish(image, tmp, device, options.sync);
-      return result;
-    } catch (e) {
-      discard(tmp, device);
-      throw e;
-    }
-  } finally {
-    lock?.release();
+    const result = await fill(making.device);
+    options.signal?.throwIfAborted();
+    making.finish();
+    return result;
+  } catch (e) {
+    making.discard();
+    throw e;
   }
 }
