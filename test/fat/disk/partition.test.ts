@@ -80,6 +80,7 @@ describe('MBR', () => {
     const table = readPartitionTable(dev);
     expect(table).toEqual({
       scheme: 'mbr',
+      diskSignature: 0,
       sectorSize: 512,
       partitions: [{ index: 1, type: 0x0c, startLba: 2048, sectorCount: 8192, bootable: true, isFat: true }],
       warnings: [],
@@ -208,13 +209,15 @@ describe('GPT', () => {
     const bs = putFat(d, 2048 * 512, 2048);
     const dev = new MemoryDevice(d);
     const table = readPartitionTable(dev);
+    const guid = (i: number): string => `00000000-0000-4000-8000-00000000000${i}`;
     expect(table).toEqual({
       scheme: 'gpt',
+      diskGuid: '11111111-2222-4333-8444-555555555555',
       sectorSize: 512,
       partitions: [
-        { index: 1, type: EFI_SYSTEM, startLba: 2048, sectorCount: 2048, name: 'EFI system', isFat: true },
-        { index: 2, type: LINUX_FS, startLba: 4096, sectorCount: 4096, name: 'root', isFat: false },
-        { index: 6, type: BASIC_DATA, startLba: 8192, sectorCount: 4096, isFat: false },
+        { index: 1, type: EFI_SYSTEM, guid: guid(1), startLba: 2048, sectorCount: 2048, name: 'EFI system', isFat: true },
+        { index: 2, type: LINUX_FS, guid: guid(2), startLba: 4096, sectorCount: 4096, name: 'root', isFat: false },
+        { index: 6, type: BASIC_DATA, guid: guid(3), startLba: 8192, sectorCount: 4096, isFat: false },
       ],
       warnings: [],
     });
@@ -279,7 +282,7 @@ describe('GPT', () => {
     const bs = putFat(d, 256 * 4096, 1024, 4096);
     const dev = new MemoryDevice(d);
     const table = readPartitionTable(dev);
-    expect(table?.partitions).toEqual([{ index: 1, type: BASIC_DATA, startLba: 2048, sectorCount: 8192, isFat: true }]);
+    expect(table?.partitions).toEqual([{ index: 1, type: BASIC_DATA, guid: '00000000-0000-4000-8000-000000000001', startLba: 2048, sectorCount: 8192, isFat: true }]);
     const vol = findFatVolume(dev);
     expect(vol.sectorSize).toBe(512);
     const head = new Uint8Array(4096);
