@@ -284,3 +284,21 @@ describe('make --partition N: format a partition of an existing disk in place', 
     }
   });
 });
+
+describe('an ESP that firmware may reject', () => {
+  it.runIf(haveDiskTools)('fat info notes and fat check warns (without failing) on a FAT32 ESP of fewer than 65525 clusters', () => {
+    const img = at('small-esp.img');
+    fs.writeFileSync(img, new Uint8Array(40 << 20));
+    tool('mkfs.fat', ['-F', '32', '--offset', '2048', img, '19456']);
+    const r = spawnSync('sfdisk', [img], { input: 'label: gpt\nstart=2048, size=38912, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B\n', env: oracleEnv });
+    expect(r.status, String(r.stderr)).toBe(0);
+    const warning = 'the EFI System Partition holds a FAT32 volume of 38280 clusters, fewer than 65525: some firmware (and Windows) read it as FAT16 and reject it';
+    expect(info(img).notes).toEqual([`warning: ${warning}`]);
+    const c = fatCli(['check', img, '--json']);
+    expect(c.status).toBe(0);
+    expect(JSON.parse(c.stdout)).toMatchObject({ clean: true, problems: [{ code: 'ESP_CLUSTERS', severity: 'warning', message: warning }] });
+    // The same volume in a basic-data partition is no ESP: nothing to say.
+    tool('sgdisk', ['-t', '1:0700', img]);
+    expect(info(img).notes).toEqual([]);
+  });
+});

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import type { BlockDevice } from '../../../src/fat/device/block-device.js';
 import { MemoryDevice } from '../../../src/fat/device/memory.js';
 import { SliceDevice } from '../../../src/fat/device/slice.js';
@@ -267,6 +268,48 @@ describe('GPT', () => {
       putFat(d, 2048 * 512, 2048);
       fatError(() => findFatVolume(new MemoryDevice(d)), 'FAT_NOT_FAT', why);
     }
+  });
+
+  it('checks the LBAs a valid-CRC header gives: its own, its entries; then the backup, or a one-line error', () => {
+    /** Set a 64-bit header field at LBA 1 and fix the header CRC, so only the value is wrong. */
+    const patch = (d: Uint8Array, off: number, v: number): void => {
+      const h = Buffer.from(d.buffer, d.byteOffset + 512, 512);
+      h.writeBigUInt64LE(BigInt(v), off);
+      h.writeUInt32LE(0, 16);
+      h.writeUInt32LE(zlibCrc32(h.subarray(0, 92)), 16);
+    };
+    for (const [off, v, why] of [
+      [24, 7, /GPT header at LBA 1 says it is at LBA 7/],
+      [72, SECTORS + 5, /entries at LBA 16389 lie beyond the end of the image/],
+      [72, 2 ** 60, /entries at LBA NaN lie beyond the end of the image/],
+    ] as const) {
+      const d = disk();
+      writeGpt(d, [{ type: BASIC_DATA, first: 2048, last: 4095 }]);
+      putFat(d, 2048 * 512, 2048);
+      patch(d, off, v);
+      const table = readPartitionTable(new MemoryDevice(d));
+      expect(table?.partitions.map((p) => [p.index, p.startLba, p.isFat])).toEqual([[1, 2048, true]]);
+      expect(table?.warnings[0]).toMatch(why);
+      // Without the backup: one line saying why.
+      const lone = disk();
+      writeGpt(lone, [{ type: BASIC_DATA, first: 2048, last: 4095 }], { backup: false });
+      putFat(lone, 2048 * 512, 2048);
+      patch(lone, off, v);
+      fatError(() => findFatVolume(new MemoryDevice(lone)), 'FAT_NOT_FAT', why);
+    }
+  });
+
+  it('lists partitions whose LBAs are reversed or beyond the image, and refuses to open them', () => {
+    const d = disk();
+    writeGpt(d, [{ type: BASIC_DATA, first: 4095, last: 2048 }, { type: BASIC_DATA, first: 8192, last: SECTORS + 100 }, { type: BASIC_DATA, first: 2 ** 60, last: 2 ** 60 + 10 }]);
+    const table = readPartitionTable(new MemoryDevice(d))!;
+    expect(table.partitions.map((p) => p.problem)).toEqual([
+      'has an invalid range (LBA 4095..2048)',
+      `(sectors 8192..${SECTORS + 100}) extends beyond the end of the image (${SECTORS} sectors)`,
+      expect.stringMatching(/invalid range|beyond the end/),
+    ]);
+    fatError(() => findFatVolume(new MemoryDevice(d), { partition: 1 }), 'FAT_CORRUPT', 'partition 1 has an invalid range (LBA 4095..2048)');
+    fatError(() => findFatVolume(new MemoryDevice(d), { partition: 2 }), 'FAT_CORRUPT', /partition 2 \(sectors 8192\.\.16484\) extends beyond/);
   });
 
   it('accepts entry arrays of 1024 entries of 256 bytes', () => {
