@@ -148,6 +148,18 @@ describe('make --partition gpt', () => {
     expect(info(c).table!.diskGuid).toBe(info(d).table!.diskGuid);
   });
 
+  it('--json names the table, its type GUID and both GUIDs', () => {
+    const img = at('json.img');
+    const r = make([img, '--size', '64M', '--partition', 'gpt', '--esp', '--json', '--disk-guid', '01234567-89ab-4cde-8f01-23456789abcd']);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      imageSize: 64 << 20, fatType: 32,
+      partition: { table: 'gpt', index: 1, type: 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B', start: 2048, diskGuid: '01234567-89AB-4CDE-8F01-23456789ABCD', guid: info(img).table!.partitions[0].guid },
+    });
+    const text = fatCli(['info', img]).stdout;
+    expect(text).toContain('table:            GPT in 512-byte sectors, disk GUID 01234567-89AB-4CDE-8F01-23456789ABCD\n');
+    expect(text).toMatch(/\n  1: +EFI System \(C12A7328-F81F-11D2-BA4B-00A0C93EC93B\), 62 MiB at 1 MiB \(byte 1048576\), GUID [0-9A-F-]{36}, "EFI System"\n/);
+  });
+
   it('refuses options that do not go together, in one line', () => {
     for (const [args, message] of [
       [['--size', '64M', '--partition', 'mbr', '--disk-guid', '01234567-89ab-4cde-8f01-23456789abcd'], /go with --partition gpt/],
