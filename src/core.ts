@@ -3,7 +3,7 @@ export { FatError, isFatError, oneLine, type FatErrorCode } from './fat/errors.j
 export type { BlockDevice } from './fat/device/block-device.js';
 export { MemoryDevice, type MemoryDeviceOptions } from './fat/device/memory.js';
 export { SliceDevice } from './fat/device/slice.js';
-export { readPartitionTable, findFatVolume, formatPartitionType, type Partition, type PartitionTable, type FindVolumeOptions } from './fat/disk/partition.js';
+export { readPartitionTable, findFatVolume, findPartition, formatPartitionType, type Partition, type PartitionTable, type FindVolumeOptions } from './fat/disk/partition.js';
 export { Volume, type VolumeOptions, type VolumeInfo, type WalkEntry } from './fat/volume/volume.js';
 export { FatStats, type FatDirent } from './fat/dir/stats.js';
 export type { Geometry, FatType } from './fat/format/geometry.js';
@@ -20,9 +20,14 @@ export { writeBuild } from './fat/build/write.js';
 export { addTree, writeItems, type AddItem, type AddTreeOptions, type AddTreeResult } from './fat/build/add-tree.js';
 
 // --- mkfs ---
-export { mkfs, normalizeLabel, validateMkfsOptions, volumeIdFromTime, sourceDateEpoch, type MkfsOptions, type MkfsResult } from './fat/mkfs/mkfs.js';
+export { mkfs, minimumVolumeBytes, effectiveFatType, normalizeLabel, validateMkfsOptions, volumeIdFromTime, sourceDateEpoch, type MkfsOptions, type MkfsResult } from './fat/mkfs/mkfs.js';
 export { planLayout, validSizeRange, guessGeometry, formatSize, type Layout, type LayoutOptions } from './fat/mkfs/layout.js';
 export { encodeMbr, mbrTypeForFat, PARTITION_ALIGNMENT, type MbrPartitionInit } from './fat/disk/mbr-encode.js';
+export { encodeGpt, encodeProtectiveMbr, gptEntrySectors, gptTrailerSectors, GPT_ENTRY_COUNT, GPT_ENTRY_SIZE, type GptInit, type GptPartitionInit, type SectorWrite } from './fat/disk/gpt-encode.js';
+export { tableOverhead, alignedPartitionBytes, fillingPartitionBytes, writePartitionTable, MBR_EFI_SYSTEM, type PartitionScheme, type TableOptions, type WrittenTable } from './fat/disk/write-table.js';
+export { formatGuid, parseGuid, randomGuid, derivedGuid } from './fat/disk/guid.js';
+export { partitionTypeName, isEspType, espVolumeProblem } from './fat/disk/partition-types.js';
+export { GPT_BASIC_DATA, GPT_EFI_SYSTEM } from './fat/disk/gpt.js';
 
 // --- names: the rules new entries follow (added for the CLI write commands, issue #4) ---
 export { cleanName } from './fat/format/name-rules.js';

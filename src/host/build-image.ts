@@ -80,7 +80,7 @@ export async function collectBuildEntries(from: string, options: BuildWalkOption
 }
 
 /** Run writeBuildSteps to the end, handing the event loop a turn between steps. */
-async function writeBuildAsync(device: BlockDevice, plan: BuildPlan, options: BuildOptions, signal: AbortSignal | undefined): Promise<BuildResult> {
+export async function writeBuildAsync(device: BlockDevice, plan: BuildPlan, options: BuildOptions, signal: AbortSignal | undefined): Promise<BuildResult> {
   const steps = writeBuildSteps(device, plan, options);
   for (;;) {
     const step = steps.next();

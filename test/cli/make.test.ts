@@ -169,7 +169,7 @@ describe('fat make', () => {
       [['make', img('u.img'), '--size', '1M', '--sector-size', '8192'], 2, 'fat: --sector-size must be 512, 1024, 2048 or 4096, not 8192\n'],
       [['make', img('u.img'), '--size', '1M', '--fats', '3'], 2, 'fat: --fats must be 1 or 2, not 3\n'],
       [['make', img('u.img'), '--size', '1M', '--volume-id', 'xyz'], 2, 'fat: --volume-id: "xyz" is not a hexadecimal number of at most 8 digits\n'],
-      [['make', img('u.img'), '--size', '1M', '--partition', '1'], 2, 'fat: --partition for make takes "mbr" (or "none"), not "1"\n'],
+      [['make', img('u.img'), '--size', '1M', '--partition', '1'], 2, 'fat: make --partition N formats partition N of an existing disk: it takes no --size (the partition\'s size is the volume\'s)\n'],
       [['make', img('u.img'), '--size', '1M', '--label', 'BAD.NAME'], 2, 'fat: invalid volume label "BAD.NAME": it cannot contain "." (nor any of "*+,./:;<=>?[\\]|)\n'],
       [['make', img('u.img'), '--size', '1M', '--cluster-size', '3000'], 2, 'fat: cluster size 3000 must be a power of two from 512 (the sector size) to 65536 bytes\n'],
       [['make', img('u.img'), '--size', '20K'], 1, 'fat: 20 KiB is too small for a FAT volume: a volume needs its boot sector, FATs and root directory plus 32 KiB of data; with these options it must be at least 50 KiB\n'],

@@ -22,6 +22,7 @@ interface Row {
 }
 
 const MAKE = ['make', 'NEW', '--size', '4M'];
+const MAKE_GPT = ['make', 'NEW', '--size', '4M', '--partition', 'gpt'];
 const MAKE_FROM = ['make', 'NEW', '--from', 'TREE'];
 const CRUNCH = ['crunch', 'TREE', '-o', 'OUT'];
 
@@ -44,7 +45,11 @@ const TABLE: Record<string, Row> = {
   'make --fats': { base: MAKE, bad: ['3', '0', 'two'], good: '1' },
   'make --root-entries': { base: MAKE, bad: ['5', '40000', 'x'], good: '16' },
   'make --media': { base: MAKE, bad: ['12', 'F1', 'x', '100'], good: 'F0' },
-  'make --partition': { base: MAKE, bad: ['1', 'gpt', ''], good: 'mbr' },
+  'make --partition': { base: MAKE, bad: ['1', 'gpt2', 'x', ''], good: 'gpt' },
+  'make --disk-size': { base: MAKE_GPT, bad: ['x', '1000', '0', '2M'], good: '8M' },
+  'make --disk-guid': { base: MAKE_GPT, bad: ['x', '1234', '01234567-89ab-4cde-8f01-23456789abc'], good: '01234567-89ab-4cde-8f01-23456789abcd' },
+  'make --partition-guid': { base: MAKE_GPT, bad: ['x', ''], good: '{01234567-89AB-4CDE-8F01-23456789ABCD}' },
+  'make --partition-name': { base: MAKE_GPT, bad: ['x'.repeat(37)], good: 'data' },
   'list --depth': { base: ['list', 'IMG'], bad: ['0', 'x', '-1', '1.5'], good: '1' },
   'extract --output': { base: ['extract', 'IMG'], bad: [''], good: 'OUT' },
   'add --to': { base: ['add', 'IMG', 'TREE'], bad: ['a*b', '/x/a?b', '/con:'], good: '/added' },

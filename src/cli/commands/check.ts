@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { check, FatError, type CheckReport } from '../../index.js';
+import { check, espVolumeProblem, FatError, type CheckReport } from '../../index.js';
 import { openVolume, whenImageFree, writeOut } from '../volume.js';
 import { EXIT_FAILURE } from '../run.js';
 
@@ -52,6 +52,10 @@ An image that cannot be opened as FAT at all is reported as a BOOT_SECTOR proble
       if (cv) {
         try {
           report = check(cv.volume, { repair });
+          // Firmware's view of the volume, not the volume's own state: reported, but it stays clean.
+          const p = cv.location.partition;
+          const esp = p && espVolumeProblem(p.type, cv.volume.geo.fatType, cv.volume.geo.clusterCount);
+          if (esp) report.problems.push({ code: 'ESP_CLUSTERS', severity: 'warning', message: esp });
         } finally {
           cv.volume.close();
         }

@@ -1,18 +1,55 @@
 import type { Command } from 'commander';
-import { formatPartitionType, formatSize, type VolumeInfo } from '../../index.js';
+import { espVolumeProblem, formatPartitionType, formatSize, partitionTypeName, type PartitionTable, type VolumeInfo } from '../../index.js';
 import { openVolume, writeOut, type CliVolume } from '../volume.js';
 
 const hex = (n: number, w = 2): string => `0x${n.toString(16).toUpperCase().padStart(w, '0')}`;
 
+/** Image files are opened with 512-byte sectors (open-image-device.ts): partitions count in those. */
+const IMAGE_SECTOR = 512;
+
+/** A partition table as fat info prints it: offsets and sizes in bytes. */
+interface TableJson {
+  scheme: string;
+  sectorSize: number;
+  diskGuid?: string;
+  diskSignature?: string;
+  partitions: {
+    number: number; type: string; typeName: string | null; guid?: string; start: number; size: number; name?: string; bootable?: boolean; fat: boolean;
+  }[];
+}
+
+function tableJson(t: PartitionTable, deviceSectorSize: number): TableJson {
+  return {
+    scheme: t.scheme,
+    sectorSize: t.sectorSize,
+    ...(t.diskGuid !== undefined ? { diskGuid: t.diskGuid } : {}),
+    ...(t.diskSignature !== undefined ? { diskSignature: hex(t.diskSignature, 8) } : {}),
+    partitions: t.partitions.map((p) => ({
+      number: p.index,
+      type: formatPartitionType(p.type),
+      typeName: partitionTypeName(p.type) ?? null,
+      ...(p.guid !== undefined ? { guid: p.guid } : {}),
+      start: p.startLba * deviceSectorSize,
+      size: p.sectorCount * deviceSectorSize,
+      ...(p.name !== undefined ? { name: p.name } : {}),
+      ...(p.bootable ? { bootable: true } : {}),
+      fat: p.isFat,
+    })),
+  };
+}
+
 /** Where the volume lies on a whole disk, and what else sector 0 could be read as. */
 interface Placement {
   partition?: { number: number; scheme: string; type: string; name?: string; tableSectorSize: number };
+  table?: TableJson;
   notes: string[];
 }
 
-function placement(where: CliVolume['location']): Placement {
+function placement(where: CliVolume['location'], i: VolumeInfo, deviceSectorSize: number): Placement {
   const notes: string[] = [];
   const { partition: p, table, alsoTable } = where;
+  const esp = p && espVolumeProblem(p.type, i.fatType, i.clusterCount);
+  if (esp) notes.push(`warning: ${esp}`);
   if (alsoTable) {
     const list = alsoTable.partitions.filter((x) => x.isFat).map((x) => x.index).join(', ');
     notes.push(`sector 0 is this volume's boot sector and also reads as an ${alsoTable.scheme.toUpperCase()} partition table with FAT partition(s) ${list}: --partition N opens one of those`);
@@ -27,6 +64,7 @@ function placement(where: CliVolume['location']): Placement {
       ...(p.name !== undefined ? { name: p.name } : {}),
       tableSectorSize: table.sectorSize,
     },
+    table: tableJson(table, deviceSectorSize),
     notes,
   };
 }
@@ -56,6 +94,16 @@ function human(i: VolumeInfo, where: Placement): string {
     const name = p.name !== undefined ? ` "${p.name}"` : '';
     rows.unshift(['partition', `${p.number} of ${p.scheme.toUpperCase()} (type ${p.type}${name}, table in ${p.tableSectorSize}-byte sectors)`]);
   }
+  const t = where.table;
+  if (t) {
+    const id = t.diskGuid !== undefined ? `, disk GUID ${t.diskGuid}` : t.diskSignature !== undefined ? `, disk signature ${t.diskSignature}` : '';
+    rows.push(['table', `${t.scheme.toUpperCase()} in ${t.sectorSize}-byte sectors${id}`]);
+    for (const q of t.partitions) {
+      const type = q.typeName !== null ? `${q.typeName} (${q.type})` : q.type;
+      const extra = [q.guid !== undefined ? `GUID ${q.guid}` : '', q.name !== undefined ? `"${q.name}"` : '', q.bootable ? 'bootable' : ''].filter(Boolean).join(', ');
+      rows.push([`  ${q.number}`, `${type}, ${formatSize(q.size)} at ${formatSize(q.start)} (byte ${q.start})${extra ? `, ${extra}` : ''}`]);
+    }
+  }
   for (const n of where.notes) rows.push(['note', n]);
   if (i.fsInfo) {
     const f = i.fsInfo;
@@ -84,8 +132,8 @@ export function register(program: Command): void {
       const { volume, location } = openVolume(image, cmd);
       try {
         const i = volume.info();
-        const where = placement(location);
-        await writeOut(opts.json ? `${JSON.stringify({ ...infoJson(i), ...where, partition: where.partition ?? null }, null, 2)}\n` : human(i, where));
+        const where = placement(location, i, IMAGE_SECTOR);
+        await writeOut(opts.json ? `${JSON.stringify({ ...infoJson(i), ...where, partition: where.partition ?? null, table: where.table ?? null }, null, 2)}\n` : human(i, where));
       } finally {
         volume.close();
       }

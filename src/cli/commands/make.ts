@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { FatError, createImageFile, mkfs, formatSize, validateMkfsOptions, buildImageFromDir, retryWhileBusy, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
+import { FatError, createImageFile, mkfs, formatSize, validateMkfsOptions, buildImageFromDir, formatPartitionInPlace, retryWhileBusy, minimumVolumeBytes, formatPartitionType, tableOverhead, alignedPartitionBytes, partitionTypeName, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
 import { Progress } from '../progress.js';
 import { lockWait, warnSkipped } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
@@ -23,6 +23,11 @@ interface MakeOptions {
   media?: string;
   align: boolean;
   partition?: string;
+  esp?: boolean;
+  diskSize?: string;
+  diskGuid?: string;
+  partitionGuid?: string;
+  partitionName?: string;
   force?: boolean;
   json?: boolean;
   free?: string;
@@ -72,10 +77,19 @@ export function mkfsOptionsFrom(o: MakeOptions, partition: string | undefined): 
   if (fat !== undefined && fat !== 12 && fat !== 16 && fat !== 32) throw usage(`--fat must be 12, 16 or 32, not ${fat}`);
   const fats = integer(o.fats, '--fats');
   if (fats !== undefined && fats !== 1 && fats !== 2) throw usage(`--fats must be 1 or 2, not ${fats}`);
-  if (partition !== undefined && partition !== 'mbr' && partition !== 'none') {
-    throw usage(`--partition for make takes "mbr" (or "none"), not "${partition}"`);
+  if (partition !== undefined && partition !== 'mbr' && partition !== 'gpt' && partition !== 'none') {
+    throw usage(`--partition for make takes "mbr", "gpt" (or "none"), or the number of a partition of an existing disk, not "${partition}"`);
   }
-  const options: MkfsOptions & { sectorSize: number } = { sectorSize, align: o.align, partition: partition === 'mbr' ? 'mbr' : 'none' };
+  const scheme = partition === 'mbr' || partition === 'gpt' ? partition : 'none';
+  const options: MkfsOptions & { sectorSize: number } = { sectorSize, align: o.align, partition: scheme };
+  if (scheme === 'none' && (o.esp || o.diskSize !== undefined)) throw usage('--esp and --disk-size go with --partition gpt or --partition mbr');
+  if (scheme !== 'gpt' && (o.diskGuid ?? o.partitionGuid ?? o.partitionName) !== undefined) {
+    throw usage('--disk-guid, --partition-guid and --partition-name go with --partition gpt');
+  }
+  if (o.esp) options.esp = true;
+  if (o.diskGuid !== undefined) options.diskGuid = o.diskGuid;
+  if (o.partitionGuid !== undefined) options.partitionGuid = o.partitionGuid;
+  if (o.partitionName !== undefined) options.partitionName = o.partitionName;
   if (fat !== undefined) options.fatType = fat;
   if (fats !== undefined) options.numFats = fats;
   if (o.clusterSize !== undefined) options.clusterSize = parseSize(o.clusterSize, '--cluster-size');
@@ -119,13 +133,19 @@ export function makeImage(img: string, bytes: number, options: MkfsOptions & { s
   return createImageFile(img, bytes, { sectorSize: options.sectorSize }, (device) => mkfs(device, { ...options, assumeZeroed: true }));
 }
 
+/** The ESP warning: FAT12/16 asked for an EFI System Partition. */
+export function espWarning(options: MkfsOptions): string | undefined {
+  if (!options.esp || options.fatType === undefined || options.fatType === 32) return undefined;
+  return `fat: warning: a FAT${options.fatType} EFI System Partition: some UEFI firmware only boots from FAT32\n`;
+}
+
 function summary(img: string, r: MkfsResult, bytes: number): string {
   const l = r.layout;
   const volume = `FAT${l.fatType}, ${formatSize(l.totalSectors * l.sectorSize)}, ${l.clusterCount} clusters of ${formatSize(l.clusterSize)}`;
   const label = r.label ? `, label ${r.label}` : '';
-  const part = r.partitionType !== undefined
-    ? ` in MBR partition 1 (type 0x${r.partitionType.toString(16).toUpperCase().padStart(2, '0')}) at ${formatSize(r.volumeStart * l.sectorSize)}`
-    : '';
+  const t = r.table;
+  const typeText = t === undefined ? '' : typeof t.type === 'number' ? `type 0x${t.type.toString(16).toUpperCase().padStart(2, '0')}` : partitionTypeName(t.type) ?? t.type;
+  const part = t !== undefined ? ` in ${t.scheme.toUpperCase()} partition 1 (${typeText}) at ${formatSize(r.volumeStart * l.sectorSize)}` : '';
   return `made ${img}: ${formatSize(bytes)} image, ${volume}${label}${part}\n`;
 }
 
@@ -153,7 +173,10 @@ function json(img: string, r: MkfsResult, bytes: number): string {
     media: l.media,
     volumeId: volumeIdText(r.volumeId),
     label: r.label ?? null,
-    partition: r.partitionType === undefined ? null : { table: 'mbr', index: 1, type: r.partitionType, start: r.volumeStart },
+    partition: r.table === undefined ? null : {
+      table: r.table.scheme, index: 1, type: r.table.type, start: r.volumeStart,
+      ...(r.table.diskGuid !== undefined ? { diskGuid: r.table.diskGuid, guid: r.table.partitionGuid } : {}),
+    },
   }, null, 2)}\n`;
 }
 
@@ -180,7 +203,12 @@ export function register(program: Command): void {
     .option('--root-entries <n>', 'minimum root directory entries on FAT12/16 (16 to 32768; default 512)')
     .option('--media <hex>', 'media descriptor byte: F0 or F8 to FF (default F8)')
     .option('--no-align', 'do not align the FATs and data to the cluster size, nor round the size to tracks')
-    .option('--partition <table>', '"mbr": a partition table with one FAT partition at 1 MiB')
+    .option('--partition <table|n>', '"mbr" or "gpt": a partition table with one FAT partition at 1 MiB (--size is then the disk\'s); N: format partition N of an existing disk in place')
+    .option('--esp', 'with --partition mbr|gpt: an EFI System Partition (type EF / C12A7328-...; FAT32 of at least 65525 clusters unless --fat says otherwise; the size grows to that minimum)')
+    .option('--disk-size <size>', 'with --partition mbr|gpt: the disk\'s size, larger than the partition (--size, or auto, is then the partition\'s); the rest is left free')
+    .option('--disk-guid <guid>', 'with --partition gpt: the disk GUID (default: random, or derived from SOURCE_DATE_EPOCH / --volume-id)')
+    .option('--partition-guid <guid>', 'with --partition gpt: the partition\'s unique GUID (default as --disk-guid)')
+    .option('--partition-name <name>', 'with --partition gpt: the partition name (default "EFI System" with --esp, else "Microsoft basic data")')
     .option('-f, --force', 'replace IMAGE if it exists')
     .option('--json', 'print what was made as JSON')
     .addHelpText('after', `
@@ -189,6 +217,9 @@ Examples:
   fat make site.img --from _site                 smallest image that holds the tree
   fat make site.img --from _site --free 10%      ... with 10% of its clusters free
   fat make disk.img --size 64M --fat 32 --label DATA --partition mbr
+  fat make disk.img --from esp/ --partition gpt --esp      a disk whose EFI System Partition holds esp/
+  fat make disk.img --size 100M --disk-size 1G --partition gpt   a 100 MiB partition, the rest free
+  fat make disk.img --partition 2 --from data/    format partition 2 of an existing disk in place
 
 With --from, symbolic-link loops, dangling links, unreadable entries, sockets, FIFOs and devices
 (unless --skip-special), names FAT cannot hold, names that differ only in case, files over
@@ -198,7 +229,9 @@ IMAGE itself is left out when it lies inside DIR. Globs: "posts/*" leaves posts 
 The image is made as .IMAGE.tmp-PID-XXX beside IMAGE and renamed into place; an interrupted run
 (SIGINT, SIGTERM: exit 130, 143) removes it, and one killed outright is removed by the next run.
 Modification times come from the files, clamped to SOURCE_DATE_EPOCH when it is set, which also
-fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical image.`)
+fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical image.
+A GPT's disk and partition GUIDs are random unless given, or derived from the volume id and
+SOURCE_DATE_EPOCH when either is fixed (so those builds stay byte-identical).`)
     .action(async (image: string, opts: MakeOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals<{ partition?: string; offset?: string; quiet?: boolean; codePage?: 'cp437' | 'cp850' }>();
       // The global --partition (a number, for the other commands) takes `--partition mbr` wherever it
@@ -207,21 +240,101 @@ fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical i
       opts.codePage = globals.codePage; // the global --code-page: short names of --from's files
       if (globals.offset !== undefined) throw usage('make does not take --offset (use --partition mbr for a partitioned image)');
       const wait = lockWait(cmd);
+      if (partition !== undefined && /^\s*\d+\s*$/.test(partition)) return formatInPlace(image, Number(partition), opts, cmd, globals.quiet === true, wait);
       if (opts.from !== undefined) return makeFrom(image, opts, partition, globals.quiet === true, wait);
       if (opts.free !== undefined || opts.include || opts.exclude || opts.skipSpecial) throw usage('--free, --include, --exclude and --skip-special go with --from DIR');
-      if (opts.size === undefined) throw usage('make needs --size SIZE (e.g. --size 64M), or --from DIR');
+      if (opts.size === undefined && !opts.esp && opts.diskSize === undefined) throw usage('make needs --size SIZE (e.g. --size 64M), or --from DIR');
       if (opts.size === 'auto') throw usage('--size auto goes with --from DIR (it sizes the image for the tree)');
-      const bytes = parseSize(opts.size, '--size');
       const options = mkfsOptionsFrom(opts, partition);
-      if (bytes % options.sectorSize !== 0) {
-        throw usage(`--size ${opts.size} is not a whole number of ${options.sectorSize}-byte sectors`);
-      }
-      if (bytes === 0) throw usage('--size must be more than 0');
+      const { bytes, volumeBytes } = makeSizes(opts, options);
       checkTarget(image, opts.force ?? false);
+      const warning = espWarning(options);
+      if (warning) process.stderr.write(warning);
+      if (volumeBytes !== undefined) options.size = volumeBytes;
       const result = await retryWhileBusy(() => makeImage(image, bytes, options), wait);
       if (opts.json) await writeOut(json(image, result, bytes));
       else if (!globals.quiet) await writeOut(summary(image, result, bytes));
     });
+}
+
+/**
+ * `fat make IMG --partition N [--from DIR]`: format partition N of an existing disk in place (the
+ * volume is the partition's size; the table and the rest of the disk are left as they are).
+ */
+async function formatInPlace(image: string, n: number, opts: MakeOptions, cmd: Command, quiet: boolean, wait: number): Promise<void> {
+  const fixed = 'formats partition N of an existing disk';
+  if (opts.size !== undefined || opts.diskSize !== undefined || opts.free !== undefined) {
+    throw usage(`make --partition N ${fixed}: it takes no --size (the partition's size is the volume's)`);
+  }
+  if (opts.esp || opts.diskGuid !== undefined || opts.partitionGuid !== undefined || opts.partitionName !== undefined) {
+    throw usage(`make --partition N ${fixed}: its table is left as it is (no --esp, --disk-guid, --partition-guid or --partition-name)`);
+  }
+  if (n < 1) throw usage('--partition takes a partition number from 1');
+  if (opts.from === undefined && (opts.include || opts.exclude || opts.skipSpecial)) throw usage('--include, --exclude and --skip-special go with --from DIR');
+  if (opts.from !== undefined) {
+    nonEmpty(opts.from, '--from');
+    checkGlobs(opts);
+  }
+  const { sectorSize, partition: _none, ...options } = mkfsOptionsFrom(opts, undefined);
+  const given = cmd.getOptionValueSource('sectorSize') === 'cli';
+  const done = await retryWhileBusy(() => formatPartitionInPlace(image, n, {
+    ...options,
+    ...(given ? { sectorSize } : {}),
+    sync: opts.sync === true,
+    ...(opts.from !== undefined ? {
+      build: {
+        ...(opts.codePage ? { codePage: opts.codePage } : {}),
+        from: opts.from,
+        followSymlinks: opts.followSymlinks,
+        skipSpecial: opts.skipSpecial === true,
+        onSkip: warnSkipped(opts.from),
+        ...(opts.include ? { include: opts.include } : {}),
+        ...(opts.exclude ? { exclude: opts.exclude } : {}),
+      },
+    } : {}),
+  }), wait);
+  const r = done.result;
+  const bytes = done.partition.sectorCount * 512;
+  if (opts.json) {
+    const base = JSON.parse(json(image, r, bytes)) as Record<string, unknown>;
+    const p = { table: done.table.scheme, index: n, type: done.partition.type, start: r.layout.hiddenSectors };
+    await writeOut(`${JSON.stringify({ ...base, imageSize: fs.statSync(image).size, partition: p }, null, 2)}\n`);
+  } else if (!quiet) {
+    const l = r.layout;
+    const what = `FAT${l.fatType}, ${formatSize(l.totalSectors * l.sectorSize)}, ${l.clusterCount} clusters of ${formatSize(l.clusterSize)}${r.label ? `, label ${r.label}` : ''}`;
+    const type = partitionTypeName(done.partition.type) ?? formatPartitionType(done.partition.type);
+    const files = 'files' in r ? `; ${r.files} file${r.files === 1 ? '' : 's'}, ${formatSize(r.bytes)}` : '';
+    await writeOut(`formatted partition ${n} of ${image} (${done.table.scheme.toUpperCase()}, ${type}, at ${formatSize(l.hiddenSectors * l.sectorSize)}): ${what}${files}\n`);
+  }
+}
+
+/** A size in whole sectors (usage errors otherwise). */
+function sectorSize(text: string, what: string, ss: number): number {
+  const bytes = parseSize(text, what);
+  if (bytes % ss !== 0) throw usage(`${what} ${text} is not a whole number of ${ss}-byte sectors`);
+  if (bytes === 0) throw usage(`${what} must be more than 0`);
+  return bytes;
+}
+
+/**
+ * The image's bytes and the volume's (undefined: it fills the partition) for make without --from:
+ * --size is the disk's, or the partition's when --disk-size gives the disk's; an ESP without a
+ * size gets the smallest FAT32 volume firmware accepts.
+ */
+function makeSizes(opts: MakeOptions, options: MkfsOptions & { sectorSize: number }): { bytes: number; volumeBytes?: number } {
+  const ss = options.sectorSize;
+  const o = tableOverhead(options.partition ?? 'none', ss);
+  const espMin = (): number => alignedPartitionBytes(options.partition ?? 'none', Math.ceil(minimumVolumeBytes(options, ss) / ss) * ss);
+  if (opts.diskSize !== undefined) {
+    const bytes = sectorSize(opts.diskSize, '--disk-size', ss);
+    const volumeBytes = opts.size !== undefined ? sectorSize(opts.size, '--size', ss) : options.esp ? espMin() : undefined;
+    if (volumeBytes !== undefined && volumeBytes + o.before + o.after > bytes) {
+      throw usage(`--disk-size ${opts.diskSize} cannot hold a partition of ${formatSize(volumeBytes)} and its table (${formatSize(o.before + o.after)})`);
+    }
+    return { bytes, ...(volumeBytes !== undefined ? { volumeBytes } : {}) };
+  }
+  if (opts.size !== undefined) return { bytes: sectorSize(opts.size, '--size', ss) };
+  return { bytes: espMin() + o.before + o.after };
 }
 
 /** `fat make IMG --from DIR`: plan the image for the tree, then write it in one pass. */
@@ -231,7 +344,10 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
   const options = mkfsOptionsFrom(opts, partition);
   const size = opts.size === undefined || opts.size === 'auto' ? 'auto' : parseSize(opts.size, '--size');
   if (size !== 'auto' && opts.free !== undefined) throw usage('--free goes with --size auto');
+  const diskSize = opts.diskSize === undefined ? undefined : sectorSize(opts.diskSize, '--disk-size', options.sectorSize);
   checkTarget(image, opts.force ?? false);
+  const warning = espWarning(options);
+  if (warning) process.stderr.write(warning);
   const progress = await Progress.open(quiet || opts.json === true);
   // SIGINT and SIGTERM stop the build at its next step; the temporary image is removed, and the
   // exit status is the shell's for the signal. A second signal exits at once.
@@ -250,6 +366,7 @@ async function makeFrom(image: string, opts: MakeOptions, partition: string | un
       ...(opts.codePage ? { codePage: opts.codePage } : {}),
       from: opts.from!,
       size,
+      ...(diskSize !== undefined ? { diskSize } : {}),
       force: true,
       followSymlinks: opts.followSymlinks,
       skipSpecial: opts.skipSpecial === true,

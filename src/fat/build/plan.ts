@@ -1,5 +1,6 @@
 /** Planning an image: the tree (names, entries per directory), its size in clusters, the layout. */
-import { type MkfsOptions, type MkfsResult } from '../mkfs/mkfs.js';
+import { effectiveFatType, type MkfsOptions, type MkfsResult } from '../mkfs/mkfs.js';
+import { alignedPartitionBytes, fillingPartitionBytes, tableOverhead } from '../disk/write-table.js';
 import { planLayout, formatSize, type Layout, type LayoutOptions } from '../mkfs/layout.js';
 import { ENTRY_SIZE } from '../format/dir-entry.js';
 import { directShortName, planShortName, shortKey, type ShortNamePlan } from '../format/short-name.js';
@@ -28,6 +29,12 @@ export interface BuildOptions extends Omit<MkfsOptions, 'size'> {
   freeBytes?: number;
   /** ... and at least this percentage of the clusters free. */
   freePercent?: number;
+  /**
+   * With a partition table: the whole disk's bytes, when it is to be larger than the partition
+   * (the rest is left free); `size` is then the partition's. By default the disk is the partition
+   * plus the table's overhead.
+   */
+  diskSize?: number;
   /** Code page for short names (default cp437). */
   codePage?: 'cp437' | 'cp850';
   /** Called as data is written: bytes done and total, files done and total. */
@@ -215,7 +222,7 @@ function layoutOptions(options: BuildOptions, size: number, sectorSize: number):
   return {
     size,
     sectorSize,
-    ...(options.fatType !== undefined ? { fatType: options.fatType } : {}),
+    ...(effectiveFatType(options) !== undefined ? { fatType: effectiveFatType(options) } : {}),
     ...(spc !== undefined ? { sectorsPerCluster: spc } : {}),
     ...(options.reservedSectors !== undefined ? { reservedSectors: options.reservedSectors } : {}),
     ...(options.numFats !== undefined ? { numFats: options.numFats } : {}),
@@ -264,12 +271,11 @@ export function planBuild(entries: BuildEntry[], options: BuildOptions, sectorSi
   const needed = clustersNeededOf(root);
   const files = entries.filter((e) => e.type === 'file');
   const bytes = files.reduce((s, e) => s + e.size, 0);
-  const partitionBytes = options.partition === 'mbr' ? 1 << 20 : 0;
   let layout: Layout | undefined;
   let rootEntries: number | undefined;
   let volumeBytes: number;
   if (options.size !== undefined && options.size !== 'auto') {
-    volumeBytes = options.size - partitionBytes;
+    volumeBytes = options.diskSize !== undefined ? options.size : fillingPartitionBytes(options.partition ?? 'none', options.size - overheadBytes(options, sectorSize));
     // A size asked for gets mkfs.fat's layout for it, as given (the root is raised only by 'auto').
     layout = planLayout(layoutOptions(options, volumeBytes, sectorSize));
     const why = fitProblem(root, layout, options, needed);
@@ -295,11 +301,27 @@ export function planBuild(entries: BuildEntry[], options: BuildOptions, sectorSi
     }
     ({ layout, rootEntries } = fits(hi)!);
     volumeBytes = hi * 1024;
+    // A GPT partition ends on a MiB boundary: the volume fills it (when the tree still fits that layout).
+    const aligned = alignedPartitionBytes(options.partition ?? 'none', volumeBytes);
+    const grown = aligned !== volumeBytes ? fits(aligned / 1024) : undefined;
+    if (grown) ({ layout, rootEntries, volumeBytes } = { ...grown, volumeBytes: aligned });
+  }
+  if (options.diskSize !== undefined && options.diskSize < volumeBytes + overheadBytes(options, sectorSize)) {
+    throw new FatError('ENOSPC', `a disk of ${formatSize(options.diskSize)} cannot hold a partition of ${formatSize(volumeBytes)} and its table (${formatSize(overheadBytes(options, sectorSize))})`);
   }
   return { layout, volumeBytes, root, files: files.length, bytes, clustersUsed: needed(layout.clusterSize, layout.fatType === 32), ...(rootEntries !== undefined ? { rootEntries } : {}) };
 }
 
-/** The image size in bytes for a plan (the partition table's MiB included). */
+/** Bytes of the partition table around the volume: 1 MiB before it, and GPT's backup after it. */
+function overheadBytes(options: BuildOptions, sectorSize: number): number {
+  const o = tableOverhead(options.partition ?? 'none', sectorSize);
+  return o.before + o.after;
+}
+
+/** The image size in bytes for a plan (the partition table's overhead included, or the disk size asked for). */
 export function planImageBytes(plan: BuildPlan, options: BuildOptions): number {
-  return plan.volumeBytes + (options.partition === 'mbr' ? 1 << 20 : 0);
+  const ss = plan.layout.sectorSize;
+  const bytes = options.diskSize ?? plan.volumeBytes + overheadBytes(options, ss);
+  // A table's LBAs (GPT's backup header in the last sector) need whole sectors.
+  return (options.partition ?? 'none') === 'none' ? bytes : Math.ceil(bytes / ss) * ss;
 }

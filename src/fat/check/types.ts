@@ -29,13 +29,15 @@
  * | LABEL_MISMATCH | the boot sector label differs from the root label entry | copy the root label to the boot sector |
  * | BAD_LABEL | a label fsck.fat 4.2 rejects (bytes outside printable ASCII, `"*+,./:;<=>?[\]|`, blank, leading space) | remove it (root entry and boot sector) |
  * | CHECK_ABORTED | the check stopped on an unexpected error (e.g. an I/O error) | none |
+ * | ESP_CLUSTERS | an EFI System Partition holds FAT32 of fewer than 65525 clusters (warning, added by `fat check` for a partitioned image; it leaves the volume clean) | none |
  */
 export type CheckCode =
   | 'BOOT_SECTOR' | 'BOOT_BACKUP' | 'FATS_DIFFER' | 'FAT_MEDIA' | 'CHAIN_OUT_OF_RANGE' | 'BAD_START'
   | 'FREE_IN_CHAIN' | 'BAD_IN_CHAIN' | 'CHAIN_LOOP' | 'CROSS_LINK' | 'SIZE_MISMATCH' | 'DIR_SIZE'
   | 'DIR_START_ROOT' | 'DIR_LOOP' | 'BAD_DOT' | 'BAD_NAME' | 'BAD_LONG_NAME' | 'DUPLICATE_NAME' | 'MANY_BAD_NAMES'
   | 'LFN_ORPHAN' | 'LFN_ORDER' | 'LFN_CHECKSUM' | 'ENTRIES_AFTER_END' | 'LOST_CLUSTERS' | 'DIRTY'
-  | 'FSINFO_SIGNATURE' | 'FSINFO_FREE' | 'FSINFO_NEXT' | 'LABEL_MISMATCH' | 'BAD_LABEL' | 'CHECK_ABORTED';
+  | 'FSINFO_SIGNATURE' | 'FSINFO_FREE' | 'FSINFO_NEXT' | 'LABEL_MISMATCH' | 'BAD_LABEL' | 'CHECK_ABORTED'
+  | 'ESP_CLUSTERS';
 
 export interface CheckProblem {
   code: CheckCode;

@@ -3,6 +3,7 @@ import type { Partition } from './partition.js';
 import { crc32 } from './crc32.js';
 import { le64, readBytes, toDeviceSectors } from './probe.js';
 import { le32 } from '../format/bytes.js';
+import { formatGuid } from './guid.js';
 
 /** GPT type GUIDs of partitions that normally hold a FAT file system. */
 export const GPT_BASIC_DATA = 'EBD0A0A2-B9E5-4433-87C0-68B6B72699C7';
@@ -14,16 +15,11 @@ const SIGNATURE = 'EFI PART';
 /** A GPT as found on disk: LBAs are still in `unit`-byte sectors (the disk's logical sector size). */
 export interface GptRaw {
   unit: number;
-  partitions: { index: number; type: string; first: number; last: number; name: string }[];
+  /** The disk GUID of the header. */
+  diskGuid: string;
+  partitions: { index: number; type: string; guid: string; first: number; last: number; name: string }[];
   /** Set when the primary header was unusable and the backup at the end of the disk was read. */
   usedBackup?: string;
-}
-
-/** A GUID in its usual text form: the first three fields are stored little-endian. */
-export function formatGuid(b: Uint8Array, off: number): string {
-  const hex = (i: number): string => b[off + i].toString(16).padStart(2, '0');
-  const run = (idx: number[]): string => idx.map(hex).join('');
-  return [run([3, 2, 1, 0]), run([5, 4]), run([7, 6]), run([8, 9]), run([10, 11, 12, 13, 14, 15])].join('-').toUpperCase();
 }
 
 function utf16Name(b: Uint8Array, off: number, units: number): string {
@@ -63,12 +59,13 @@ function readAt(dev: BlockDevice, unit: number, lba: number): GptRaw | string {
     partitions.push({
       index: i + 1,
       type: formatGuid(entries, o),
+      guid: formatGuid(entries, o + 16),
       first: le64(entries, o + 32),
       last: le64(entries, o + 40),
       name: utf16Name(entries, o + 56, Math.min(36, (size - 56) >> 1)),
     });
   }
-  return { unit, partitions };
+  return { unit, diskGuid: formatGuid(h, 56), partitions };
 }
 
 /**
@@ -97,7 +94,7 @@ export function readGpt(dev: BlockDevice): GptRaw | string {
 /** GPT partitions in the device's sectors, marking those the device cannot hold. */
 export function gptPartitions(dev: BlockDevice, raw: GptRaw): Partition[] {
   return raw.partitions.map((e) => {
-    const fields = { index: e.index, type: e.type, ...(e.name !== '' ? { name: e.name } : {}) };
+    const fields = { index: e.index, type: e.type, guid: e.guid, ...(e.name !== '' ? { name: e.name } : {}) };
     if (Number.isNaN(e.first) || Number.isNaN(e.last) || e.last < e.first) {
       return { ...fields, startLba: 0, sectorCount: 0, isFat: false, problem: `has an invalid range (LBA ${e.first}..${e.last})` };
     }

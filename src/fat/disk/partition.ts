@@ -4,6 +4,7 @@ import { EXTENDED_TYPES, PROTECTIVE_TYPE, readMbr } from './mbr.js';
 import { GPT_BASIC_DATA, GPT_EFI_SYSTEM, gptPartitions, readGpt } from './gpt.js';
 import { fatBootSectorProblem, readBytes } from './probe.js';
 import { FatError } from '../errors.js';
+import { le32 } from '../format/bytes.js';
 
 export interface Partition {
   /** 1-based, as in the table (MBR logical partitions are 5, 6, ...). */
@@ -13,6 +14,8 @@ export interface Partition {
   /** First sector and size, in the device's sectors (converted when a GPT uses other LBA sizes). */
   startLba: number;
   sectorCount: number;
+  /** GPT unique partition GUID. */
+  guid?: string;
   /** GPT partition name. */
   name?: string;
   /** MBR boot flag. */
@@ -25,6 +28,10 @@ export interface Partition {
 
 export interface PartitionTable {
   scheme: 'mbr' | 'gpt';
+  /** GPT disk GUID. */
+  diskGuid?: string;
+  /** MBR disk signature (at byte 440). */
+  diskSignature?: number;
   /** The sector size the table counts in: 512, or 4096 on a 4Kn disk (partitions are converted to the device's sectors). */
   sectorSize: number;
   partitions: Partition[];
@@ -100,7 +107,7 @@ function inspect(dev: BlockDevice, wantTable: boolean): Inspection {
       const warnings: string[] = [];
       if (gpt.usedBackup !== undefined) warnings.push(`primary GPT unusable (${gpt.usedBackup}): read the backup at the end of the image`);
       if (mbr === undefined) warnings.push('GPT without a protective MBR');
-      return { fatAt0: false, table: finish(dev, { scheme: 'gpt', sectorSize: gpt.unit, partitions: gptPartitions(dev, gpt), warnings }), why: '' };
+      return { fatAt0: false, table: finish(dev, { scheme: 'gpt', diskGuid: gpt.diskGuid, sectorSize: gpt.unit, partitions: gptPartitions(dev, gpt), warnings }), why: '' };
     }
     if (mbr === undefined) return { fatAt0: false, why: `no FAT boot sector (${bpbProblem}) and no partition table` };
     const rest = mbr.partitions.filter((p) => p.type !== PROTECTIVE_TYPE);
@@ -122,7 +129,7 @@ function readMbrTable(dev: BlockDevice, sector0: Uint8Array): PartitionTable | u
   for (const unit of unitsFor(dev)) {
     const mbr = readMbr(dev, sector0, unit);
     if (mbr === undefined) return undefined;
-    const table = finish(dev, { scheme: 'mbr', sectorSize: unit, partitions: mbr.partitions, warnings: mbr.warnings });
+    const table = finish(dev, { scheme: 'mbr', diskSignature: le32(sector0, 440), sectorSize: unit, partitions: mbr.partitions, warnings: mbr.warnings });
     if (table.partitions.some((p) => p.isFat)) return table;
     first ??= table;
   }
@@ -161,6 +168,38 @@ function openPartition(dev: BlockDevice, p: Partition): SliceDevice {
   return new SliceDevice(dev, p.startLba, p.sectorCount);
 }
 
+/**
+ * Partition `n` of a whole disk and its table, whatever it holds (for formatting it): ENOENT when
+ * the image has no partition table or no partition `n`, EINVAL for a container (extended, 0xEE),
+ * FAT_CORRUPT when it does not lie inside the image.
+ */
+export function findPartition(dev: BlockDevice, n: number): { partition: Partition; table: PartitionTable } {
+  const { table, partition } = chosenPartition(dev, n, inspect(dev, true));
+  const what = `partition ${partition.index} (type ${formatPartitionType(partition.type)})`;
+  if (isContainer(partition)) throw new FatError('EINVAL', `${what} is a container of other partitions, not a file system`);
+  if (partition.problem !== undefined) throw new FatError('FAT_CORRUPT', `partition ${partition.index} ${partition.problem}`, { structure: 'partition table', sector: partition.startLba });
+  return { partition, table };
+}
+
+/** The partition numbered `partition` of what inspect found, or the one-line reason there is none. */
+function chosenPartition(dev: BlockDevice, partition: number, found: Inspection): { partition: Partition; table: PartitionTable } {
+  const table = found.table;
+  if (!Number.isSafeInteger(partition) || partition < 1) {
+    throw new FatError('EINVAL', `invalid partition number ${partition}: partitions are numbered from 1`);
+  }
+  if (table === undefined) {
+    const why = found.fatAt0 ? ': it is a FAT volume without partitions' : '';
+    throw new FatError('ENOENT', `no partition ${partition}: the image has no partition table${why}`);
+  }
+  const p = table.partitions.find((x) => x.index === partition);
+  if (p === undefined) {
+    const have = table.partitions.map((x) => x.index);
+    const list = have.length === 0 ? 'none' : have.length === 1 ? `only partition ${have[0]}` : `partitions ${have.join(', ')}`;
+    throw new FatError('ENOENT', `no partition ${partition}: the image has ${list}`);
+  }
+  return { partition: p, table };
+}
+
 /** Find the FAT volume of an image and say where it was: see findFatVolume. */
 export function locateFatVolume(dev: BlockDevice, options: FindVolumeOptions = {}): FatVolumeLocation {
   const { partition, offset } = options;
@@ -181,20 +220,8 @@ export function locateFatVolume(dev: BlockDevice, options: FindVolumeOptions = {
   const found = inspect(dev, true);
   const table = found.table;
   if (partition !== undefined) {
-    if (!Number.isSafeInteger(partition) || partition < 1) {
-      throw new FatError('EINVAL', `invalid partition number ${partition}: partitions are numbered from 1`);
-    }
-    if (table === undefined) {
-      const why = found.fatAt0 ? ': it is a FAT volume without partitions' : '';
-      throw new FatError('ENOENT', `no partition ${partition}: the image has no partition table${why}`);
-    }
-    const p = table.partitions.find((x) => x.index === partition);
-    if (p === undefined) {
-      const have = table.partitions.map((x) => x.index);
-      const list = have.length === 0 ? 'none' : have.length === 1 ? `only partition ${have[0]}` : `partitions ${have.join(', ')}`;
-      throw new FatError('ENOENT', `no partition ${partition}: the image has ${list}`);
-    }
-    return { device: openPartition(dev, p), partition: p, table };
+    const { partition: p } = chosenPartition(dev, partition, found);
+    return { device: openPartition(dev, p), partition: p, table: table! };
   }
 
   if (found.fatAt0) return { device: dev, ...(table !== undefined ? { alsoTable: table } : {}) };

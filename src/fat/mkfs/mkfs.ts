@@ -6,11 +6,11 @@ import { encodeDosTime } from '../format/dos-time.js';
 import { environmentSourceDateEpochMs } from '../source-date-epoch.js';
 import { FatError } from '../errors.js';
 import { encodeLabel, NO_NAME } from '../format/label.js';
-import { planLayout, formatSize, validateLayoutOptions, type Layout, type LayoutOptions } from './layout.js';
-import { encodeMbr, mbrTypeForFat, PARTITION_ALIGNMENT } from '../disk/mbr-encode.js';
+import { planLayout, formatSize, validSizeRange, validateLayoutOptions, type Layout, type LayoutOptions } from './layout.js';
+import { fillingPartitionBytes, tableOverhead, validateTableOptions, writePartitionTable, type TableOptions, type WrittenTable } from '../disk/write-table.js';
 
 /** Options of mkfs(): mkfs.fat's, by name. */
-export interface MkfsOptions extends Omit<LayoutOptions, 'size' | 'sectorSize'> {
+export interface MkfsOptions extends Omit<LayoutOptions, 'size' | 'sectorSize'>, TableOptions {
   /** Volume size in bytes; by default the whole device (after the partition offset). */
   size?: number;
   /** Cluster size in bytes (alternative to sectorsPerCluster). */
@@ -24,8 +24,11 @@ export interface MkfsOptions extends Omit<LayoutOptions, 'size' | 'sectorSize'> 
    * Default: SOURCE_DATE_EPOCH when set in the environment, else the clock.
    */
   time?: Date | number;
-  /** 'mbr': write an MBR with one FAT partition at 1 MiB; the volume fills the rest. Default 'none'. */
-  partition?: 'none' | 'mbr';
+  /**
+   * 'mbr' or 'gpt': write a partition table with one FAT partition at 1 MiB (GPT: its backup at the
+   * end of the device); the partition is `size` bytes, or fills the rest. Default 'none'.
+   */
+  partition?: TableOptions['partition'];
   /** The device reads as zeros (a fresh sparse file): write only the non-zero sectors. */
   assumeZeroed?: boolean;
   /** OEM name in the boot sector (8 characters); fatkit's own by default. */
@@ -39,9 +42,15 @@ export interface MkfsResult {
   label: string | undefined;
   /** First device sector of the volume (0, or the partition start). */
   volumeStart: number;
-  /** The MBR partition type byte, when a partition table was written. */
+  /** The MBR partition type byte, when an MBR was written. */
   partitionType?: number;
+  /** The partition table written, if any (its type, GUIDs). */
+  table?: WrittenTable;
 }
+
+/** The FAT type asked for: an ESP is FAT32 unless another type is asked for. */
+export const effectiveFatType = (o: { fatType?: LayoutOptions['fatType']; esp?: boolean }): LayoutOptions['fatType'] =>
+  o.fatType ?? (o.esp ? 32 : undefined);
 
 /**
  * Check a volume label and return its 11 stored bytes (space padded), or undefined for no label:
@@ -96,7 +105,20 @@ export function validateMkfsOptions(options: MkfsOptions, sectorSize = 512): num
     sectorsPerCluster = cs / ss;
   }
   validateLayoutOptions({ ...options, size: 0, sectorSize: ss, sectorsPerCluster });
+  validateTableOptions(options);
   return sectorsPerCluster;
+}
+
+/**
+ * The smallest volume (in bytes, a KiB multiple) mkfs can make with these options: for an ESP,
+ * the smallest FAT32 volume of 65525 clusters (about 33 MiB at 512-byte sectors, 260 MiB at 4096).
+ * EINVAL when no size works.
+ */
+export function minimumVolumeBytes(options: MkfsOptions, sectorSize = 512): number {
+  const sectorsPerCluster = validateMkfsOptions(options, sectorSize);
+  const range = validSizeRange({ ...options, fatType: effectiveFatType(options), size: 0, sectorSize, sectorsPerCluster });
+  if (range === undefined) throw new FatError('EINVAL', 'no volume size works with these options');
+  return range.min;
 }
 
 export function mkfs(device: BlockDevice, options: MkfsOptions = {}): MkfsResult {
@@ -105,19 +127,22 @@ export function mkfs(device: BlockDevice, options: MkfsOptions = {}): MkfsResult
   const sectorsPerCluster = validateMkfsOptions(options, ss);
   const label = normalizeLabel(options.label);
 
-  const partitioned = options.partition === 'mbr';
-  const volumeStart = partitioned ? PARTITION_ALIGNMENT / ss : 0;
+  const scheme = options.partition ?? 'none';
+  const overhead = tableOverhead(scheme, ss);
+  const volumeStart = overhead.before / ss;
   const deviceBytes = device.sectorCount * ss;
-  const available = deviceBytes - volumeStart * ss;
-  const size = options.size ?? available;
-  if (partitioned && available <= 0) {
-    throw new FatError('EINVAL', `a partitioned image must be larger than ${formatSize(PARTITION_ALIGNMENT)} (the partition starts at 1 MiB)`);
+  const available = deviceBytes - overhead.before - overhead.after;
+  const size = options.size ?? fillingPartitionBytes(scheme, available);
+  if (scheme !== 'none' && available <= 0) {
+    const what = scheme === 'gpt' ? `${formatSize(overhead.before + overhead.after)} (the partition starts at 1 MiB; the backup GPT takes the last ${overhead.after} bytes)` : `${formatSize(overhead.before)} (the partition starts at 1 MiB)`;
+    throw new FatError('EINVAL', `a partitioned image must be larger than ${what}`);
   }
   if (size > available) {
     throw new FatError('EINVAL', `volume of ${formatSize(size)} does not fit in the device (${formatSize(available)} available)`);
   }
   const layout = planLayout({
     ...options,
+    fatType: effectiveFatType(options),
     size,
     sectorSize: ss,
     sectorsPerCluster,
@@ -140,18 +165,23 @@ export function mkfs(device: BlockDevice, options: MkfsOptions = {}): MkfsResult
     }
   };
 
-  if (partitioned) {
-    const start = volumeStart;
-    device.write(0, encodeMbr({
-      start,
-      count: device.sectorCount - start,
-      type: mbrTypeForFat(layout.fatType),
-      sectorSize: ss,
+  let table: WrittenTable | undefined;
+  if (scheme !== 'none') {
+    // GUIDs are derived when the volume id or the time is fixed (reproducible builds), else random.
+    const fixedTime = options.time !== undefined || sourceDateEpoch() !== undefined;
+    const seed = options.volumeId !== undefined || fixedTime ? `${volumeId.toString(16)}/${fixedTime ? created : ''}` : undefined;
+    table = writePartitionTable(device, {
+      ...options,
+      partition: scheme,
+      start: volumeStart,
+      count: Math.floor(size / ss),
+      fatType: layout.fatType,
       heads: layout.heads,
       sectorsPerTrack: layout.sectorsPerTrack,
       diskSignature: volumeId,
-    }));
-    // The gap between the MBR and the partition is left as it is (zeros on a fresh image).
+      ...(seed !== undefined ? { seed } : {}),
+    });
+    // The gap between the table and the partition is left as it is (zeros on a fresh image).
   }
 
   // Reserved area: boot sector, and on FAT32 FSInfo, backup boot sector and backup FSInfo.
@@ -233,6 +263,9 @@ export function mkfs(device: BlockDevice, options: MkfsOptions = {}): MkfsResult
 
   device.flush();
   const result: MkfsResult = { layout, volumeId, label: label?.trimEnd(), volumeStart };
-  if (partitioned) result.partitionType = mbrTypeForFat(layout.fatType);
+  if (table !== undefined) {
+    result.table = table;
+    if (typeof table.type === 'number') result.partitionType = table.type;
+  }
   return result;
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import type { BlockDevice } from '../../../src/fat/device/block-device.js';
 import { MemoryDevice } from '../../../src/fat/device/memory.js';
 import { SliceDevice } from '../../../src/fat/device/slice.js';
@@ -80,6 +81,7 @@ describe('MBR', () => {
     const table = readPartitionTable(dev);
     expect(table).toEqual({
       scheme: 'mbr',
+      diskSignature: 0,
       sectorSize: 512,
       partitions: [{ index: 1, type: 0x0c, startLba: 2048, sectorCount: 8192, bootable: true, isFat: true }],
       warnings: [],
@@ -208,13 +210,15 @@ describe('GPT', () => {
     const bs = putFat(d, 2048 * 512, 2048);
     const dev = new MemoryDevice(d);
     const table = readPartitionTable(dev);
+    const guid = (i: number): string => `00000000-0000-4000-8000-00000000000${i}`;
     expect(table).toEqual({
       scheme: 'gpt',
+      diskGuid: '11111111-2222-4333-8444-555555555555',
       sectorSize: 512,
       partitions: [
-        { index: 1, type: EFI_SYSTEM, startLba: 2048, sectorCount: 2048, name: 'EFI system', isFat: true },
-        { index: 2, type: LINUX_FS, startLba: 4096, sectorCount: 4096, name: 'root', isFat: false },
-        { index: 6, type: BASIC_DATA, startLba: 8192, sectorCount: 4096, isFat: false },
+        { index: 1, type: EFI_SYSTEM, guid: guid(1), startLba: 2048, sectorCount: 2048, name: 'EFI system', isFat: true },
+        { index: 2, type: LINUX_FS, guid: guid(2), startLba: 4096, sectorCount: 4096, name: 'root', isFat: false },
+        { index: 6, type: BASIC_DATA, guid: guid(3), startLba: 8192, sectorCount: 4096, isFat: false },
       ],
       warnings: [],
     });
@@ -266,6 +270,48 @@ describe('GPT', () => {
     }
   });
 
+  it('checks the LBAs a valid-CRC header gives: its own, its entries; then the backup, or a one-line error', () => {
+    /** Set a 64-bit header field at LBA 1 and fix the header CRC, so only the value is wrong. */
+    const patch = (d: Uint8Array, off: number, v: number): void => {
+      const h = Buffer.from(d.buffer, d.byteOffset + 512, 512);
+      h.writeBigUInt64LE(BigInt(v), off);
+      h.writeUInt32LE(0, 16);
+      h.writeUInt32LE(zlibCrc32(h.subarray(0, 92)), 16);
+    };
+    for (const [off, v, why] of [
+      [24, 7, /GPT header at LBA 1 says it is at LBA 7/],
+      [72, SECTORS + 5, /entries at LBA 16389 lie beyond the end of the image/],
+      [72, 2 ** 60, /entries at LBA NaN lie beyond the end of the image/],
+    ] as const) {
+      const d = disk();
+      writeGpt(d, [{ type: BASIC_DATA, first: 2048, last: 4095 }]);
+      putFat(d, 2048 * 512, 2048);
+      patch(d, off, v);
+      const table = readPartitionTable(new MemoryDevice(d));
+      expect(table?.partitions.map((p) => [p.index, p.startLba, p.isFat])).toEqual([[1, 2048, true]]);
+      expect(table?.warnings[0]).toMatch(why);
+      // Without the backup: one line saying why.
+      const lone = disk();
+      writeGpt(lone, [{ type: BASIC_DATA, first: 2048, last: 4095 }], { backup: false });
+      putFat(lone, 2048 * 512, 2048);
+      patch(lone, off, v);
+      fatError(() => findFatVolume(new MemoryDevice(lone)), 'FAT_NOT_FAT', why);
+    }
+  });
+
+  it('lists partitions whose LBAs are reversed or beyond the image, and refuses to open them', () => {
+    const d = disk();
+    writeGpt(d, [{ type: BASIC_DATA, first: 4095, last: 2048 }, { type: BASIC_DATA, first: 8192, last: SECTORS + 100 }, { type: BASIC_DATA, first: 2 ** 60, last: 2 ** 60 + 10 }]);
+    const table = readPartitionTable(new MemoryDevice(d))!;
+    expect(table.partitions.map((p) => p.problem)).toEqual([
+      'has an invalid range (LBA 4095..2048)',
+      `(sectors 8192..${SECTORS + 100}) extends beyond the end of the image (${SECTORS} sectors)`,
+      expect.stringMatching(/invalid range|beyond the end/),
+    ]);
+    fatError(() => findFatVolume(new MemoryDevice(d), { partition: 1 }), 'FAT_CORRUPT', 'partition 1 has an invalid range (LBA 4095..2048)');
+    fatError(() => findFatVolume(new MemoryDevice(d), { partition: 2 }), 'FAT_CORRUPT', /partition 2 \(sectors 8192\.\.16484\) extends beyond/);
+  });
+
   it('accepts entry arrays of 1024 entries of 256 bytes', () => {
     const d = disk();
     writeGpt(d, [{ type: BASIC_DATA, first: 2048, last: 4095, slot: 1023 }], { entries: 1024, entrySize: 256, backup: false });
@@ -279,7 +325,7 @@ describe('GPT', () => {
     const bs = putFat(d, 256 * 4096, 1024, 4096);
     const dev = new MemoryDevice(d);
     const table = readPartitionTable(dev);
-    expect(table?.partitions).toEqual([{ index: 1, type: BASIC_DATA, startLba: 2048, sectorCount: 8192, isFat: true }]);
+    expect(table?.partitions).toEqual([{ index: 1, type: BASIC_DATA, guid: '00000000-0000-4000-8000-000000000001', startLba: 2048, sectorCount: 8192, isFat: true }]);
     const vol = findFatVolume(dev);
     expect(vol.sectorSize).toBe(512);
     const head = new Uint8Array(4096);
