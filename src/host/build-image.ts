@@ -100,6 +100,7 @@ export async function buildImageFromDir(image: string, options: BuildImageOption
   if (!options.force && fs.existsSync(image)) {
     throw new FatError('EEXIST', `${image} already exists (use --force to replace it)`, { path: image });
   }
+  options.signal?.throwIfAborted(); // a --wait retry must not outlive Ctrl-C
   const lock = lockImage(image);
   try {
     return await buildLocked(image, options);

@@ -24,6 +24,37 @@ export interface FormattedPartition {
   plan?: BuildPlan;
 }
 
+const MIB = 1 << 20;
+
+/**
+ * Refuse to format a partition whose place on the disk is in doubt, before anything is written:
+ * one that overlaps the partition table (LBA 0, a GPT header or entry array, the backup GPT) or
+ * another partition, and, on an MBR disk whose partitions hold no FAT volume yet, one that only a
+ * 4096-byte reading places on a MiB boundary (a 4Kn disk read as 512-byte sectors would be
+ * formatted at an eighth of its offset): there the user says which with --sector-size.
+ */
+function refuseUnsafeTarget(table: PartitionTable, p: Partition, unit: number, unitGiven: boolean): void {
+  const start = p.startLba * unit;
+  const end = start + p.sectorCount * unit;
+  const what = `partition ${p.index}`;
+  if (table.scheme === 'mbr' && !unitGiven && !table.partitions.some((x) => x.isFat) && start % MIB !== 0 && (start * (4096 / unit)) % MIB === 0) {
+    throw new FatError('EINVAL', `cannot tell whether the MBR counts 512- or 4096-byte sectors (no partition holds a FAT volume yet): give --sector-size 512 or 4096`);
+  }
+  const ts = table.sectorSize;
+  // GPT: the protective MBR, the header and 128 entries of 128 bytes (16 KiB) before; the backup after.
+  const head = table.scheme === 'gpt' ? ts * 2 + 16384 : ts;
+  if (start < head) throw new FatError('FAT_CORRUPT', `${what} overlaps the partition table (it starts at byte ${start}): refusing to format it`);
+  for (const q of table.partitions) {
+    if (q === p || q.problem !== undefined || q.sectorCount === 0 || !holdsData(q)) continue;
+    const qs = q.startLba * unit;
+    const qe = qs + q.sectorCount * unit;
+    if (qs < end && start < qe) throw new FatError('FAT_CORRUPT', `${what} overlaps partition ${q.index}: refusing to format it`);
+  }
+}
+
+/** Partitions that hold data (not an extended partition's container entry, nor GPT's protective one). */
+const holdsData = (q: Partition): boolean => !(typeof q.type === 'number' && [0x05, 0x0f, 0x85, 0xee].includes(q.type));
+
 /**
  * `fat make IMG --partition N [--from DIR]`: format partition N of an existing MBR or GPT disk in
  * place, the volume the partition's size, leaving the table and every byte outside the partition
@@ -52,6 +83,7 @@ export async function formatPartitionInPlace(image: string, n: number, options: 
     if (startByte % ss !== 0 || bytes % ss !== 0) {
       throw new FatError('FAT_CORRUPT', `partition ${n} is not aligned to the table's ${ss}-byte sectors`);
     }
+    refuseUnsafeTarget(table, partition, unit, options.sectorSize !== undefined);
     const whole = FileDevice.open(image, { sectorSize: ss });
     try {
       const dev: BlockDevice = new SliceDevice(whole, startByte / ss, bytes / ss);

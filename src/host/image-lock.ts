@@ -82,7 +82,9 @@ function parseOwner(text: string): Owner | undefined {
 /** Whether the owner may still be running (other hosts cannot be checked: assume so). */
 function ownerAlive(o: Owner): boolean {
   if (o.host !== os.hostname()) return true;
-  if (o.pid === process.pid) return true;
+  // Our own PID: ours when the start time matches (this process holds it), else a process before
+  // us had the same PID (PID 1 of a container that was killed) and the lock is stale.
+  if (o.pid === process.pid) return o.start === undefined || o.start === processStart('self');
   try {
     process.kill(o.pid, 0);
   } catch (e) {
@@ -101,7 +103,8 @@ const UNREADABLE_STALE_MS = 10_000;
 
 function busy(lockPath: string, o: Owner | undefined): FatError {
   const who = o ? `PID ${o.pid}${o.host !== os.hostname() ? ` on ${o.host}` : ''}` : 'another process';
-  return new FatError('EBUSY', `image is in use by ${who} (lock file ${lockPath})`, { path: lockPath });
+  const hint = o && o.host !== os.hostname() ? `; remove it if fat no longer runs on ${o.host}` : '';
+  return new FatError('EBUSY', `image is in use by ${who} (lock file ${lockPath}${hint})`, { path: lockPath });
 }
 
 function lockError(lockPath: string, e: unknown): FatError {

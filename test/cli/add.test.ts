@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  fatCli, freshImage, fsckClean, haveOracles, hostDigest, libraryListing, mtoolsExtract, mtoolsListing, scratchDir, sha256, withImage, writeHostTree,
+  FAT_MAIN, fatCli, freshImage, fsckClean, haveOracles, hostDigest, libraryListing, mtoolsExtract, mtoolsListing, scratchDir, sha256, withImage, writeHostTree,
 } from './cli-helpers.js';
 
 let dir: string;
@@ -300,6 +300,21 @@ describe('fat add: space', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('fat: cannot add: the root directory cannot hold the new names: they need 300 entries, 224 of its 224 are free (FAT12/16 roots cannot grow)\n');
     expect(sha256(img)).toBe(before);
+  });
+});
+
+describe('fat add -v: output', () => {
+  it('a reader that goes away (| head -1) leaves the volume closed and clean', () => {
+    freshImage(img, 8192, 32);
+    const tree: Record<string, string> = {};
+    for (let i = 0; i < 3000; i++) tree[`many/file-${String(i).padStart(4, '0')}.txt`] = `${i}`;
+    writeHostTree(dir, tree);
+    const r = spawnSync('sh', ['-c', `"$0" "$1" add -v "$2" "$3" | head -1`, process.execPath, FAT_MAIN, img, path.join(dir, 'many')], { encoding: 'utf8' });
+    expect(r.stdout).toBe('/many/\n');
+    const check = fatCli(['check', img]);
+    expect(check.stdout + check.stderr).not.toMatch(/DIRTY|FSInfo/);
+    expect(check.status).toBe(0);
+    expect(libraryListing(img)).toHaveLength(3001);
   });
 });
 

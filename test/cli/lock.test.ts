@@ -146,6 +146,18 @@ describe('one writer at a time', () => {
     fs.rmSync(`${img}.lock`);
   });
 
+  it('takes over a lock left under its own PID by an earlier process (PID 1 of a restarted container)', () => {
+    const img = path.join(dir, 'ownpid.img');
+    freshImage(img, 2048, 12);
+    // The shell writes a lock naming its own PID with another start time, then becomes fat (exec).
+    const script = `printf '{"pid":%s,"host":"%s","start":"1"}\\n' "$$" "$3" > "$0.lock"; exec "$1" "$2" mkdir "$0" /z`;
+    const r = spawnSync('sh', ['-c', script, img, process.execPath, FAT_MAIN, os.hostname()], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(fs.existsSync(`${img}.lock`)).toBe(false);
+    expect(libraryListing(img)).toContain('/z/');
+  });
+
   it('a lock is released when its process exits, and on SIGINT/SIGTERM when fat asked for it', () => {
     const img = path.join(dir, 'exit.img');
     freshImage(img, 2048, 12);

@@ -2,7 +2,7 @@
  * `fat make --partition gpt|mbr [--esp] [--disk-size]`: whole disks, checked with sgdisk, sfdisk,
  * fdisk, mtools, fsck.fat and 7-Zip at 512- and 4096-byte sectors.
  */
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { createHash } from 'node:crypto';
@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fatCli, haveOracles, oracleEnv, scratchDir, sha256, writeHostTree } from './cli-helpers.js';
 import { fsckProblems } from '../fat/oracle-helpers.js';
 import { BASIC_DATA, EFI_SYSTEM, mbr, writeGpt } from '../fat/disk/tables.js';
+import { describeRun, runFat } from '../fixtures/run-fat.js';
 
 const haveDiskTools = (() => {
   const ok = ['sgdisk', 'sfdisk', 'fdisk', '7zz'].every((t) => spawnSync('sh', ['-c', `PATH="$PATH:/usr/sbin:/sbin" command -v ${t}`]).status === 0);
@@ -318,6 +319,58 @@ describe('make --partition N: format a partition of an existing disk in place', 
       else expect(r.stderr).toMatch(message);
       expect(sha256(img)).toBe(before);
     }
+  });
+
+  it('refuses to guess the sector size of an MBR disk that only a 4096-byte reading aligns', () => {
+    // fdisk -b 4096 puts partition 1 at LBA 256 (1 MiB); read as 512-byte sectors it would be at 128 KiB.
+    const img = disk('mbr', 4096, 'ambiguous.img');
+    const before = sha256(img);
+    const r = fatCli(['make', img, '--partition', '1']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('fat: cannot tell whether the MBR counts 512- or 4096-byte sectors (no partition holds a FAT volume yet): give --sector-size 512 or 4096\n');
+    expect(sha256(img)).toBe(before);
+  });
+
+  it('refuses a partition that overlaps the partition table or another partition, changing nothing', () => {
+    const gpt = new Uint8Array(8 * MiB);
+    writeGpt(gpt, [{ type: BASIC_DATA, first: 1, last: 4095 }]); // over the GPT header and entries
+    const mbrDisk = new Uint8Array(8 * MiB);
+    mbrDisk.set(mbr([{ type: 0x0c, start: 2048, count: 8192 }, { type: 0x0c, start: 4096, count: 8192 }]), 0);
+    for (const [name, bytes, n, why] of [
+      ['over-gpt.img', gpt, '1', /^fat: partition 1 overlaps the partition table \(it starts at byte 512\): refusing to format it\n$/],
+      ['overlap-mbr.img', mbrDisk, '2', /^fat: partition 2 overlaps partition 1: refusing to format it\n$/],
+    ] as const) {
+      const img = at(name);
+      fs.writeFileSync(img, bytes);
+      const before = sha256(img);
+      const r = fatCli(['make', img, '--partition', n]);
+      expect(r.status, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(why);
+      expect(sha256(img)).toBe(before);
+    }
+  });
+
+  it('holds SIGINT until the partition is consistent, then exits 130', async () => {
+    const img = disk('gpt', 512, 'sigint.img');
+    const tree = at('sigint-tree');
+    const big = new Uint8Array(4 * MiB).fill(7);
+    for (let i = 0; i < 5; i++) writeHostTree(tree, { [`f${i}.bin`]: big });
+    const args = ['make', img, '--partition', '2', '--from', tree];
+    // SIGINT once the image's lock file exists: formatting has begun.
+    const onSpawn = (c: ChildProcess): void => {
+      const poll = setInterval(() => {
+        if (!fs.existsSync(`${img}.lock`)) return;
+        clearInterval(poll);
+        c.kill('SIGINT');
+      }, 2);
+      c.on('close', () => clearInterval(poll));
+    };
+    const r = await runFat(args, { timeoutMs: 60_000, onSpawn });
+    // Either the signal came while formatting (held, then 130) or after it (the run had finished).
+    if (r.status === 130) expect(r.stderr).toContain('fat: finishing partition 2 before stopping');
+    else expect(r.status, describeRun(args, r)).toBe(0);
+    const check = fatCli(['check', img, '--partition', '2']);
+    expect(check.status, check.stdout + check.stderr).toBe(0);
   });
 
   it('takes the image lock like every writer (EBUSY while another process holds it)', () => {

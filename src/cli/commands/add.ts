@@ -257,9 +257,9 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
       const files = items.filter((it) => it.type === 'file').length;
       let added = 0;
       let current = '';
+      let out = '';
       try {
         checkImage(vol, items, toParts, opts.overwrite === true);
-        let out = '';
         const say = (line: string): void => {
           if (opts.verbose) out += `${line}\n`;
         };
@@ -302,7 +302,6 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
           // -v lists what was made in the sources' order (the writer puts 8.3 names first).
           for (const item of work) if (written.has(item)) say(item.type === 'directory' ? `${item.dest}/` : item.dest);
         }
-        if (out) await writeOut(out);
       } catch (e) {
         if (e instanceof FatError && e.code === 'ENOSPC' && current !== '') {
           throw new CliError(`${e.message} (while writing ${current}; ${added} of ${files} files added)`);
@@ -311,6 +310,8 @@ times are the time of the copy, or SOURCE_DATE_EPOCH.`)
       } finally {
         vol.close();
       }
+      // Printed once the volume is closed: a reader that goes away (EPIPE) cannot leave it dirty.
+      if (out) await writeOut(out);
       if (cv.skipped) process.exitCode = 1;
     });
 }

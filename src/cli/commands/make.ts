@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { FatError, createImageFile, mkfs, formatSize, validateMkfsOptions, buildImageFromDir, formatPartitionInPlace, retryWhileBusy, minimumVolumeBytes, formatPartitionType, tableOverhead, alignedPartitionBytes, partitionTypeName, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
+import { FatError, createImageFile, mkfs, formatSize, validateMkfsOptions, buildImageFromDir, formatPartitionInPlace, retryWhileBusy, minimumVolumeBytes, formatPartitionType, tableOverhead, alignedPartitionBytes, partitionTypeName, type FormattedPartition, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
 import { Progress } from '../progress.js';
 import { lockWait, warnSkipped } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
@@ -277,22 +277,39 @@ async function formatInPlace(image: string, n: number, opts: MakeOptions, cmd: C
   }
   const { sectorSize, partition: _none, ...options } = mkfsOptionsFrom(opts, undefined);
   const given = cmd.getOptionValueSource('sectorSize') === 'cli';
-  const done = await retryWhileBusy(() => formatPartitionInPlace(image, n, {
-    ...options,
-    ...(given ? { sectorSize } : {}),
-    sync: opts.sync === true,
-    ...(opts.from !== undefined ? {
-      build: {
-        ...(opts.codePage ? { codePage: opts.codePage } : {}),
-        from: opts.from,
-        followSymlinks: opts.followSymlinks,
-        skipSpecial: opts.skipSpecial === true,
-        onSkip: warnSkipped(opts.from),
-        ...(opts.include ? { include: opts.include } : {}),
-        ...(opts.exclude ? { exclude: opts.exclude } : {}),
-      },
-    } : {}),
-  }), wait);
+  // Formatting in place cannot be undone halfway (there is no temporary file to drop): SIGINT and
+  // SIGTERM are held until the partition is consistent, then honoured; a second one stops at once.
+  let stopping: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) process.exit(signal === 'SIGINT' ? 130 : 143);
+    stopping = signal;
+    process.stderr.write(`fat: finishing partition ${n} before stopping (stopping now would leave it half-written)\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let done: FormattedPartition;
+  try {
+    done = await retryWhileBusy(() => formatPartitionInPlace(image, n, {
+      ...options,
+      ...(given ? { sectorSize } : {}),
+      sync: opts.sync === true,
+      ...(opts.from !== undefined ? {
+        build: {
+          ...(opts.codePage ? { codePage: opts.codePage } : {}),
+          from: opts.from,
+          followSymlinks: opts.followSymlinks,
+          skipSpecial: opts.skipSpecial === true,
+          onSkip: warnSkipped(opts.from),
+          ...(opts.include ? { include: opts.include } : {}),
+          ...(opts.exclude ? { exclude: opts.exclude } : {}),
+        },
+      } : {}),
+    }), wait);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (stopping) process.exit(stopping === 'SIGINT' ? 130 : 143);
   const r = done.result;
   const bytes = done.partition.sectorCount * 512;
   if (opts.json) {
