@@ -106,6 +106,12 @@ describe('option values', () => {
     }
   });
 
+  it('an empty IMAGE is a usage error, and nothing is created or locked', () => {
+    const r = fatCli(['make', '', '--size', '1M'], { cwd: dir });
+    expect(r).toMatchObject({ status: 2, stdout: '', stderr: 'fat: make needs a path, not ""\n' });
+    expect(fs.readdirSync(nodePath.dirname(dir)).filter((n) => n.startsWith(`.${nodePath.basename(dir)}`) || n === `${nodePath.basename(dir)}.lock`)).toEqual([]);
+  });
+
   it("commander's own usage errors (unknown option, missing argument or value) are one line, exit 2", () => {
     for (const args of [['make', at('x.img'), '--frob'], ['cat', at('a.img')], ['list', at('a.img'), '--depth'], ['frobnicate']]) {
       const r = fatCli(args);

@@ -233,6 +233,7 @@ fixes the volume id: the same tree and SOURCE_DATE_EPOCH give a byte-identical i
 A GPT's disk and partition GUIDs are random unless given, or derived from the volume id and
 SOURCE_DATE_EPOCH when either is fixed (so those builds stay byte-identical).`)
     .action(async (image: string, opts: MakeOptions, cmd: Command) => {
+      nonEmpty(image, 'make'); // "" would resolve to the current directory
       const globals = cmd.optsWithGlobals<{ partition?: string; offset?: string; quiet?: boolean; codePage?: 'cp437' | 'cp850' }>();
       // The global --partition (a number, for the other commands) takes `--partition mbr` wherever it
       // is written: read it from either place.
