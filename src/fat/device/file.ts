@@ -117,6 +117,9 @@ export function checkSectorSize(size: number | undefined): number {
 /** openSync with one-line messages: missing files and directories become FatErrors. */
 export function openFile(path: string, flags: string): number {
   try {
+    // A FIFO would block the open until a writer comes: refuse what is not a file before opening.
+    const st = fs.statSync(path, { throwIfNoEntry: false });
+    if (st && !st.isFile() && !st.isDirectory()) throw new FatError('FAT_UNSUPPORTED', `cannot open ${path}: ${specialKindOf(st)}, not a regular file`, { path });
     return fs.openSync(path, flags);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
@@ -127,11 +130,20 @@ export function openFile(path: string, flags: string): number {
   }
 }
 
+/** What a special file is, for a message. */
+function specialKindOf(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isBlockDevice()) return 'a block device (not supported)';
+  if (st.isCharacterDevice()) return 'a character device';
+  return 'a special file';
+}
+
 /** The size of an open regular file; directories and devices are refused. */
 export function regularFileSize(path: string, fd: number): number {
   const st = fs.fstatSync(fd);
   if (st.isDirectory()) throw new FatError('EISDIR', `cannot open ${path}: it is a directory`, { path });
-  if (!st.isFile()) throw new FatError('FAT_UNSUPPORTED', `cannot open ${path}: not a regular file (block devices are not supported)`, { path });
+  if (!st.isFile()) throw new FatError('FAT_UNSUPPORTED', `cannot open ${path}: ${specialKindOf(st)}, not a regular file`, { path });
   return st.size;
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +58,23 @@ describe('FileDevice.open', () => {
     fs.writeFileSync(p, new Uint8Array(4096));
     expect(thrown(() => FileDevice.open(p, { sectorSize: 256 }))?.code).toBe('EINVAL');
     expect(thrown(() => FileDevice.open(p, { sectorSize: 3000 }))?.code).toBe('EINVAL');
+  });
+});
+
+describe('FileDevice.open of special files', () => {
+  it('refuses a FIFO and a character device at once, in one line (a FIFO used to block the open)', () => {
+    const dir = scratchDir('fatkit-fifo-');
+    const fifo = path.join(dir, 'pipe.img');
+    if (spawnSync('mkfifo', [fifo]).status !== 0) throw new Error('mkfifo failed');
+    try {
+      for (const [p, what] of [[fifo, 'a FIFO'], ['/dev/null', 'a character device']] as const) {
+        const e = thrown(() => FileDevice.open(p, { readOnly: true }));
+        expect(e).toBeInstanceOf(FatError);
+        expect(e?.message).toBe(`cannot open ${p}: ${what}, not a regular file`);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
