@@ -42,7 +42,7 @@ export function raw(port: number, method: string, target: string, headers: Recor
 /** Bytes written straight to a socket (targets node:http's client would refuse); the status and body. */
 export function rawSocket(port: number, request: string | Buffer): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1', () => socket.end(request));
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(request)); // the server closes (Connection: close)
     const parts: Buffer[] = [];
     socket.on('data', (d: Buffer) => parts.push(d));
     socket.on('error', reject);
