@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { STREAM_CHUNK } from './handle.js';
+import { chunkedStream } from './chunked-stream.js';
 import type { ReadOnlyStore, StoreDirectory, StoreEntry, StoreFile } from './store.js';
 import { contentTypeFor } from './content-type.js';
 
@@ -72,30 +72,7 @@ export function directoryStore(root: string): ReadOnlyStore {
     },
     stream(file, start, end) {
       const fd = fs.openSync(fileOf(file.path), 'r');
-      let pos = start;
-      let open = true;
-      const close = (): void => {
-        if (open) fs.closeSync(fd);
-        open = false;
-      };
-      return new ReadableStream<Uint8Array>({
-        pull(controller) {
-          try {
-            const out = new Uint8Array(Math.min(STREAM_CHUNK, end - pos));
-            const n = out.length === 0 ? 0 : fs.readSync(fd, out, 0, out.length, pos);
-            pos += n;
-            if (n > 0) controller.enqueue(n === out.length ? out : out.subarray(0, n));
-            if (n === 0 || pos >= end) {
-              close();
-              controller.close();
-            }
-          } catch (e) {
-            close();
-            controller.error(e);
-          }
-        },
-        cancel: close,
-      }, { highWaterMark: 0 });
+      return chunkedStream((into, position) => fs.readSync(fd, into, 0, into.length, position), start, end, () => fs.closeSync(fd));
     },
   };
 }

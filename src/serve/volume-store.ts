@@ -7,7 +7,7 @@
 import type { Volume } from '../fat/volume/volume.js';
 import { isFatError } from '../fat/errors.js';
 import type { FatStats } from '../fat/dir/stats.js';
-import { STREAM_CHUNK } from './handle.js';
+import { chunkedStream } from './chunked-stream.js';
 import type { ReadOnlyStore, StoreDirectory, StoreEntry, StoreFile } from './store.js';
 
 export interface VolumeStoreOptions {
@@ -60,32 +60,10 @@ export function volumeStore(volume: Volume, options: VolumeStoreOptions): ReadOn
     stream(file, start, end) {
       const h = volume.openFile(`/${file.path}`, 'r');
       options.onStream?.(1);
-      let pos = start;
-      let open = true;
-      const close = (): void => {
-        if (!open) return;
-        open = false;
+      return chunkedStream((into, position) => h.read(into, 0, into.length, position), start, end, () => {
         h.close();
         options.onStream?.(-1);
-      };
-      return new ReadableStream<Uint8Array>({
-        pull(controller) {
-          try {
-            const out = new Uint8Array(Math.min(STREAM_CHUNK, end - pos));
-            const n = out.length === 0 ? 0 : h.read(out, 0, out.length, pos);
-            pos += n;
-            if (n > 0) controller.enqueue(n === out.length ? out : out.subarray(0, n));
-            if (n === 0 || pos >= end) {
-              close();
-              controller.close();
-            }
-          } catch (e) {
-            close();
-            controller.error(e);
-          }
-        },
-        cancel: close,
-      }, { highWaterMark: 0 });
+      });
     },
   };
 }
