@@ -17,7 +17,7 @@ import type { Volume } from '../fat/volume/volume.js';
 import { contentTypeFor } from './content-type.js';
 import { crunchStore } from './crunch-store.js';
 import { directoryStore } from './directory-store.js';
-import type { ReadOnlyStore } from './store.js';
+import { siblingVariants, type ReadOnlyStore, type StoreDirectory, type StoreFile } from './store.js';
 import { volumeStore } from './volume-store.js';
 
 export type SourceKind = 'image' | 'directory' | 'crunch';
@@ -60,35 +60,64 @@ export function crunchModuleOf(source: string): string | undefined {
 type Identity = string;
 const identityOf = (s: fs.Stats): Identity => `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
 
-/** A store that delegates to the current view of the image. */
+/** How long a replaced view stays open for the requests that started on it (streams keep it longer). */
+const RETIRE_AFTER_MS = 10_000;
+
+/**
+ * A store over the current view of the image. A file remembers the view that stat()ed it and is
+ * read from that view, so a request that began before a reopen finishes on the old volume: one
+ * whole version per response. Replaced views close once their streams end and a grace time passed.
+ */
 function imageSource(path: string, options: OpenSourceOptions): ServeSource {
-  interface View { volume: Volume; store: ReadOnlyStore; streams: number; retired: boolean; id: Identity }
+  interface View { volume: Volume; store: ReadOnlyStore; streams: number; retired: boolean; graceOver: boolean; id: Identity }
+  const viewOf = new WeakMap<StoreFile, View>();
+  const closeIfDone = (v: View): void => {
+    if (v.retired && v.graceOver && v.streams === 0 && !v.volume.isClosed) v.volume.close();
+  };
   const open = (): View => {
     const id = identityOf(fs.statSync(path));
     const volume = openImage(path, { readOnly: true, partition: options.partition, offset: options.offset, codePage: options.codePage, onProblem: options.onProblem });
     const view: View = {
-      volume, streams: 0, retired: false, id,
+      volume, streams: 0, retired: false, graceOver: false, id,
       store: volumeStore(volume, {
         contentType: contentTypeFor,
         onStream: (delta) => {
           view.streams += delta;
-          if (view.retired && view.streams === 0) volume.close();
+          closeIfDone(view);
         },
       }),
     };
     return view;
   };
   let view = open();
-  const retire = (old: View): void => {
+  const retire = (old: View, now: boolean): void => {
     old.retired = true;
-    if (old.streams === 0) old.volume.close();
+    if (now) old.graceOver = true;
+    else {
+      setTimeout(() => {
+        old.graceOver = true;
+        closeIfDone(old);
+      }, RETIRE_AFTER_MS).unref();
+    }
+    closeIfDone(old);
   };
-  const current = (): ReadOnlyStore => view.store;
+  const of = (file: StoreFile): View => viewOf.get(file) ?? view;
   const store: ReadOnlyStore = {
-    stat: (p) => current().stat(p),
-    list: (p) => current().list(p),
-    read: (f, s, e) => current().read(f, s, e),
-    stream: (f, s, e) => current().stream!(f, s, e),
+    stat(p) {
+      const v = view;
+      const s = v.store.stat(p) as StoreFile | StoreDirectory | undefined;
+      if (s?.type === 'file') viewOf.set(s, v);
+      return s;
+    },
+    list: (p) => view.store.list(p),
+    read: (f, s, e) => of(f).store.read(f, s, e),
+    stream: (f, s, e) => of(f).store.stream!(f, s, e),
+    async variants(f) {
+      const v = of(f);
+      const found = await siblingVariants(v.store, f);
+      for (const x of found) viewOf.set(x, v);
+      return found;
+    },
   };
   return {
     kind: 'image',
@@ -104,7 +133,7 @@ function imageSource(path: string, options: OpenSourceOptions): ServeSource {
       if (id === view.id || fs.existsSync(lockPathFor(path))) return;
       try {
         const next = open();
-        retire(view);
+        retire(view, false);
         view = next;
         options.onReopen?.();
       } catch (e) {
@@ -112,7 +141,7 @@ function imageSource(path: string, options: OpenSourceOptions): ServeSource {
         options.onReopen?.(e);
       }
     },
-    close: () => retire(view),
+    close: () => retire(view, true),
   };
 }
 
