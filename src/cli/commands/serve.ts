@@ -28,6 +28,7 @@ async function run(source: string, flags: ServeFlags, command: Command): Promise
   if (flags.cacheControl !== undefined && (flags.cacheControl.trim() === '' || /[\r\n]/.test(flags.cacheControl))) {
     throw new CliError('--cache-control takes a header value on one line', EXIT_USAGE);
   }
+  if (flags.host.trim() === '') throw new CliError('--host takes an address to listen on (127.0.0.1, ::1, 0.0.0.0...), not ""', EXIT_USAGE);
   const { partition, offset } = volumeLocation(command);
   // Loaded here, not when the CLI starts: other commands never pay for node:http.
   const [{ openServeSource, nodeHandler }, http] = await Promise.all([import('../../index.js'), import('node:http')]);
