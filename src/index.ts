@@ -30,3 +30,10 @@ export {
   type CrunchOptions, type CrunchResult, type CrunchCheck, type CrunchSummary, type GeneratedModule, type GeneratedFile, type Layout,
   type Crunch, type FileStat as CrunchFileStat, type DirStat as CrunchDirStat, type Dirent as CrunchDirent, type ServeOptions, type NodeMiddleware, type Manifest as CrunchManifest,
 } from './crunch/index.js';
+
+// --- serve: one read-only store over images, crunch modules and directories (Node adapter too) ---
+export {
+  openServeSource, serve, answer, handle, nodeHandler, writeNodeResponse, volumeStore, directoryStore, crunchStore, siblingVariants, contentTypeFor,
+  type OpenSourceOptions, type ServeSource, type SourceKind, type ReadOnlyStore, type StoreFile, type StoreDirectory, type StoreEntry,
+  type ContentCoding, type CoreRequest, type CoreResponse, type HandleOptions, type StaticServeOptions, type VolumeStoreOptions,
+} from './serve/index.js';

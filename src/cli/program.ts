@@ -13,6 +13,7 @@ import * as mkdir from './commands/mkdir.js';
 import * as mv from './commands/mv.js';
 import * as label from './commands/label.js';
 import * as check from './commands/check.js';
+import * as serve from './commands/serve.js';
 
 /** The `fat` program: global options, then one module per subcommand. */
 export const program = new Command('fat')
@@ -32,4 +33,4 @@ export const program = new Command('fat')
     if (action.name() !== 'make') volumeLocation(action);
   });
 
-for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check]) command.register(program);
+for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check, serve]) command.register(program);

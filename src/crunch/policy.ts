@@ -4,23 +4,12 @@
  */
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { createRequire } from 'node:module';
+import { contentTypeFor } from '../serve/content-type.js';
 
-/**
- * mime-types (and mime-db's 180 KB of JSON) load on the first lookup, not when the module loads:
- * every `fat` command imports this module, only `fat crunch` needs it.
- */
-let mime: typeof import('mime-types') | undefined;
-const mimeTypes = (): typeof import('mime-types') => (mime ??= createRequire(import.meta.url)('mime-types') as typeof import('mime-types'));
+export { contentTypeFor };
 
 const brotliCompress = promisify(zlib.brotliCompress);
 const gzip = promisify(zlib.gzip);
-
-/** Content-Type for a path from its extension; `charset=utf-8` for text; octet-stream when unknown. */
-export function contentTypeFor(path: string): string {
-  const name = path.slice(path.lastIndexOf('/') + 1);
-  return mimeTypes().contentType(name) || 'application/octet-stream';
-}
 
 // Text, structured text and the few binary formats that are not compressed already.
 const COMPRESSIBLE = new RegExp([

@@ -39,6 +39,8 @@ describe('a command loads only what it needs', () => {
     const listed = loadedBuiltins(['list', 'site.img'], work);
     expect([listed.status, listed.stderr]).toEqual([0, '']);
     expect(listed.builtins.filter((m) => /^(zlib|crypto|internal\/crypto\/|readline)/.test(m))).toEqual([]);
+    // fat serve's server waits for `fat serve`.
+    expect([...made.builtins, ...listed.builtins].filter((m) => /^(https?|_http_)/.test(m))).toEqual([]);
   });
 
   it('crunch still works, loading its code on first use', () => {

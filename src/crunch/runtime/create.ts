@@ -4,6 +4,7 @@ import { ChunkFiles, InlineChunks } from './chunks.js';
 import type { InlineData, Manifest } from './manifest.js';
 import { middleware } from './node.js';
 import { serve } from './serve.js';
+import { serveStore } from './serve-store.js';
 import { Store } from './store.js';
 
 /** `data` holds the base64 chunks in inline mode; null means chunk files next to `baseUrl`. */
@@ -11,6 +12,7 @@ export function createCrunch(manifest: Manifest, data: InlineData | null, baseUr
   if (manifest.version !== 1) throw new Error(`unsupported crunch manifest version ${String(manifest.version)}`);
   const source = data ? new InlineChunks(manifest, data) : new ChunkFiles(manifest, baseUrl);
   const store = new Store(manifest, source);
+  const served = serveStore(store);
   return Object.freeze({
     files: store.files,
     directories: store.directories,
@@ -22,7 +24,7 @@ export function createCrunch(manifest: Manifest, data: InlineData | null, baseUr
     readDir: (dir?: string) => store.readDir(dir),
     walk: (dir?: string) => store.walk(dir),
     preload: (paths?: readonly string[]) => store.preload(paths),
-    serve: (request: Request, options?: Parameters<Crunch['serve']>[1]) => serve(store, request, options),
-    middleware: (options?: Parameters<Crunch['middleware']>[0]) => middleware(store, options),
+    serve: (request: Request, options?: Parameters<Crunch['serve']>[1]) => serve(served, request, options),
+    middleware: (options?: Parameters<Crunch['middleware']>[0]) => middleware(served, options),
   });
 }

@@ -1,23 +1,11 @@
-/** The Node `(req, res, next)` adapter: handle() written straight to a ServerResponse. */
+/** The Node `(req, res, next)` adapter: src/serve's handle() written straight to a ServerResponse. */
+import { handle } from '../../serve/handle.js';
+import { splitTarget } from '../../serve/request-path.js';
+import type { ReadOnlyStore } from '../../serve/store.js';
 import type { NodeMiddleware, ServeOptions } from './api.js';
-import { handle } from './serve.js';
-import type { Store } from './store.js';
+import type { CrunchFile } from './serve-store.js';
 
-/** Path and query of a request target: origin-form (`/a?b`) or absolute-form (`http://h/a?b`). */
-function splitTarget(target: string): { path: string; search: string } | undefined {
-  if (!target.startsWith('/')) {
-    try {
-      const url = new URL(target);
-      return { path: url.pathname, search: url.search };
-    } catch {
-      return undefined;
-    }
-  }
-  const q = target.indexOf('?');
-  return q < 0 ? { path: target, search: '' } : { path: target.slice(0, q), search: target.slice(q) };
-}
-
-export function middleware(store: Store, options: ServeOptions = {}): NodeMiddleware {
+export function middleware(store: ReadOnlyStore<CrunchFile>, options: ServeOptions = {}): NodeMiddleware {
   return (req, res, next) => {
     const notOurs = (err?: unknown): void => {
       if (next) {
@@ -43,7 +31,8 @@ export function middleware(store: Store, options: ServeOptions = {}): NodeMiddle
       }
       res.statusCode = result.status;
       for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
-      res.end(result.body ?? undefined);
+      // The module's store has no stream(): its bodies are always whole arrays.
+      res.end((result.body as Uint8Array | null) ?? undefined);
     }, notOurs);
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { chooseEncoding, httpDate, parseEtagList, parseHttpDate, parseRange, strongMatch, weakMatch } from '../../src/crunch/runtime/http.js';
-import { safeSegments } from '../../src/crunch/runtime/serve.js';
+import { chooseEncoding, httpDate, parseEtagList, parseHttpDate, parseRange, strongMatch, weakMatch } from '../../src/serve/http.js';
+import { safeSegments } from '../../src/serve/request-path.js';
 
 describe('parseRange', () => {
   it('reads one byte range and clamps its end', () => {

@@ -1,0 +1,66 @@
+/**
+ * The Node http adapter: a `(req, res)` listener over answer(), reading the raw request target
+ * (so `..` and `%2e` are seen, not resolved away) and streaming bodies with backpressure: a chunk
+ * is pulled from the store only once the socket took the last one (a slow client holds its own
+ * stream, never the others).
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CoreResponse } from './handle.js';
+import { splitTarget } from './request-path.js';
+import { answer, type ServeOptions } from './serve.js';
+import type { ReadOnlyStore, StoreFile } from './store.js';
+
+/** Write a response; resolves when it is sent or the client went away. */
+export async function writeNodeResponse(res: ServerResponse, result: CoreResponse): Promise<void> {
+  res.statusCode = result.status;
+  for (const [name, value] of Object.entries(result.headers)) res.setHeader(name, value);
+  const body = result.body;
+  if (body === null || body instanceof Uint8Array) {
+    res.end(body ?? undefined);
+    return;
+  }
+  const reader = body.getReader();
+  let gone = false;
+  const onClose = (): void => {
+    gone = true;
+  };
+  res.once('close', onClose);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done || gone) break;
+      if (!res.write(value)) {
+        await new Promise<void>((resolve) => {
+          const go = (): void => {
+            res.off('drain', go);
+            res.off('close', go);
+            resolve();
+          };
+          res.on('drain', go);
+          res.on('close', go);
+        });
+      }
+    }
+    if (gone) await reader.cancel();
+    else res.end();
+  } catch {
+    res.destroy();
+    await reader.cancel().catch(() => undefined);
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
+/** A node:http request listener serving `store`. */
+export function nodeHandler<F extends StoreFile>(store: ReadOnlyStore<F>, options: ServeOptions<F> = {}): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const target = splitTarget(req.url ?? '/');
+    const header = (name: string): string | null => {
+      const v = req.headers[name];
+      return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+    };
+    // A target that is neither origin- nor absolute-form names no file: the 404 path answers it.
+    const core = { method: req.method ?? 'GET', path: target?.path ?? '', search: target?.search ?? '', header };
+    void answer(store, core, options).then((result) => writeNodeResponse(res, result));
+  };
+}
