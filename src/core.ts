@@ -8,6 +8,7 @@ export { Volume, type VolumeOptions, type VolumeInfo, type WalkEntry } from './f
 export { FatStats, type FatDirent } from './fat/dir/stats.js';
 export type { Geometry, FatType } from './fat/format/geometry.js';
 export { ATTR } from './fat/format/dir-entry.js';
+export { formatVolumeId } from './fat/format/boot-sector.js';
 export { FileHandle, type OpenFlags } from './fat/volume/file-handle.js';
 export type { WriteFileOptions, EntryOptions, MkdirOptions, RmOptions, Attributes, TimeLike } from './fat/volume/write-ops.js';
 export { MAX_FILE_SIZE } from './fat/volume/write-ops.js';

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import type { Command } from 'commander';
 import { FatError, type Volume, type WalkEntry } from '../../index.js';
 import { openVolume, warn, writeOut } from '../volume.js';

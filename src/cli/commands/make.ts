@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { FatError, createImageFile, mkfs, formatSize, validateMkfsOptions, buildImageFromDir, formatPartitionInPlace, retryWhileBusy, minimumVolumeBytes, formatPartitionType, tableOverhead, alignedPartitionBytes, partitionTypeName, type FormattedPartition, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
+import { FatError, createImageFile, mkfs, formatSize, validateMkfsOptions, buildImageFromDir, formatPartitionInPlace, retryWhileBusy, minimumVolumeBytes, formatPartitionType, tableOverhead, alignedPartitionBytes, partitionTypeName, formatVolumeId, type FormattedPartition, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
 import { Progress } from '../progress.js';
 import { lockWait, warnSkipped } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
@@ -149,12 +149,6 @@ function summary(img: string, r: MkfsResult, bytes: number): string {
   return `made ${img}: ${formatSize(bytes)} image, ${volume}${label}${part}\n`;
 }
 
-/** `ABCD-1234`, the volume id as fat info prints it (VolumeInfo.volumeIdHex). */
-const volumeIdText = (id: number): string => {
-  const h = id.toString(16).toUpperCase().padStart(8, '0');
-  return `${h.slice(0, 4)}-${h.slice(4)}`;
-};
-
 function json(img: string, r: MkfsResult, bytes: number): string {
   const l = r.layout;
   return `${JSON.stringify({
@@ -171,7 +165,7 @@ function json(img: string, r: MkfsResult, bytes: number): string {
     fatSize: l.fatSize,
     rootEntries: l.rootEntries,
     media: l.media,
-    volumeId: volumeIdText(r.volumeId),
+    volumeId: formatVolumeId(r.volumeId),
     label: r.label ?? null,
     partition: r.table === undefined ? null : {
       table: r.table.scheme, index: 1, type: r.table.type, start: r.volumeStart,
@@ -312,11 +306,10 @@ async function formatInPlace(image: string, n: number, opts: MakeOptions, cmd: C
   }
   if (stopping) process.exit(stopping === 'SIGINT' ? 130 : 143);
   const r = done.result;
-  const bytes = done.partition.sectorCount * 512;
   if (opts.json) {
-    const base = JSON.parse(json(image, r, bytes)) as Record<string, unknown>;
+    const base = JSON.parse(json(image, r, fs.statSync(image).size)) as Record<string, unknown>;
     const p = { table: done.table.scheme, index: n, type: done.partition.type, start: r.layout.hiddenSectors };
-    await writeOut(`${JSON.stringify({ ...base, imageSize: fs.statSync(image).size, partition: p }, null, 2)}\n`);
+    await writeOut(`${JSON.stringify({ ...base, partition: p }, null, 2)}\n`);
   } else if (!quiet) {
     const l = r.layout;
     const what = `FAT${l.fatType}, ${formatSize(l.totalSectors * l.sectorSize)}, ${l.clusterCount} clusters of ${formatSize(l.clusterSize)}${r.label ? `, label ${r.label}` : ''}`;

@@ -35,7 +35,6 @@ export function writeBuild(device: BlockDevice, plan: BuildPlan, options: BuildO
  * can hand the event loop a turn (the CLI's signal handlers run then) or stop (`return()`).
  */
 export function* writeBuildSteps(device: BlockDevice, plan: BuildPlan, options: BuildOptions): Generator<void, BuildResult, void> {
-  const { layout } = plan;
   const made = mkfs(device, { ...options, size: plan.volumeBytes, assumeZeroed: true, ...(plan.rootEntries !== undefined ? { rootEntries: plan.rootEntries } : {}) });
   const volDevice = made.volumeStart ? sliceOf(device, made.volumeStart) : device;
   const page = codePage(options.codePage ?? 'cp437');

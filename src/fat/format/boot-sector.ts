@@ -198,3 +198,9 @@ function writeBootProgram(b: Uint8Array, at: number): void {
   b.set(code, at);
   for (let i = 0; i < BOOT_MESSAGE.length; i++) b[at + code.length + i] = BOOT_MESSAGE.charCodeAt(i);
 }
+
+/** A volume id as DOS, blkid and `fat info` print it: `ABCD-1234`. */
+export function formatVolumeId(id: number): string {
+  const hex = (id >>> 0).toString(16).toUpperCase().padStart(8, '0');
+  return `${hex.slice(0, 4)}-${hex.slice(4)}`;
+}

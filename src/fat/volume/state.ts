@@ -7,6 +7,7 @@ import type { Volume } from './volume.js';
 import type { FatType } from '../format/geometry.js';
 import { decodeFsInfo, type FsInfo } from '../format/fs-info.js';
 import { put32 } from '../format/bytes.js';
+import { formatVolumeId } from '../format/boot-sector.js';
 
 export interface VolumeInfo {
   fatType: FatType;
@@ -57,13 +58,12 @@ export function volumeInfo(vol: Volume): VolumeInfo {
   const bootLabel = bs.extSignature === 0x29 ? bs.volumeLabel.replace(/ +$/, '') : '';
   const label = rootLabel ?? (bootLabel && bootLabel !== 'NO NAME' ? bootLabel : undefined);
   const id = bs.extSignature === 0x29 || bs.extSignature === 0x28 ? bs.volumeId : 0;
-  const hex = id.toString(16).toUpperCase().padStart(8, '0');
   return {
     fatType: g.fatType,
     label,
     bootSectorLabel: bootLabel,
     volumeId: id,
-    volumeIdHex: `${hex.slice(0, 4)}-${hex.slice(4)}`,
+    volumeIdHex: formatVolumeId(id),
     oemName: bs.oemName.replace(/ +$/, ''),
     media: bs.media,
     sectorSize: g.sectorSize,
