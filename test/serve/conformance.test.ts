@@ -22,6 +22,7 @@ const ports: Record<string, number> = {};
 const closers: (() => Promise<void>)[] = [];
 let work: ReturnType<typeof tempDir>;
 let ownModule: Crunch;
+let bothModule: Crunch;
 
 beforeAll(async () => {
   work = tempDir('fatkit-serve-');
@@ -42,6 +43,13 @@ beforeAll(async () => {
   const s = await listen(source.store);
   ports.own = s.port;
   closers.push(s.close);
+  // And with the sibling files as well: its own variants come first.
+  const both = path.join(work.dir, 'both-module');
+  await crunch(path.join(work.dir, 'site'), both, { sourceDateEpoch: MTIME + 1000, compression: { brotliQuality: 9 } });
+  bothModule = ((await import(pathToFileURL(path.join(both, 'index.js')).href)) as { default: Crunch }).default;
+  const b = await listen((await openSource(both)).store);
+  ports.both = b.port;
+  closers.push(b.close);
 }, 60_000);
 
 afterAll(async () => {
@@ -225,6 +233,16 @@ describe('precompressed forms: siblings on every store and a module\'s own varia
     }));
     expect((answers[0] as { status: number }[]).map((a) => a.status)).toEqual([206, 304, 200, 200, 200]);
     for (let i = 1; i < answers.length; i++) expect(answers[i], PRECOMPRESSED[i]).toEqual(answers[0]);
+  });
+
+  it('a module that has both serves its own variants, not the sibling files', async () => {
+    const stat = bothModule.stat('app.js') as { variants: { encoding: string; etag: string }[] };
+    for (const coding of ['br', 'gzip']) {
+      const r = await raw(ports.both!, 'GET', '/app.js', { 'accept-encoding': coding });
+      const sibling = await raw(ports.both!, 'GET', `/app.js.${coding === 'br' ? 'br' : 'gz'}`);
+      expect([r.headers['content-encoding'], r.headers.etag], coding).toEqual([coding, stat.variants.find((v) => v.encoding === coding)!.etag]);
+      expect(r.body.equals(sibling.body), coding).toBe(false);
+    }
   });
 
   it('the module\'s own serve() answers with the same stored variant', async () => {
