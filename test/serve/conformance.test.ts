@@ -13,6 +13,7 @@ import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crunch } from '../../src/crunch/index.js';
 import type { Crunch } from '../../src/crunch/runtime/api.js';
+import { crunchStore } from '../../src/serve/crunch-store.js';
 import { openSource } from '../../src/serve/source.js';
 import { tempDir } from '../crunch/helpers.js';
 import { appJs, big, listen, MTIME, openBackends, page, raw, type Backend, type Raw } from './helpers.js';
@@ -35,6 +36,11 @@ beforeAll(async () => {
     }
     closers.push(async () => backends[b].source?.close());
   }
+  // A module generated before modules had a \`store\`: fat serve adapts its files API.
+  const { stat, readDir, read } = backends.crunch.module!;
+  const legacy = await listen(crunchStore({ stat, readDir, read }));
+  ports['legacy/plain'] = legacy.port;
+  closers.push(legacy.close);
   // The same site crunched with its own br/gzip variants and without the sibling files, opened as fat serve opens it.
   const own = path.join(work.dir, 'own-module');
   await crunch(path.join(work.dir, 'site'), own, { exclude: ['**/*.br', '**/*.gz'], sourceDateEpoch: MTIME + 1000, compression: { brotliQuality: 9 } });
@@ -85,9 +91,10 @@ const CASES: Case[] = [
 
 describe('every backend answers every request the same', () => {
   it.each(CASES)('%s %s %j', async (method, target, headers) => {
-    const answers = await Promise.all(BACKENDS.map(async (b) => summary(await raw(ports[`${b}/plain`]!, method, target, headers))));
+    const answers = await Promise.all([...BACKENDS, 'legacy'].map(async (b) => summary(await raw(ports[`${b}/plain`]!, method, target, headers))));
     expect(answers[1], 'directory').toEqual(answers[0]);
     expect(answers[2], 'crunch').toEqual(answers[0]);
+    expect(answers[3], 'a module without its store').toEqual(answers[0]);
   });
 
   it.each(['/app/settings', '/app.css', '/nothing', '/sub/', '/sub/deeper/page'])('with a SPA fallback and Cache-Control: GET %s', async (target) => {
