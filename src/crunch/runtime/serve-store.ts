@@ -2,7 +2,7 @@
  * A module's Store as the read-only store of src/serve (the module's `store` export), so serve()
  * and the middleware are handle() over it, and `fat serve` serves the module's own variants.
  */
-import { siblingVariants, type ReadOnlyStore } from '../../serve/store.js';
+import { siblingVariants } from '../../serve/store.js';
 import type { CrunchStore, StoredFile } from './api.js';
 import { crunchError } from './errors.js';
 import type { Representation, Store } from './store.js';
@@ -28,7 +28,7 @@ export function serveStore(store: Store): CrunchStore {
       const own = file.variants.map((v): CrunchFile => ({ ...file, size: v.size, etag: v.etag, encoding: v.encoding }));
       if (own.length === 2) return own;
       // A coding the module did not store may still be a file beside this one, as fat serve finds them.
-      const beside = (await siblingVariants(served as ReadOnlyStore<CrunchFile>, file)).filter((s) => !own.some((o) => o.encoding === s.encoding));
+      const beside = (await siblingVariants(served, file)).filter((s) => !own.some((o) => o.encoding === s.encoding));
       for (const s of beside) siblings.add(s);
       return beside.length === 0 ? own : [...own, ...beside].sort((a, b) => a.size - b.size);
     },
