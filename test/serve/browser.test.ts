@@ -2,10 +2,12 @@
  * A real browser: examples/site built into an image by the real CLI (`fat make`), served by the
  * real `fat serve`, loaded by headless Chromium. Every page the site links to is visited; every
  * subresource answers 200, every image decodes, the site's script runs (nosniff would block it
- * under a wrong type), Unicode names work, and fetch() from the page gets 206 and 304.
- * One browser and one server for the whole file; skipped when Chromium is missing (not under CI=true).
+ * under a wrong type), Unicode names work, and fetch() from the page gets 206 and 304. And a
+ * crunch output served by `fat serve`: the browser gets and decodes the module's own br forms.
+ * One browser for the whole file; skipped when Chromium is missing (not under CI=true).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Browser, Page } from 'puppeteer-core';
@@ -18,31 +20,52 @@ const site = path.resolve(import.meta.dirname, '..', '..', 'examples', 'site');
 const haveChromium = chromiumPath() !== undefined;
 
 let work: ReturnType<typeof tempDir>;
-let server: ChildProcess | undefined;
+const servers: ChildProcess[] = [];
 let browser: Browser | undefined;
 let origin = '';
+let crunchOrigin = '';
+const words = ['served', 'by', 'fat', 'serve', 'from', 'a', 'crunch', 'module', 'in', 'brotli'];
+const longPage = `<!doctype html><meta charset="utf-8"><title>long</title><script src="app.js"></script>\n${
+  Array.from({ length: 500 }, (_, i) => `<p>${words[(i * 7) % 10]} ${words[(i * i) % 10]} ${i}</p>`).join('\n')}`;
+
+const run = (...args: string[]): void => {
+  const r = spawnSync(process.execPath, [cli, ...args, '--quiet'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`fat ${args[0]} failed: ${r.stderr}`);
+};
+
+/** The real `fat serve SOURCE --port 0`; its origin, read from the line it prints. */
+async function startServe(source: string): Promise<string> {
+  const child = spawn(process.execPath, [cli, 'serve', source, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  servers.push(child);
+  const first = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`fat serve exited ${code}`)));
+  });
+  const url = /(http:\/\/127\.0\.0\.1:\d+)\/$/.exec(first)?.[1];
+  if (url === undefined) throw new Error(`no URL in: ${first}`);
+  return url;
+}
 
 beforeAll(async () => {
   if (!haveChromium) return;
   work = tempDir('fatkit-serve-browser-');
   const image = path.join(work.dir, 'site.img');
-  const made = spawnSync(process.execPath, [cli, 'make', image, '--from', site, '--quiet'], { encoding: 'utf8' });
-  if (made.status !== 0) throw new Error(`fat make failed: ${made.stderr}`);
-  const child = spawn(process.execPath, [cli, 'serve', image, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  server = child;
-  const first = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`fat serve exited ${code}`)));
-  });
-  origin = /(http:\/\/127\.0\.0\.1:\d+)\/$/.exec(first)?.[1] ?? '';
-  if (origin === '') throw new Error(`no URL in: ${first}`);
+  run('make', image, '--from', site);
+  // A crunch output whose module stores br/gzip forms (the pages of examples/site are too small to).
+  const long = path.join(work.dir, 'long');
+  fs.mkdirSync(long);
+  fs.writeFileSync(path.join(long, 'index.html'), longPage);
+  fs.writeFileSync(path.join(long, 'app.js'), `document.documentElement.dataset.ran = ${JSON.stringify('yes'.repeat(1000))}.slice(0, 3);\n`);
+  run('crunch', long, '-o', path.join(work.dir, 'long-module'));
+  [origin, crunchOrigin] = await Promise.all([startServe(image), startServe(path.join(work.dir, 'long-module'))]);
   browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r));
+  for (const server of servers) {
+    if (server.exitCode !== null) continue;
+    const exited = new Promise((r) => server.once('exit', r));
     server.kill('SIGINT');
     await exited;
   }
@@ -178,6 +201,22 @@ describe.skipIf(!haveChromium)('examples/site from its image in Chromium', () =>
         byDate: 304,
         unicode: [206, '<!doctype html>'],
       });
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+
+  it('a crunch output served by fat serve: Chromium gets the module\'s own br forms and renders them', async () => {
+    const page = await browser!.newPage();
+    try {
+      const encodings = new Map<string, string | undefined>();
+      page.on('response', (r) => encodings.set(new URL(r.url()).pathname, r.headers()['content-encoding']));
+      const response = await page.goto(`${crunchOrigin}/`, { waitUntil: 'load', timeout: 60_000 });
+      expect([response?.status(), response?.headers().vary]).toEqual([200, 'Accept-Encoding']);
+      expect(Object.fromEntries([...encodings].filter(([p]) => p !== '/favicon.ico'))).toEqual({ '/': 'br', '/app.js': 'br' });
+      expect(await page.evaluate(() => document.documentElement.outerHTML.length)).toBeGreaterThan(longPage.length - 200);
+      expect(await page.$$eval('p', (ps) => [ps.length, ps[499]!.textContent])).toEqual([500, longPage.split('\n').at(-1)!.replace(/<\/?p>/g, '')]);
+      expect(await page.evaluate(() => document.documentElement.dataset.ran)).toBe('yes');
     } finally {
       await page.close();
     }
