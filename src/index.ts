@@ -29,6 +29,7 @@ export {
   crunch, checkCrunch, generateCrunch, layoutFor,
   type CrunchOptions, type CrunchResult, type CrunchCheck, type CrunchSummary, type GeneratedModule, type GeneratedFile, type Layout,
   type Crunch, type FileStat as CrunchFileStat, type DirStat as CrunchDirStat, type Dirent as CrunchDirent, type ServeOptions, type NodeMiddleware, type Manifest as CrunchManifest,
+  type CrunchStore, type StoredFile as CrunchStoredFile,
 } from './crunch/index.js';
 
 // --- serve: one read-only store over images, crunch modules and directories (Node adapter too) ---

@@ -41,6 +41,24 @@ export interface Dirent {
   type: 'file' | 'directory';
 }
 
+/** One servable form of a file: its identity (no \`encoding\`) or a compressed form of it. */
+export interface StoredFile extends FileStat {
+  encoding?: Encoding;
+}
+
+/**
+ * This module as fatkit's read-only store: what serve() and middleware() run on, and what
+ * \`fat serve\` and fatkit's \`serve(store)\` take. variants() gives the stored br/gzip forms and,
+ * for a coding not stored, an \`x.br\`/\`x.gz\` file beside \`x\`.
+ */
+export interface CrunchStore {
+  stat(path: string): StoredFile | DirStat | undefined;
+  list(path: string): Dirent[];
+  /** Bytes [start, end) of a file stat() or variants() gave: a view that must not be changed. */
+  read(file: StoredFile, start: number, end: number): Promise<Uint8Array>;
+  variants(file: StoredFile): Promise<StoredFile[]>;
+}
+
 export interface ServeOptions {
   /** File served for a directory URL (\`/docs/\`); false for none. Default \`index.html\`. */
   index?: string | false;
@@ -91,6 +109,8 @@ export declare function preload(paths?: readonly Path[]): Promise<void>;
 export declare function serve(request: Request, options?: ServeOptions): Promise<Response | undefined>;
 /** The same as a Node \`(req, res, next)\` handler. */
 export declare function middleware(options?: ServeOptions): NodeMiddleware;
+/** The module as a read-only store (stat, list, read a range, variants): \`serve(store)\` in fatkit. */
+export declare const store: CrunchStore;
 
 declare const crunch: {
   readonly files: typeof files;
@@ -105,6 +125,7 @@ declare const crunch: {
   readonly preload: typeof preload;
   readonly serve: typeof serve;
   readonly middleware: typeof middleware;
+  readonly store: typeof store;
 };
 export default crunch;
 

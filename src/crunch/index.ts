@@ -25,5 +25,5 @@ export type { CrunchResult, CrunchCheck } from './operations.js';
 export type { CrunchOptions, GeneratedModule, GeneratedFile } from './generate.js';
 export { layoutFor, type Layout } from './layout.js';
 export type { CrunchSummary } from './model.js';
-export type { Crunch, FileStat, DirStat, Dirent, ServeOptions, NodeMiddleware } from './runtime/api.js';
+export type { Crunch, CrunchStore, StoredFile, FileStat, DirStat, Dirent, ServeOptions, NodeMiddleware } from './runtime/api.js';
 export type { Manifest } from './runtime/manifest.js';

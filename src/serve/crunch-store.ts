@@ -1,12 +1,14 @@
 /**
- * A generated crunch module as a read-only store, through its public API (files, stat, readDir,
- * read): what `fat serve OUT` serves. Variants come from `.br`/`.gz` files in the module, like
- * the other stores; the module's own stored variants are served by its serve()/middleware().
+ * A generated crunch module as a read-only store: what `fat serve OUT` serves. A module has its
+ * own (`store`: the one its serve() and middleware() run on, with its stored br/gzip variants);
+ * a module generated before it had one is adapted through its files API (stat, readDir, read),
+ * with `.br`/`.gz` files beside a file as its variants, like the other stores.
  */
-import type { Crunch } from '../crunch/runtime/api.js';
+import type { Crunch, CrunchStore } from '../crunch/runtime/api.js';
 import type { ReadOnlyStore, StoreFile } from './store.js';
 
-export function crunchStore(module: Pick<Crunch, 'stat' | 'readDir' | 'read'>): ReadOnlyStore {
+export function crunchStore(module: Pick<Crunch, 'stat' | 'readDir' | 'read'> & { readonly store?: CrunchStore }): ReadOnlyStore {
+  if (module.store !== undefined) return module.store;
   return {
     stat(path) {
       const s = module.stat(path);

@@ -31,6 +31,8 @@ const handlers = {
   web: viaFetchApi({}),
   spa: viaMiddleware({ fallback: 'index.html', prefix: '/static/', cacheControl: 'public, max-age=60' }),
   webspa: viaFetchApi({ fallback: 'index.html', prefix: '/static', cacheControl: (s) => 'max-age=' + s.size }),
+  standalone: m.middleware(),
+  standalonespa: m.middleware({ fallback: 'index.html' }),
 };
 const ports = {};
 for (const [name, handler] of Object.entries(handlers)) {
@@ -221,6 +223,35 @@ describe.each(['directory', 'inline'])('serve (%s module)', (mode) => {
       expect([r.status, r.body.toString()], target).toEqual([404, 'not ours']);
     }
     expect((await raw(servers[mode]!.web!, 'GET', '/sub/../app.js')).status).toBe(200);
+  });
+
+  it('other methods: 405 with Allow on a path GET would answer, next() for any other; without next(), 405 on any path', async () => {
+    const ports = servers[mode]!;
+    // [method, target, with next(), with a SPA fallback and next(), without next(), SPA without next()]
+    const table: [string, string, string, string, string, string][] = [
+      ['POST', '/app.js', '405', '405', '405', '405'],
+      ['PUT', '/', '405', '405', '405', '405'],
+      ['DELETE', '/sub', '405', '405', '405', '405'],
+      ['PATCH', '/sub/', '405', '405', '405', '405'],
+      ['POST', '/missing.html', 'next', 'next', '405', '405'],
+      ['POST', '/app/settings', 'next', 'next', '405', '405'],
+      ['POST', '/%2e%2e/app.js', 'next', 'next', '405', '405'],
+      ['OPTIONS', '*', 'next', 'next', '405', '405'],
+      ['GET', '/missing.html', 'next', 'next', '404', '404'],
+      ['GET', '/app/settings', 'next', '200', '404', '200'],
+      ['HEAD', '/app.js', '200', '200', '200', '200'],
+    ];
+    const answer = async (port: number, method: string, target: string): Promise<string> => {
+      const r = await raw(port, method, target);
+      if (r.body.toString() === 'not ours') return 'next';
+      if (r.status === 405) expect([r.headers.allow, r.headers['content-length']], `${method} ${target}`).toEqual(['GET, HEAD', '0']);
+      return String(r.status);
+    };
+    for (const [method, target, ...expected] of table) {
+      const got = await Promise.all([ports.middleware!, ports.spa!, ports.standalone!, ports.standalonespa!].map((port, i) =>
+        answer(port, method, i === 1 ? `/static${target === '*' ? '/x' : target}` : target)));
+      expect(got, `${method} ${target}`).toEqual(expected.map((e, i) => (i === 1 && target === '*' ? 'next' : e)));
+    }
   });
 
   it.each(['spa', 'webspa'])('mounts under a prefix with a single-page-app fallback (%s)', async (via) => {

@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => work.remove());
 
 const consumer = (specifier: string, runtimeApi: string): string => `
-import site, { files, has, read, readSync, readText, readDir, walk, stat, preload, serve, middleware, type Path, type DirPath, type FileStat } from '${specifier}';
+import site, { files, has, read, readSync, readText, readDir, walk, stat, preload, serve, middleware, store, type Path, type DirPath, type FileStat, type StoredFile } from '${specifier}';
 import type { Crunch } from '${runtimeApi}';
 
 const first: Path = files[0]!;
@@ -37,6 +37,13 @@ async function use(input: string): Promise<void> {
   const res = await serve(null as unknown as Request, { fallback: 'index.html', cacheControl: (s: FileStat) => String(s.size) });
   const handler = middleware({ prefix: '/static' });
   handler({ url: '/', headers: {} }, { statusCode: 0, setHeader() {}, end() {} }, () => undefined);
+  const entry = store.stat('index.html');
+  if (entry?.type === 'file') {
+    const forms: StoredFile[] = [entry, ...(await store.variants(entry))];
+    const part: Uint8Array = await store.read(forms[0]!, 0, 4);
+    const coding: 'br' | 'gzip' | undefined = forms[0]!.encoding;
+    void [part, coding, store.list('').map((e) => e.name)];
+  }
   void [bytes, text, sync, res, known, dir, size, kind];
   // @ts-expect-error: not a path of this module
   await read('nope.html');

@@ -2,10 +2,19 @@
  * One suite, three stores: the same site served over real HTTP (127.0.0.1) from a FAT image, from
  * its directory and from its crunch module gives the same answers (status, the headers that
  * matter, bodies) to every request, and those answers follow each rule of a static server.
+ * Precompressed forms too: `.br`/`.gz` files beside a file (image, directory, a module of them) and
+ * a module's own stored variants (as `fat serve OUT` opens it) mean the same answers, byte
+ * differences aside.
  */
 import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crunch } from '../../src/crunch/index.js';
+import type { Crunch } from '../../src/crunch/runtime/api.js';
+import { crunchStore } from '../../src/serve/crunch-store.js';
+import { openSource } from '../../src/serve/source.js';
 import { tempDir } from '../crunch/helpers.js';
 import { appJs, big, listen, MTIME, openBackends, page, raw, type Backend, type Raw } from './helpers.js';
 
@@ -13,6 +22,8 @@ const BACKENDS: Backend[] = ['image', 'directory', 'crunch'];
 const ports: Record<string, number> = {};
 const closers: (() => Promise<void>)[] = [];
 let work: ReturnType<typeof tempDir>;
+let ownModule: Crunch;
+let bothModule: Crunch;
 
 beforeAll(async () => {
   work = tempDir('fatkit-serve-');
@@ -25,6 +36,26 @@ beforeAll(async () => {
     }
     closers.push(async () => backends[b].source?.close());
   }
+  // A module generated before modules had a \`store\`: fat serve adapts its files API.
+  const { stat, readDir, read } = backends.crunch.module!;
+  const legacy = await listen(crunchStore({ stat, readDir, read }));
+  ports['legacy/plain'] = legacy.port;
+  closers.push(legacy.close);
+  // The same site crunched with its own br/gzip variants and without the sibling files, opened as fat serve opens it.
+  const own = path.join(work.dir, 'own-module');
+  await crunch(path.join(work.dir, 'site'), own, { exclude: ['**/*.br', '**/*.gz'], sourceDateEpoch: MTIME + 1000, compression: { brotliQuality: 9 } });
+  ownModule = ((await import(pathToFileURL(path.join(own, 'index.js')).href)) as { default: Crunch }).default;
+  const source = await openSource(own);
+  const s = await listen(source.store);
+  ports.own = s.port;
+  closers.push(s.close);
+  // And with the sibling files as well: its own variants come first.
+  const both = path.join(work.dir, 'both-module');
+  await crunch(path.join(work.dir, 'site'), both, { sourceDateEpoch: MTIME + 1000, compression: { brotliQuality: 9 } });
+  bothModule = ((await import(pathToFileURL(path.join(both, 'index.js')).href)) as { default: Crunch }).default;
+  const b = await listen((await openSource(both)).store);
+  ports.both = b.port;
+  closers.push(b.close);
 }, 60_000);
 
 afterAll(async () => {
@@ -60,9 +91,10 @@ const CASES: Case[] = [
 
 describe('every backend answers every request the same', () => {
   it.each(CASES)('%s %s %j', async (method, target, headers) => {
-    const answers = await Promise.all(BACKENDS.map(async (b) => summary(await raw(ports[`${b}/plain`]!, method, target, headers))));
+    const answers = await Promise.all([...BACKENDS, 'legacy'].map(async (b) => summary(await raw(ports[`${b}/plain`]!, method, target, headers))));
     expect(answers[1], 'directory').toEqual(answers[0]);
     expect(answers[2], 'crunch').toEqual(answers[0]);
+    expect(answers[3], 'a module without its store').toEqual(answers[0]);
   });
 
   it.each(['/app/settings', '/app.css', '/nothing', '/sub/', '/sub/deeper/page'])('with a SPA fallback and Cache-Control: GET %s', async (target) => {
@@ -156,5 +188,76 @@ describe.each(BACKENDS)('the rules (%s)', (backend) => {
     expect([app.status, app.body.toString(), app.headers['cache-control']]).toEqual([200, page, 'public, max-age=60']);
     expect((await raw(spa, 'GET', '/app.css')).status).toBe(404);
     expect((await raw(spa, 'GET', '/app.css')).body.toString()).toBe('not found\n');
+  });
+});
+
+describe('precompressed forms: siblings on every store and a module\'s own variants mean the same answers', () => {
+  const PRECOMPRESSED = ['image/plain', 'directory/plain', 'crunch/plain', 'own'];
+
+  /** What a client sees, whatever the compressed bytes are: status, coding, Vary, type, the decoded body. */
+  function meaning(r: Raw, identityEtag: string): unknown {
+    const coding = r.headers['content-encoding'];
+    const decoded = coding === 'br' ? zlib.brotliDecompressSync(r.body) : coding === 'gzip' ? zlib.gunzipSync(r.body) : r.body;
+    if (r.status === 200 || r.status === 206) expect(r.headers['content-length'], 'Content-Length').toBe(String(r.body.length));
+    return {
+      status: r.status, coding, vary: r.headers.vary, type: r.headers['content-type'], range: r.headers['content-range'],
+      body: decoded.toString(), ownEtag: r.headers.etag !== undefined && (coding === undefined) === (r.headers.etag === identityEtag),
+    };
+  }
+
+  it('the module has its own variants and no sibling files', () => {
+    expect(ownModule.has('app.js.br')).toBe(false);
+    expect((ownModule.stat('app.js') as { variants: { encoding: string }[] }).variants.map((v) => v.encoding).sort()).toEqual(['br', 'gzip']);
+  });
+
+  it.each([
+    'gzip, deflate, br', 'br;q=0.5, gzip', 'gzip', 'br', 'x-gzip', '*', 'br;q=0, gzip;q=0', 'identity', 'identity;q=0.5, br;q=0.4', undefined,
+  ])('GET and HEAD /app.js, Accept-Encoding: %s', async (acceptEncoding) => {
+    const headers: Record<string, string> = acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding };
+    const answers = await Promise.all(PRECOMPRESSED.map(async (p) => {
+      const identityEtag = (await raw(ports[p]!, 'HEAD', '/app.js')).headers.etag!;
+      const get = await raw(ports[p]!, 'GET', '/app.js', headers);
+      const head = await raw(ports[p]!, 'HEAD', '/app.js', headers);
+      expect([head.headers['content-encoding'], head.headers['content-length'], head.headers.etag], p).toEqual([get.headers['content-encoding'], get.headers['content-length'], get.headers.etag]);
+      return meaning(get, identityEtag);
+    }));
+    expect(answers[0]).toMatchObject({ status: 200, vary: 'Accept-Encoding', body: appJs, ownEtag: true });
+    for (let i = 1; i < answers.length; i++) expect(answers[i], PRECOMPRESSED[i]).toEqual(answers[0]);
+  });
+
+  it('a range is on the identity bytes; each form revalidates with its own ETag (304), not another\'s', async () => {
+    const answers = await Promise.all(PRECOMPRESSED.map(async (p) => {
+      const identityEtag = (await raw(ports[p]!, 'HEAD', '/app.js')).headers.etag!;
+      const br = await raw(ports[p]!, 'GET', '/app.js', { 'accept-encoding': 'br' });
+      const brEtag = br.headers.etag!;
+      return [
+        meaning(await raw(ports[p]!, 'GET', '/app.js', { 'accept-encoding': 'br', range: 'bytes=0-11' }), identityEtag),
+        meaning(await raw(ports[p]!, 'GET', '/app.js', { 'accept-encoding': 'br', 'if-none-match': brEtag }), identityEtag),
+        meaning(await raw(ports[p]!, 'GET', '/app.js', { 'accept-encoding': 'gzip', 'if-none-match': brEtag }), identityEtag),
+        meaning(await raw(ports[p]!, 'GET', '/app.js', { 'if-none-match': brEtag }), identityEtag),
+        meaning(await raw(ports[p]!, 'GET', '/app.js', { 'accept-encoding': 'br', 'if-none-match': identityEtag }), identityEtag),
+      ];
+    }));
+    expect((answers[0] as { status: number }[]).map((a) => a.status)).toEqual([206, 304, 200, 200, 200]);
+    for (let i = 1; i < answers.length; i++) expect(answers[i], PRECOMPRESSED[i]).toEqual(answers[0]);
+  });
+
+  it('a module that has both serves its own variants, not the sibling files', async () => {
+    const stat = bothModule.stat('app.js') as { variants: { encoding: string; etag: string }[] };
+    for (const coding of ['br', 'gzip']) {
+      const r = await raw(ports.both!, 'GET', '/app.js', { 'accept-encoding': coding });
+      const sibling = await raw(ports.both!, 'GET', `/app.js.${coding === 'br' ? 'br' : 'gz'}`);
+      expect([r.headers['content-encoding'], r.headers.etag], coding).toEqual([coding, stat.variants.find((v) => v.encoding === coding)!.etag]);
+      expect(r.body.equals(sibling.body), coding).toBe(false);
+    }
+  });
+
+  it('the module\'s own serve() answers with the same stored variant', async () => {
+    const viaFatServe = await raw(ports.own!, 'GET', '/app.js', { 'accept-encoding': 'gzip, br' });
+    const response = (await ownModule.serve(new Request('http://x/app.js', { headers: { 'accept-encoding': 'gzip, br' } })))!;
+    const body = Buffer.from(await response.arrayBuffer());
+    expect([response.headers.get('content-encoding'), response.headers.get('etag'), response.headers.get('vary')])
+      .toEqual([viaFatServe.headers['content-encoding'], viaFatServe.headers.etag, 'Accept-Encoding']);
+    expect(body.equals(viaFatServe.body)).toBe(true);
   });
 });

@@ -104,7 +104,7 @@ export function makeImage(dir: string, image: string, extra: string[] = []): voi
 export type Backend = 'image' | 'directory' | 'crunch';
 
 /** The three stores over the same site: a FAT image, the directory, and its crunch module (no own variants). */
-export async function openBackends(work: string): Promise<Record<Backend, { store: ReadOnlyStore; source?: ServeSource }>> {
+export async function openBackends(work: string): Promise<Record<Backend, { store: ReadOnlyStore; source?: ServeSource; module?: Crunch }>> {
   const dir = path.join(work, 'site');
   writeSite(dir);
   const image = path.join(work, 'site.img');
@@ -113,5 +113,5 @@ export async function openBackends(work: string): Promise<Record<Backend, { stor
   await crunch(dir, out, { compress: false, sourceDateEpoch: MTIME + 1000 });
   const mod = (await import(pathToFileURL(path.join(out, 'index.js')).href)) as { default: Crunch };
   const source = await openSource(image);
-  return { image: { store: source.store, source }, directory: { store: directoryStore(dir) }, crunch: { store: crunchStore(mod.default) } };
+  return { image: { store: source.store, source }, directory: { store: directoryStore(dir) }, crunch: { store: crunchStore(mod.default), module: mod.default } };
 }

@@ -32,6 +32,24 @@ export interface Dirent {
   type: 'file' | 'directory';
 }
 
+/** One servable form of a file: its identity (no `encoding`) or a compressed form of it. */
+export interface StoredFile extends FileStat {
+  encoding?: Encoding;
+}
+
+/**
+ * The module as fatkit's read-only store (src/serve/store.ts): what its serve() and middleware()
+ * run on, and what `fat serve` and fatkit's `serve(store)` take. variants() gives the module's
+ * stored br/gzip forms and, for a coding it did not store, an `x.br`/`x.gz` file beside `x`.
+ */
+export interface CrunchStore {
+  stat(path: string): StoredFile | DirStat | undefined;
+  list(path: string): Dirent[];
+  /** Bytes [start, end) of a file stat() or variants() gave: a view that must not be changed. */
+  read(file: StoredFile, start: number, end: number): Promise<Uint8Array>;
+  variants(file: StoredFile): Promise<StoredFile[]>;
+}
+
 export interface ServeOptions {
   /** File served for a directory URL (`/docs/`); false for none. Default `index.html`. */
   index?: string | false;
@@ -74,4 +92,5 @@ export interface Crunch {
   preload(paths?: readonly string[]): Promise<void>;
   serve(request: Request, options?: ServeOptions): Promise<Response | undefined>;
   middleware(options?: ServeOptions): NodeMiddleware;
+  readonly store: CrunchStore;
 }

@@ -12,7 +12,7 @@ export function createCrunch(manifest: Manifest, data: InlineData | null, baseUr
   if (manifest.version !== 1) throw new Error(`unsupported crunch manifest version ${String(manifest.version)}`);
   const source = data ? new InlineChunks(manifest, data) : new ChunkFiles(manifest, baseUrl);
   const store = new Store(manifest, source);
-  const served = serveStore(store);
+  const served = Object.freeze(serveStore(store));
   return Object.freeze({
     files: store.files,
     directories: store.directories,
@@ -26,5 +26,6 @@ export function createCrunch(manifest: Manifest, data: InlineData | null, baseUr
     preload: (paths?: readonly string[]) => store.preload(paths),
     serve: (request: Request, options?: Parameters<Crunch['serve']>[1]) => serve(served, request, options),
     middleware: (options?: Parameters<Crunch['middleware']>[0]) => middleware(served, options),
+    store: served,
   });
 }

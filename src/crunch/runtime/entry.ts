@@ -10,5 +10,5 @@ declare const __CRUNCH_DATA__: InlineData | null;
 
 const crunch = createCrunch(__CRUNCH_MANIFEST__, __CRUNCH_DATA__, import.meta.url);
 
-export const { files, directories, has, stat, read, readSync, readText, readDir, walk, preload, serve, middleware } = crunch;
+export const { files, directories, has, stat, read, readSync, readText, readDir, walk, preload, serve, middleware, store } = crunch;
 export default crunch;

@@ -1,5 +1,9 @@
-/** The Node `(req, res, next)` adapter: src/serve's handle() written straight to a ServerResponse. */
-import { handle } from '../../serve/handle.js';
+/**
+ * The Node `(req, res, next)` adapter: src/serve's handle() written straight to a ServerResponse.
+ * A path the store answers GET for gets 405 (with Allow) for other methods; any other path is
+ * next()'s (a router's API routes live there), or, with no next, 404 (405 for other methods).
+ */
+import { handle, NOSNIFF } from '../../serve/handle.js';
 import { splitTarget } from '../../serve/request-path.js';
 import type { ReadOnlyStore } from '../../serve/store.js';
 import type { NodeMiddleware, ServeOptions } from './api.js';
@@ -12,7 +16,14 @@ export function middleware(store: ReadOnlyStore<CrunchFile>, options: ServeOptio
         next(err);
         return;
       }
-      res.statusCode = err === undefined ? 404 : 500;
+      // Without next() the middleware is the whole server: other methods are 405 on any path, as serve(store) answers.
+      const method = (req.method ?? 'GET').toUpperCase();
+      if (err === undefined && method !== 'GET' && method !== 'HEAD') {
+        res.statusCode = 405;
+        for (const [name, value] of Object.entries({ Allow: 'GET, HEAD', 'Content-Length': '0', ...NOSNIFF })) res.setHeader(name, value);
+      } else {
+        res.statusCode = err === undefined ? 404 : 500;
+      }
       res.end();
     };
     const target = splitTarget(req.url ?? '/');
