@@ -265,7 +265,15 @@ async function opened(s: Summary | undefined, path = '/', focusName?: string): P
 
 async function openImage(file: File): Promise<void> {
   previewFor = '';
-  await opened(await run(`opening ${file.name}`, () => call('open', { file })));
+  const s = await run(`opening ${file.name}`, () => call('open', { file }));
+  if (s) return opened(s);
+  // The worker let go of the previous image before trying this one: back to the start.
+  summary = undefined;
+  $('summary').textContent = '';
+  $('welcome').hidden = false;
+  $('browser').hidden = true;
+  void preview(undefined);
+  $<HTMLButtonElement>('image-button').disabled = true;
 }
 
 async function change<K extends 'add' | 'mkdir' | 'rm' | 'rename'>(what: string, op: K, args: Requests[K]['args'], focusName?: string): Promise<void> {

@@ -242,6 +242,36 @@ describe.skipIf(!chrome || !haveOracles)('examples/web in Chromium', () => {
     fs.rmSync(img);
   });
 
+  it('treats every image as hostile: one-line fat: errors, no page errors, the worker keeps going', async () => {
+    const hostile = path.join(root, 'test/fixtures/hostile');
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    for (const name of ['not-fat-empty.img', 'not-fat-random.img', 'bps-0.img', 'truncated-half.img']) {
+      const input = await page.$('#open-input');
+      await input!.uploadFile(path.join(hostile, name));
+      await page.waitForFunction(() => document.querySelector('#status')!.classList.contains('error'));
+      const line = await page.$eval('#status', (e) => e.textContent ?? '');
+      expect(line, name).toMatch(/^fat: [^\n]+$/);
+      expect(await page.$eval('#welcome', (e) => (e as HTMLElement).hidden), name).toBe(false);
+    }
+    // Damaged but mountable: every file previewed (cycles and bad clusters end in a message, not a hang).
+    const shown: string[] = [];
+    for (const name of ['chain-cycle.img', 'chain-out-of-range.img', 'dir-cycle.img']) {
+      await openImage(path.join(hostile, name));
+      for (const row of await listing()) {
+        if (row.dir) continue;
+        await selectRow(row.name);
+        await page.waitForFunction(() => !document.body.hasAttribute('aria-busy') && document.querySelector('#preview')!.children.length > 3);
+        shown.push(await page.$eval('#preview', (e) => e.lastElementChild!.textContent ?? ''));
+      }
+    }
+    expect(shown.filter((t) => /^fat: .*(loop|cycle|corrupt|out of range|beyond)/i.test(t)).length, shown.join(' | ')).toBeGreaterThan(0);
+    await openImage(path.join(work, 'plain.img'));
+    await settled();
+    expect((await listing()).map((r) => r.name)).toEqual(['docs', 'data.bin', 'hello.txt']);
+    expect(pageErrors).toEqual([]);
+  });
+
   it('builds a new image from a chosen folder, which becomes the root (as fat make --from)', async () => {
     await page.click('#new-button');
     await page.waitForSelector('#new-dialog[open]');
