@@ -2,6 +2,8 @@
  * The page: buttons, the listing, the preview and drag and drop. Everything that touches the image
  * runs in worker.ts; this side only asks it (`call`) and draws the answers.
  */
+import { dropTarget, fromDrop, fromInput } from './drop.js';
+import { esc, human, joinPath, parentOf, when } from './format.js';
 import type { Entry, Item, Op, Reply, Requests, Summary } from './protocol.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -61,20 +63,6 @@ let rows: Entry[] = [];
 let selected = -1; // index into the visible rows (0 is ".." below the root)
 let previewUrl: string | undefined;
 
-const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
-function human(n: number): string {
-  let i = 0;
-  let v = n;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${n} ${n === 1 ? 'byte' : 'bytes'}` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
-}
-const when = (iso: string): string => iso.slice(0, 16).replace('T', ' ');
-const joinPath = (dir: string, name: string): string => `${dir === '/' ? '' : dir}/${name}`;
-const parentOf = (p: string): string => p.slice(0, p.lastIndexOf('/')) || '/';
-
 function drawSummary(): void {
   const s = summary!;
   const parts = [
@@ -86,10 +74,6 @@ function drawSummary(): void {
   if (s.problems) parts.push(`${s.problems} damaged entries skipped`);
   $('summary').innerHTML = parts.join(' · ');
   $<HTMLButtonElement>('image-button').disabled = false;
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** The rows as shown: ".." first below the root. */
@@ -331,35 +315,6 @@ async function add(items: Item[]): Promise<void> {
   await change(`adding ${items.filter((i) => i.type === 'file').length} files to ${cwd}`, 'add', { to: cwd, items }, top);
 }
 
-/** Files from an <input type=file> (webkitRelativePath keeps a chosen folder's structure). */
-function fromInput(input: HTMLInputElement): Item[] {
-  return [...(input.files ?? [])].map((f) => ({ path: f.webkitRelativePath || f.name, type: 'file' as const, file: f, mtimeMs: f.lastModified }));
-}
-
-/** Everything dropped, folders walked (FileSystemEntry), or the bare files where entries are missing. */
-async function fromDrop(dt: DataTransfer): Promise<Item[]> {
-  const entries = [...dt.items].map((i) => i.webkitGetAsEntry?.()).filter((e): e is FileSystemEntry => !!e);
-  if (entries.length === 0) return [...dt.files].map((f) => ({ path: f.name, type: 'file', file: f, mtimeMs: f.lastModified }));
-  const out: Item[] = [];
-  const walk = async (e: FileSystemEntry): Promise<void> => {
-    const path = e.fullPath.replace(/^\/+/, '');
-    if (e.isFile) {
-      const file = await new Promise<File>((res, rej) => (e as FileSystemFileEntry).file(res, rej));
-      out.push({ path, type: 'file', file, mtimeMs: file.lastModified });
-      return;
-    }
-    out.push({ path, type: 'directory', mtimeMs: Date.now() });
-    const reader = (e as FileSystemDirectoryEntry).createReader();
-    for (;;) {
-      const batch = await new Promise<FileSystemEntry[]>((res, rej) => reader.readEntries(res, rej));
-      if (batch.length === 0) break;
-      for (const child of batch) await walk(child);
-    }
-  };
-  for (const e of entries) await walk(e);
-  return out;
-}
-
 // ---- the new-image dialog ---------------------------------------------------------------------
 
 let chosen: Item[] = [];
@@ -467,21 +422,7 @@ $('listing').addEventListener('keydown', (ev) => {
   k();
 });
 
-/** Drops: on the new-image dialog, its files; with an image open, added here; else open or build. */
-function dropTarget(el: HTMLElement, onDrop: (dt: DataTransfer) => void): void {
-  el.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    e.stopPropagation();
-    el.classList.add('over');
-  });
-  el.addEventListener('dragleave', () => el.classList.remove('over'));
-  el.addEventListener('drop', (e) => {
-    e.preventDefault();
-    e.stopPropagation();
-    el.classList.remove('over');
-    if (e.dataTransfer) onDrop(e.dataTransfer);
-  });
-}
+// Drops: on the new-image dialog, its files; with an image open, added here; else open or build.
 dropTarget($('new-drop'), async (dt) => choose(await fromDrop(dt)));
 dropTarget(document.body, async (dt) => {
   const items = await fromDrop(dt);

@@ -75,7 +75,17 @@ function close(): void {
   if (file) void opfs().then((root) => root?.removeEntry(file.name).catch(() => undefined));
 }
 
+/** Mount the volume on `c.disk` (its partition on a disk) as the current image; closes the disk if it cannot. */
 function mount(c: Omit<Current, 'vol' | 'partition'>): Summary {
+  try {
+    return mountOrThrow(c);
+  } catch (e) {
+    c.disk.close();
+    throw e;
+  }
+}
+
+function mountOrThrow(c: Omit<Current, 'vol' | 'partition'>): Summary {
   const table = safely(() => readPartitionTable(c.disk));
   const volDev = findFatVolume(c.disk);
   let partition: string | null = null;
@@ -123,13 +133,21 @@ async function writable(): Promise<Volume> {
   if (root) {
     opfsFile = await newOpfsFile(root, 'edit');
     const dev = await OpfsDevice.openFile(opfsFile, { create: Math.floor(file.size / 512) * 512, name: c.name });
-    const bytes = dev.sectorCount * dev.sectorSize;
-    for (let at = 0; at < bytes; at += COPY_CHUNK) {
-      const chunk = readBlob(file.slice(at, Math.min(bytes, at + COPY_CHUNK)));
-      dev.write(at / 512, chunk);
-      if (bytes > 64 * COPY_CHUNK) say(`copying the image for editing: ${Math.round((100 * (at + chunk.length)) / bytes)}%`);
+    try {
+      const bytes = dev.sectorCount * dev.sectorSize;
+      for (let at = 0; at < bytes; at += COPY_CHUNK) {
+        const chunk = readBlob(file.slice(at, Math.min(bytes, at + COPY_CHUNK)));
+        dev.write(at / 512, chunk);
+        if (bytes > 64 * COPY_CHUNK) say(`copying the image for editing: ${Math.round((100 * (at + chunk.length)) / bytes)}%`);
+      }
+      dev.flush();
+    } catch (e) {
+      // A full quota (ENOSPC) or a file changed since it was picked: the image stays open read-only.
+      dev.close();
+      await root.removeEntry(opfsFile.name).catch(() => undefined);
+      say('');
+      throw e;
     }
-    dev.flush();
     disk = dev;
   } else if (file.size <= MEMORY_LIMIT) {
     disk = new MemoryDevice(readBlob(file.slice(0, Math.floor(file.size / 512) * 512)));
