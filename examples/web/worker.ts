@@ -249,7 +249,9 @@ async function snapshot(c: Current): Promise<File> {
     const part = buf.subarray(0, Math.min(COPY_CHUNK, size - at));
     c.disk.read(at / c.disk.sectorSize, part);
     dev.write(at / 512, part);
+    if (size > 64 * COPY_CHUNK) say(`preparing the download: ${Math.round((100 * (at + part.length)) / size)}%`);
   }
+  say('');
   dev.close();
   const f = await out.getFile();
   return new File([f], c.name, { type: 'application/octet-stream' });

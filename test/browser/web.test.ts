@@ -23,6 +23,7 @@ const downloads = path.join(work, 'downloads');
 let browser: Browser | undefined;
 let server: StaticServer | undefined;
 let page: Page;
+const consoleErrors: string[] = [];
 
 const fat = (...args: string[]): string => execFileSync(process.execPath, [path.join(root, 'dist/cli/main.js'), ...args], { encoding: 'utf8' });
 const mtools = (tool: string, ...args: string[]): string => execFileSync(tool, args, { encoding: 'utf8', env: oracleEnv });
@@ -120,6 +121,7 @@ describe.skipIf(!chrome || !haveOracles)('examples/web in Chromium', () => {
     await page.setViewport({ width: 1200, height: 760 });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
     await page.goto(server.url);
     await page.waitForSelector('#welcome');
     expect(errors).toEqual([]);
@@ -324,6 +326,10 @@ describe.skipIf(!chrome || !haveOracles)('examples/web in Chromium', () => {
       mtools('mcopy', '-n', '-i', built, `::/${name}`, out);
       expect(fs.readFileSync(out).equals(files[rel]), name).toBe(true);
     }
+  });
+
+  it('logged no errors to the console (no missing resource, no uncaught rejection)', () => {
+    expect(consoleErrors).toEqual([]);
   });
 });
 
