@@ -106,6 +106,7 @@ describe.skipIf(!chrome || !haveOracles)('examples/web in Chromium', () => {
     mtools('mmd', '-i', plain, '::/docs');
     for (const rel of Object.keys(files)) mtools('mcopy', '-i', plain, path.join(tree, rel), `::/${rel}`);
     fat('make', path.join(work, 'disk.img'), '--from', tree, '--partition', 'mbr', '--label', 'PARTED', '--quiet');
+    fat('make', path.join(work, 'gpt.img'), '--from', tree, '--partition', 'gpt', '--label', 'GPTDISK', '--quiet');
     fat('make', path.join(work, 'big.img'), '--size', '1G', '--fat', '32', '--label', 'BIG', '--quiet');
     fat('add', path.join(work, 'big.img'), path.join(tree, 'hello.txt'), '--quiet');
 
@@ -166,10 +167,14 @@ describe.skipIf(!chrome || !haveOracles)('examples/web in Chromium', () => {
     expect((await downloaded('data.bin')).equals(data)).toBe(true);
   });
 
-  it('opens a partitioned disk (MBR) and shows which partition', async () => {
+  it('opens partitioned disks (MBR and GPT) and shows which partition', async () => {
     await openImage(path.join(work, 'disk.img'));
     await settled();
     expect(await page.$eval('#summary', (e) => e.textContent)).toMatch(/disk\.img · FAT12 .* label PARTED .* partition 1 of 1 \(MBR\)/);
+    expect((await listing()).map((r) => r.name)).toEqual(['docs', 'data.bin', 'hello.txt']);
+    await openImage(path.join(work, 'gpt.img'));
+    await settled();
+    expect(await page.$eval('#summary', (e) => e.textContent)).toMatch(/gpt\.img · FAT12 .* label GPTDISK .* partition 1 of 1 \(GPT\)/);
     expect((await listing()).map((r) => r.name)).toEqual(['docs', 'data.bin', 'hello.txt']);
   });
 
