@@ -3,6 +3,8 @@ export { FatError, isFatError, oneLine, type FatErrorCode } from './fat/errors.j
 export type { BlockDevice } from './fat/device/block-device.js';
 export { MemoryDevice, type MemoryDeviceOptions } from './fat/device/memory.js';
 export { SliceDevice } from './fat/device/slice.js';
+export { BlobDevice, type BlobDeviceOptions } from './fat/device/blob.js';
+export { OpfsDevice, type OpfsDeviceOptions, type OpfsFileHandle, type SyncAccessHandle } from './fat/device/opfs.js';
 export { readPartitionTable, findFatVolume, findPartition, formatPartitionType, type Partition, type PartitionTable, type FindVolumeOptions } from './fat/disk/partition.js';
 export { Volume, type VolumeOptions, type VolumeInfo, type WalkEntry } from './fat/volume/volume.js';
 export { FatStats, type FatDirent } from './fat/dir/stats.js';
