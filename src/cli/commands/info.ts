@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { espVolumeProblem, formatPartitionType, formatSize, partitionTypeName, type PartitionTable, type VolumeInfo } from '../../index.js';
+import {
+  FatError, espVolumeProblem, formatPartitionType, formatSize, fragmentation, partitionTypeName,
+  type Fragmentation, type PartitionTable, type Volume, type VolumeInfo,
+} from '../../index.js';
 import { openVolume, writeOut, type CliVolume } from '../volume.js';
 
 const hex = (n: number, w = 2): string => `0x${n.toString(16).toUpperCase().padStart(w, '0')}`;
@@ -69,7 +72,7 @@ function placement(where: CliVolume['location'], i: VolumeInfo, deviceSectorSize
   };
 }
 
-function human(i: VolumeInfo, where: Placement): string {
+function human(i: VolumeInfo, where: Placement, frag: Fragmentation | null): string {
   const rows: [string, string][] = [
     ['type', `FAT${i.fatType}`],
     ['label', i.label ?? '(none)'],
@@ -88,6 +91,7 @@ function human(i: VolumeInfo, where: Placement): string {
     ['hidden sectors', `${i.hiddenSectors}`],
     ['geometry', `${i.heads} heads, ${i.sectorsPerTrack} sectors per track`],
     ['state', i.dirty ? 'dirty (not cleanly unmounted)' : 'clean'],
+    ['fragmented', frag ? `${frag.fragmentedFiles} of ${frag.files} files` : 'unknown (the root directory cannot be read)'],
   ];
   const p = where.partition;
   if (p) {
@@ -122,6 +126,19 @@ export function infoJson(i: VolumeInfo): Record<string, unknown> {
   return { ...rest, volumeId: volumeIdHex, label: i.label ?? null, fsInfo: i.fsInfo ?? null };
 }
 
+/**
+ * How many files are fragmented (their chains in more than one run): null when the root directory
+ * cannot be read (files whose chains are corrupt are reported and not counted).
+ */
+function fragmentationOf(volume: Volume): Fragmentation | null {
+  try {
+    return fragmentation(volume);
+  } catch (e) {
+    if (e instanceof FatError && e.code === 'FAT_CORRUPT') return null;
+    throw e;
+  }
+}
+
 export function register(program: Command): void {
   program
     .command('info')
@@ -133,7 +150,9 @@ export function register(program: Command): void {
       try {
         const i = volume.info();
         const where = placement(location, i, IMAGE_SECTOR);
-        await writeOut(opts.json ? `${JSON.stringify({ ...infoJson(i), ...where, partition: where.partition ?? null, table: where.table ?? null }, null, 2)}\n` : human(i, where));
+        const frag = fragmentationOf(volume);
+        const json = { ...infoJson(i), fragmentedFiles: frag?.fragmentedFiles ?? null, ...where, partition: where.partition ?? null, table: where.table ?? null };
+        await writeOut(opts.json ? `${JSON.stringify(json, null, 2)}\n` : human(i, where, frag));
       } finally {
         volume.close();
       }
