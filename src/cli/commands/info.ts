@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import {
-  FatError, espVolumeProblem, formatPartitionType, formatSize, fragmentation, partitionTypeName,
-  type Fragmentation, type PartitionTable, type Volume, type VolumeInfo,
+  espVolumeProblem, formatPartitionType, formatSize, fragmentation, partitionTypeName, type Fragmentation, type PartitionTable, type VolumeInfo,
 } from '../../index.js';
 import { openVolume, writeOut, type CliVolume } from '../volume.js';
 
@@ -72,7 +71,7 @@ function placement(where: CliVolume['location'], i: VolumeInfo, deviceSectorSize
   };
 }
 
-function human(i: VolumeInfo, where: Placement, frag: Fragmentation | null): string {
+function human(i: VolumeInfo, where: Placement, frag: Fragmentation): string {
   const rows: [string, string][] = [
     ['type', `FAT${i.fatType}`],
     ['label', i.label ?? '(none)'],
@@ -91,7 +90,7 @@ function human(i: VolumeInfo, where: Placement, frag: Fragmentation | null): str
     ['hidden sectors', `${i.hiddenSectors}`],
     ['geometry', `${i.heads} heads, ${i.sectorsPerTrack} sectors per track`],
     ['state', i.dirty ? 'dirty (not cleanly unmounted)' : 'clean'],
-    ['fragmented', frag ? `${frag.fragmentedFiles} of ${frag.files} files` : 'unknown (the root directory cannot be read)'],
+    ['fragmented', `${frag.fragmentedFiles} of ${frag.files} files`],
   ];
   const p = where.partition;
   if (p) {
@@ -126,19 +125,6 @@ export function infoJson(i: VolumeInfo): Record<string, unknown> {
   return { ...rest, volumeId: volumeIdHex, label: i.label ?? null, fsInfo: i.fsInfo ?? null };
 }
 
-/**
- * How many files are fragmented (their chains in more than one run): null when the root directory
- * cannot be read (files whose chains are corrupt are reported and not counted).
- */
-function fragmentationOf(volume: Volume): Fragmentation | null {
-  try {
-    return fragmentation(volume);
-  } catch (e) {
-    if (e instanceof FatError && e.code === 'FAT_CORRUPT') return null;
-    throw e;
-  }
-}
-
 export function register(program: Command): void {
   program
     .command('info')
@@ -150,8 +136,9 @@ export function register(program: Command): void {
       try {
         const i = volume.info();
         const where = placement(location, i, IMAGE_SECTOR);
-        const frag = fragmentationOf(volume);
-        const json = { ...infoJson(i), fragmentedFiles: frag?.fragmentedFiles ?? null, ...where, partition: where.partition ?? null, table: where.table ?? null };
+        // Files whose chains run in more than one piece (a corrupt chain is reported, not counted).
+        const frag = fragmentation(volume);
+        const json = { ...infoJson(i), fragmentedFiles: frag.fragmentedFiles, ...where, partition: where.partition ?? null, table: where.table ?? null };
         await writeOut(opts.json ? `${JSON.stringify(json, null, 2)}\n` : human(i, where, frag));
       } finally {
         volume.close();
