@@ -50,7 +50,11 @@ export const TREE: Record<string, number | null> = {
   ...Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`/Many/entry number ${i} with a long name.txt`, 100 * i])),
 };
 
-const dataOf = (size: number, seed: number): Uint8Array => Uint8Array.from({ length: size }, (_, i) => (i * 31 + seed) & 0xff);
+function dataOf(size: number, seed: number): Uint8Array {
+  const b = new Uint8Array(size);
+  for (let i = 0; i < size; i++) b[i] = (i * 31 + seed) & 0xff;
+  return b;
+}
 
 /** The holes' file count and size (clusters) for a volume with `free` free clusters. */
 function fillPlan(free: number): { count: number; clusters: number } {
@@ -73,16 +77,19 @@ export function mtoolsImage(dir: string, fat: FatBits): TestImage {
   const host = fs.mkdtempSync(nodePath.join(dir, 'host-'));
   fs.rmSync(img, { force: true });
   tool('mformat', ['-C', '-i', img, ...FORMAT[fat].mformat, '::']);
+  // One mmd for the directories (in order), one mcopy per directory for its files.
+  tool('mmd', ['-i', img, ...Object.keys(TREE).filter((p) => TREE[p] === null).map((p) => `::${p.slice(0, -1)}`)]);
+  const byDir = new Map<string, string[]>();
   let seed = 0;
   for (const [p, size] of Object.entries(TREE)) {
-    if (size === null) {
-      tool('mmd', ['-i', img, `::${p.slice(0, -1)}`]);
-      continue;
-    }
-    const f = nodePath.join(host, nodePath.basename(p));
+    if (size === null) continue;
+    const parent = p.slice(0, p.lastIndexOf('/')) || '/';
+    const f = nodePath.join(host, `${seed}`, nodePath.basename(p));
+    fs.mkdirSync(nodePath.dirname(f));
     fs.writeFileSync(f, dataOf(size, seed++));
-    tool('mcopy', ['-i', img, f, `::${p}`]);
+    byDir.set(parent, [...(byDir.get(parent) ?? []), f]);
   }
+  for (const [parent, files] of byDir) tool('mcopy', ['-i', img, ...files, `::${parent === '/' ? '/' : `${parent}/`}`]);
   const { free, cs } = freeClusters(img);
   const plan = fillPlan(free);
   const fills: string[] = [];
