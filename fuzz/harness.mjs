@@ -123,6 +123,9 @@ export function runAll(lib, bytes, options = {}) {
       return out;
     }) ?? [];
     for (const e of entries.filter((x) => x.stats.isFile()).slice(0, 1000)) op('read', () => vol.readFile(e.path));
+    for (const e of entries.slice(0, 300)) op('map', () => lib.clusterMap(vol, e.path));
+    op('du', () => lib.diskUsage(vol, '/'));
+    op('attrib', () => lib.attrib(vol, ['/'], { recursive: true }));
     op('check', () => lib.check(vol));
     op('close', () => vol.close());
   }
@@ -172,6 +175,9 @@ export function runCase(lib, seed, iteration, seedBytes, info, options = {}) {
     }) ?? [];
     const files = entries.filter((e) => e.stats.isFile());
     for (const f of files.slice(0, 6)) op('read', () => vol.readFile(f.path));
+    for (const e of entries.slice(0, 6)) op('map', () => lib.clusterMap(vol, e.path));
+    op('du', () => lib.diskUsage(vol, '/'));
+    op('fragmentation', () => lib.fragmentation(vol));
     op('extract', () => {
       let bytes = 0;
       for (const e of entries) {
@@ -192,6 +198,8 @@ export function runCase(lib, seed, iteration, seedBytes, info, options = {}) {
     if (files.length) op('appendFile', () => vol.appendFile(r.pick(files).path, data.subarray(0, 700)));
     op('mkdir', () => vol.mkdir(r.pick(['/fz/a/b', '/SUB/made here', '/MANY/x']), { recursive: true }));
     if (entries.length) op('rename', () => vol.rename(r.pick(entries).path, r.pick(['/renamed.txt', '/SUB/moved', '/MANY/file number 3.txt'])));
+    // Not r.pick: the random stream (and so every recorded seed's case) stays as it was.
+    if (entries.length) op('attrib', () => lib.attrib(vol, [entries[entries.length - 1].path], { recursive: true, change: { hidden: true, archive: false } }));
     if (entries.length) op('rm', () => vol.rm(r.pick(entries).path, { recursive: true }));
     op('close', () => vol.close());
     vol = undefined;

@@ -14,6 +14,9 @@ export { formatVolumeId } from './fat/format/boot-sector.js';
 export { FileHandle, type OpenFlags } from './fat/volume/file-handle.js';
 export type { WriteFileOptions, EntryOptions, MkdirOptions, RmOptions, Attributes, TimeLike } from './fat/volume/write-ops.js';
 export { MAX_FILE_SIZE } from './fat/volume/write-ops.js';
+export { clusterMap, extentsOf, entryChain, isFragmentedFile, fragmentation, type ClusterMap, type Extent, type Fragmentation } from './fat/volume/extents.js';
+export { diskUsage, type DiskUsage, type DiskUsageOptions } from './fat/volume/usage.js';
+export { attrib, type AttribEntry, type AttribOptions } from './fat/volume/attrib.js';
 export type { Problem } from './fat/dir/directory.js';
 export type { CodePageName } from './fat/format/code-page.js';
 

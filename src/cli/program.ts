@@ -14,6 +14,9 @@ import * as mv from './commands/mv.js';
 import * as label from './commands/label.js';
 import * as check from './commands/check.js';
 import * as serve from './commands/serve.js';
+import * as attrib from './commands/attrib.js';
+import * as du from './commands/du.js';
+import * as map from './commands/map.js';
 
 /** The `fat` program: global options, then one module per subcommand. */
 export const program = new Command('fat')
@@ -33,4 +36,4 @@ export const program = new Command('fat')
     if (action.name() !== 'make') volumeLocation(action);
   });
 
-for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check, serve]) command.register(program);
+for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check, serve, attrib, du, map]) command.register(program);

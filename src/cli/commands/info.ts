@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { espVolumeProblem, formatPartitionType, formatSize, partitionTypeName, type PartitionTable, type VolumeInfo } from '../../index.js';
+import {
+  espVolumeProblem, formatPartitionType, formatSize, fragmentation, partitionTypeName, type Fragmentation, type PartitionTable, type VolumeInfo,
+} from '../../index.js';
 import { openVolume, writeOut, type CliVolume } from '../volume.js';
 
 const hex = (n: number, w = 2): string => `0x${n.toString(16).toUpperCase().padStart(w, '0')}`;
@@ -69,7 +71,7 @@ function placement(where: CliVolume['location'], i: VolumeInfo, deviceSectorSize
   };
 }
 
-function human(i: VolumeInfo, where: Placement): string {
+function human(i: VolumeInfo, where: Placement, frag: Fragmentation): string {
   const rows: [string, string][] = [
     ['type', `FAT${i.fatType}`],
     ['label', i.label ?? '(none)'],
@@ -88,6 +90,7 @@ function human(i: VolumeInfo, where: Placement): string {
     ['hidden sectors', `${i.hiddenSectors}`],
     ['geometry', `${i.heads} heads, ${i.sectorsPerTrack} sectors per track`],
     ['state', i.dirty ? 'dirty (not cleanly unmounted)' : 'clean'],
+    ['fragmented', `${frag.fragmentedFiles} of ${frag.files} files`],
   ];
   const p = where.partition;
   if (p) {
@@ -133,7 +136,10 @@ export function register(program: Command): void {
       try {
         const i = volume.info();
         const where = placement(location, i, IMAGE_SECTOR);
-        await writeOut(opts.json ? `${JSON.stringify({ ...infoJson(i), ...where, partition: where.partition ?? null, table: where.table ?? null }, null, 2)}\n` : human(i, where));
+        // Files whose chains run in more than one piece (a corrupt chain is reported, not counted).
+        const frag = fragmentation(volume);
+        const json = { ...infoJson(i), fragmentedFiles: frag.fragmentedFiles, ...where, partition: where.partition ?? null, table: where.table ?? null };
+        await writeOut(opts.json ? `${JSON.stringify(json, null, 2)}\n` : human(i, where, frag));
       } finally {
         volume.close();
       }

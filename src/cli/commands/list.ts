@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { ATTR, type FatStats } from '../../index.js';
+import { ATTR, isFragmentedFile, type FatStats } from '../../index.js';
 import { openVolume, writeOut } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 
@@ -7,6 +7,7 @@ interface ListOptions {
   depth?: string;
   long?: boolean;
   json?: boolean;
+  fragmented?: boolean;
 }
 
 /** `drhsa` letters, `-` where a bit is clear. */
@@ -37,6 +38,7 @@ export function register(program: Command): void {
     .addOption(new Option('--depth <n>', 'descend at most N levels (1 = only the entries of PATH)'))
     .option('-l, --long', 'show attributes, size, modification time (UTC) and short name')
     .option('--json', 'print a JSON array of { path, type, size, mtime, shortName, attributes }')
+    .option('--fragmented', 'list only files whose clusters are not in one run (fat map shows them)')
     .addHelpText('after', '\nDirectories are shown with a trailing "/". Times are the FAT fields, read as UTC.')
     .action(async (image: string, path: string, opts: ListOptions, cmd: Command) => {
       let depth: number | undefined;
@@ -51,6 +53,7 @@ export function register(program: Command): void {
         let out = '';
         for (const e of vol.walk(path, depth === undefined ? {} : { depth })) {
           const s = e.stats;
+          if (opts.fragmented && !isFragmentedFile(vol, e)) continue;
           if (opts.json) {
             json.push({
               path: e.path,
