@@ -14,6 +14,9 @@ import * as mv from './commands/mv.js';
 import * as label from './commands/label.js';
 import * as check from './commands/check.js';
 import * as serve from './commands/serve.js';
+import * as undelete from './commands/undelete.js';
+import * as bmap from './commands/bmap.js';
+import * as sparse from './commands/sparse.js';
 
 /** The `fat` program: global options, then one module per subcommand. */
 export const program = new Command('fat')
@@ -34,3 +37,4 @@ export const program = new Command('fat')
   });
 
 for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check, serve]) command.register(program);
+for (const command of [undelete, bmap, sparse]) command.register(program);

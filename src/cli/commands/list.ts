@@ -2,11 +2,13 @@ import { Option, type Command } from 'commander';
 import { ATTR, type FatStats } from '../../index.js';
 import { openVolume, writeOut } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
+import { printDeleted } from '../list-deleted.js';
 
 interface ListOptions {
   depth?: string;
   long?: boolean;
   json?: boolean;
+  deleted?: boolean;
 }
 
 /** `drhsa` letters, `-` where a bit is clear. */
@@ -37,6 +39,7 @@ export function register(program: Command): void {
     .addOption(new Option('--depth <n>', 'descend at most N levels (1 = only the entries of PATH)'))
     .option('-l, --long', 'show attributes, size, modification time (UTC) and short name')
     .option('--json', 'print a JSON array of { path, type, size, mtime, shortName, attributes }')
+    .option('--deleted', 'list deleted entries instead: size, time, first cluster, whether fat undelete can bring them back')
     .addHelpText('after', '\nDirectories are shown with a trailing "/". Times are the FAT fields, read as UTC.')
     .action(async (image: string, path: string, opts: ListOptions, cmd: Command) => {
       let depth: number | undefined;
@@ -47,6 +50,7 @@ export function register(program: Command): void {
       const cv = openVolume(image, cmd);
       const vol = cv.volume;
       try {
+        if (opts.deleted) return await printDeleted(vol, path, depth, opts.json === true);
         const json: unknown[] = [];
         let out = '';
         for (const e of vol.walk(path, depth === undefined ? {} : { depth })) {
