@@ -266,7 +266,7 @@ export function undelete(vol: Volume, path: string, options: UndeleteOptions = {
   vol.flushDirs();
   const f = findDeleted(vol, path, options.entry);
   const { d } = f;
-  const shown = joinPath(f.dir, d.longName ?? d.shortPattern);
+  const shown = joinPath(f.dir, d.longName ?? caseApplied(d.shortPattern, d.raw.caseFlags));
   let firstByte = given ?? d.firstByte;
   if (given !== undefined && d.lfnChecksum !== undefined && firstByteForChecksum(d.rawName, d.lfnChecksum) !== given) {
     const want = vol.page.decode(Uint8Array.of(d.firstByte === ENTRY_KANJI_E5 ? 0xe5 : d.firstByte!));
@@ -275,17 +275,13 @@ export function undelete(vol: Volume, path: string, options: UndeleteOptions = {
   if (firstByte === undefined && options.to === undefined) {
     throw new FatError('EINVAL', `${shown}: the first character of its short name ${d.shortPattern} is lost; give it (first character) or a new path`, { path: shown });
   }
-  const plan = planClusters(vol, f);
-  if (plan.problem !== undefined) {
-    const code = /in use|marked bad/.test(plan.problem) ? 'EBUSY' : 'FAT_CORRUPT';
-    throw new FatError(code, `cannot undelete ${shown}: ${plan.problem}`, { path: shown, ...(d.raw.cluster ? { cluster: d.raw.cluster } : {}) });
-  }
   const isDir = (d.raw.attr & ATTR.DIRECTORY) !== 0;
-  const result = (p: string, longName: boolean): UndeleteResult => ({ path: p, type: isDir ? 'directory' : 'file', size: d.raw.size, clusters: plan.clusters.length, longName });
+  const result = (p: string, longName: boolean, clusters: number): UndeleteResult => ({ path: p, type: isDir ? 'directory' : 'file', size: d.raw.size, clusters, longName });
 
   if (options.to !== undefined) {
     const target = vol.resolveForCreate(options.to);
     if (target.existing) throw new FatError('EEXIST', `${target.path} already exists`, { path: target.path });
+    const plan = clustersOrThrow(vol, f, shown);
     vol.beginWrite();
     linkChain(vol, plan.clusters);
     vol.fat.reload(); // counts the clusters just taken before the entry (which may grow a directory) goes in
@@ -293,7 +289,7 @@ export function undelete(vol: Volume, path: string, options: UndeleteOptions = {
     const raw: RawDirEntry = { ...d.raw, name: new Uint8Array(11) };
     const rec = createEntry(vol, target.dir, target.name, raw);
     vol.flushDirs();
-    return result(joinPath(target.path.slice(0, target.path.lastIndexOf('/')) || '/', rec.name), rec.hasLongName);
+    return result(joinPath(target.path.slice(0, target.path.lastIndexOf('/')) || '/', rec.name), rec.hasLongName, plan.clusters.length);
   }
 
   // In place: the name must be free in its directory.
@@ -303,6 +299,7 @@ export function undelete(vol: Volume, path: string, options: UndeleteOptions = {
   const shortName = shortPatternOf(name, vol.page, vol.page.decode(Uint8Array.of(firstByte === ENTRY_KANJI_E5 ? 0xe5 : firstByte!)));
   const clash = parent.isShortTaken(shortKey(name)) ? shortName : d.longName !== undefined && parent.find(d.longName) ? d.longName : parent.find(shortName) ? shortName : undefined;
   if (clash !== undefined) throw new FatError('EEXIST', `${joinPath(f.dir, clash)} exists: undelete ${shown} under another path`, { path: joinPath(f.dir, clash) });
+  const plan = clustersOrThrow(vol, f, shown);
   vol.beginWrite();
   linkChain(vol, plan.clusters);
   const ss = vol.io.sectorSize;
@@ -315,7 +312,15 @@ export function undelete(vol: Volume, path: string, options: UndeleteOptions = {
   mark(d.index, firstByte!);
   for (const s of [...touched].sort((a, b) => a - b)) vol.io.write(f.sectors[s], f.buf.subarray(s * ss, (s + 1) * ss));
   vol.reloadAfterRepair();
-  return result(joinPath(f.dir, d.longName ?? caseApplied(shortName, d.raw.caseFlags)), d.longName !== undefined);
+  return result(joinPath(f.dir, d.longName ?? caseApplied(shortName, d.raw.caseFlags)), d.longName !== undefined, plan.clusters.length);
+}
+
+/** The clusters to take back, or the refusal: EBUSY when one is in use now, FAT_CORRUPT when the entry cannot be right. */
+function clustersOrThrow(vol: Volume, f: Found, shown: string): { clusters: number[] } {
+  const plan = planClusters(vol, f);
+  if (plan.problem === undefined) return plan;
+  const code = /in use|marked bad/.test(plan.problem) ? 'EBUSY' : 'FAT_CORRUPT';
+  throw new FatError(code, `cannot undelete ${shown}: ${plan.problem}`, { path: shown, ...(f.d.raw.cluster ? { cluster: f.d.raw.cluster } : {}) });
 }
 
 /** Chain `clusters` in the FAT (data first: it is there already; the entry comes after). */
