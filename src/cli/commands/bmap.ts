@@ -39,7 +39,7 @@ export function register(program: Command): void {
     .addHelpText('after', `
 Blocks are 4 KiB. Mapped: a FAT volume's reserved sectors, FATs and root, and the clusters in use;
 on a partitioned disk the MBR/GPT sectors, each FAT partition's used parts and other partitions
-whole; elsewhere every block that is not all zeros. Free clusters are left out: bmaptool copies
+whole; before the first partition, every block that is not all zeros (boot code). Free clusters are left out: bmaptool copies
 only mapped blocks (bmaptool copy --bmap MAP IMAGE DEVICE).`)
     .action(async (image: string, opts: BmapOptions, cmd: Command) => {
       nonEmpty(opts.output, '--output');

@@ -50,7 +50,11 @@ export function register(program: Command): void {
       const cv = openVolume(image, cmd);
       const vol = cv.volume;
       try {
-        if (opts.deleted) return await printDeleted(vol, path, depth, opts.json === true);
+        if (opts.deleted) {
+          await printDeleted(vol, path, depth, opts.json === true);
+          if (cv.skipped) process.exitCode = 1;
+          return;
+        }
         const json: unknown[] = [];
         let out = '';
         for (const e of vol.walk(path, depth === undefined ? {} : { depth })) {

@@ -224,7 +224,16 @@ export function listDeleted(vol: Volume, path = '/', options: ListDeletedOptions
     const walkOptions = options.depth === undefined ? {} : { depth: options.depth - 1 };
     for (const e of vol.walk(root, walkOptions)) if (e.stats.isDirectory()) dirs.push(e.path);
   }
-  return dirs.flatMap((dir) => scanDir(vol, dir).map((f) => describe(vol, f)));
+  return dirs.flatMap((dir) => {
+    try {
+      return scanDir(vol, dir).map((f) => describe(vol, f));
+    } catch (e) {
+      // A subdirectory that cannot be read (a corrupt chain) is reported and left out, as walks do.
+      if (dir === root || !(e instanceof FatError)) throw e;
+      vol.report({ path: dir, message: `deleted entries not listed: ${e.message}`, skipped: true });
+      return [];
+    }
+  });
 }
 
 /** The deleted entry `path` names (long name, or short name whose first character may be anything). */

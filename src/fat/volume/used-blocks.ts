@@ -2,9 +2,12 @@
  * What an image uses, in blocks (4 KiB by default): the map `fat bmap` and `fat sparse` write.
  * A FAT volume uses its reserved sectors, FATs and fixed root, and the clusters its FAT marks in
  * use (free and bad clusters are left out). A partitioned disk uses its table sectors (MBR, both
- * GPT headers and entry arrays), each FAT partition's used parts and every other partition whole.
- * Everything else (the gaps between partitions, boot code, space past a volume's end) is read,
- * and its blocks that are not all zeros are mapped too: nothing that holds data is left out.
+ * GPT headers and entry arrays, extended boot records), each FAT partition's used parts and every
+ * other partition whole. What lies before the first partition or volume (boot loaders live there:
+ * the MBR gap, U-Boot's offsets) is read, at most its first 64 MiB, and its blocks that are not
+ * all zeros are mapped too. Space between and after partitions, and after a volume's end, is
+ * unused by the table's and the volume's own account, and left out (reading it could take hours
+ * on a sparse disk of terabytes).
  */
 import type { BlockDevice } from '../device/block-device.js';
 import { SliceDevice } from '../device/slice.js';
@@ -45,6 +48,8 @@ export interface ImageBlockMap {
 type Span = [start: number, end: number];
 
 const ZERO_CHECK_CHUNK = 1 << 20;
+/** What lies before the first partition or volume is read up to here for boot code. */
+const LEAD_SCAN_BYTES = 64 << 20;
 
 /** The blocks of `dev` (a whole image) that hold something: see the file comment. */
 export function imageBlockMap(dev: BlockDevice, options: BlockMapOptions = {}): ImageBlockMap {
@@ -102,13 +107,9 @@ export function imageBlockMap(dev: BlockDevice, options: BlockMapOptions = {}): 
     else addTable(dev, table, { use, covered, notes, addVolume });
   }
 
-  // The rest: blocks that hold anything but zeros.
-  covered.sort((a, b) => a[0] - b[0]);
-  let pos = 0;
-  for (const [s, e] of [...covered, [devBytes, devBytes] as Span]) {
-    if (s > pos) scanGap(dev, pos, s, B, use);
-    pos = Math.max(pos, e);
-  }
+  // Before the first partition or volume: boot code, blocks that hold anything but zeros.
+  const lead = Math.min(LEAD_SCAN_BYTES, devBytes, ...covered.map((c) => c[0]));
+  if (lead > 0) scanGap(dev, 0, lead, B, use);
   if (imageBytes > devBytes) used.push([devBytes, imageBytes]); // a tail shorter than a sector: kept as it is
 
   const ranges = toBlocks(used, B);
@@ -130,6 +131,7 @@ function addTable(dev: BlockDevice, table: PartitionTable, sink: Sink): void {
   if (table.scheme === 'gpt') for (const s of gptSpans(dev, unit)) sink.use(s);
   sink.notes.push(`${table.scheme.toUpperCase()} partition table`);
   for (const p of table.partitions) {
+    if (typeof p.type === 'number' && EXTENDED_TYPES.includes(p.type)) for (const s of ebrSpans(dev, unit, (p.startLba * ss) / unit)) sink.use(s);
     if (typeof p.type === 'number' && (EXTENDED_TYPES.includes(p.type) || p.type === PROTECTIVE_TYPE)) continue;
     const start = p.startLba * ss;
     const count = Math.min(p.sectorCount, Math.max(0, dev.sectorCount - p.startLba));
@@ -167,6 +169,21 @@ function gptSpans(dev: BlockDevice, unit: number): Span[] {
   const last = Math.floor((dev.sectorCount * dev.sectorSize) / unit) - 1;
   if (alternate !== undefined && alternate > 1 && alternate <= last) header(alternate);
   else if (last > 1) header(last);
+  return out;
+}
+
+/** The extended boot records of an extended partition starting at `extStart` (in `unit` sectors): its chain, bounded. */
+function ebrSpans(dev: BlockDevice, unit: number, extStart: number): Span[] {
+  const out: Span[] = [];
+  const seen = new Set<number>();
+  for (let ebr = extStart; !seen.has(ebr) && seen.size < 128;) {
+    seen.add(ebr);
+    const b = readBytes(dev, ebr * unit, 512);
+    if (b === undefined || b[510] !== 0x55 || b[511] !== 0xaa) break;
+    out.push([ebr * unit, (ebr + 1) * unit]);
+    if (!EXTENDED_TYPES.includes(b[446 + 16 + 4])) break;
+    ebr = extStart + le32(b, 446 + 16 + 8);
+  }
   return out;
 }
 

@@ -155,6 +155,19 @@ describe('refusals', () => {
     clean(vol);
   });
 
+  it('a subdirectory that cannot be read is reported and left out of the listing', () => {
+    const { dev, vol } = fresh(16);
+    vol.mkdir('/bad');
+    vol.writeFile('/gone.txt', 'x');
+    vol.rm('/gone.txt');
+    const c = vol.stat('/bad').firstCluster;
+    vol.close();
+    const v2 = Volume.open(dev);
+    v2.fat.set(c, 0); // its chain now runs into a free cluster
+    expect(listDeleted(v2).map((e) => e.path)).toEqual(['/?one.txt']);
+    expect(v2.problems.some((p) => p.path === '/bad' && p.skipped)).toBe(true);
+  });
+
   it('several deleted entries of one name: the one whose clusters are free, else a choice by entry', () => {
     const { vol } = fresh(12);
     vol.writeFile('/a.txt', 'first');

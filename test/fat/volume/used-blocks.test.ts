@@ -44,7 +44,7 @@ describe('imageBlockMap', () => {
     expect(imageBlockMap(dev).ranges.slice(0, 2)).toEqual([{ first: 0, last: 5 }, map.ranges[1]]); // merged with the table's blocks
   });
 
-  it('non-FAT partitions whole; a gap block with data mapped; an image that is not FAT is FAT_NOT_FAT', () => {
+  it('non-FAT partitions whole; boot code before the first partition mapped, nothing after it; an image that is not FAT is FAT_NOT_FAT', () => {
     const dev = new MemoryDevice(4 << 20);
     const mbr = dev.bytes;
     const entry = (i: number, type: number, start: number, count: number): void => {
@@ -56,9 +56,10 @@ describe('imageBlockMap', () => {
     entry(0, 0x83, 2048, 1024);
     mbr[510] = 0x55;
     mbr[511] = 0xaa;
-    mbr[6000 * 512 + 3] = 9; // after the partition: a non-zero byte
+    mbr[100 * 512 + 3] = 9; // before the partition: boot code
+    mbr[6000 * 512 + 3] = 9; // after it: unused by the table's account
     const map = imageBlockMap(dev);
-    expect(map.ranges).toEqual([{ first: 0, last: 0 }, { first: 256, last: 383 }, { first: 750, last: 750 }]);
+    expect(map.ranges).toEqual([{ first: 0, last: 0 }, { first: 12, last: 12 }, { first: 256, last: 383 }]);
     expect(map.notes).toContain('partition 1 (type 0x83): mapped whole');
     const err = (() => {
       try {
@@ -69,6 +70,26 @@ describe('imageBlockMap', () => {
       return undefined;
     })();
     expect(err?.code).toBe('FAT_NOT_FAT');
+  });
+
+  it('an extended partition: its boot records, each logical partition', () => {
+    const dev = new MemoryDevice(4 << 20);
+    const b = dev.bytes;
+    const dv = new DataView(b.buffer);
+    const entry = (sector: number, i: number, type: number, start: number, count: number): void => {
+      const o = sector * 512 + 446 + 16 * i;
+      b[o + 4] = type;
+      dv.setUint32(o + 8, start, true);
+      dv.setUint32(o + 12, count, true);
+      b[sector * 512 + 510] = 0x55;
+      b[sector * 512 + 511] = 0xaa;
+    };
+    entry(0, 0, 0x05, 2048, 6000);
+    entry(2048, 0, 0x83, 2048, 1024); // logical 5 at 4096
+    entry(2048, 1, 0x05, 4000, 2000); // the next EBR at 6048
+    entry(6048, 0, 0x83, 8, 100); // logical 6 at 6056
+    const map = imageBlockMap(dev);
+    expect(map.ranges).toEqual([{ first: 0, last: 0 }, { first: 256, last: 256 }, { first: 512, last: 639 }, { first: 756, last: 769 }]);
   });
 
   it('an image that ends inside a sector keeps its tail', () => {
