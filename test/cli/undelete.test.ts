@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fatCli, freshImage, fsckClean, haveOracles, oracleEnv, populate, scratchDir, sha256 } from './cli-helpers.js';
+import { FAT_MAIN, fatCli, freshImage, fsckClean, haveOracles, oracleEnv, populate, scratchDir, sha256 } from './cli-helpers.js';
 import { openImage } from '../../src/host/open-image.js';
 
 const data = Buffer.from(Array.from({ length: 9000 }, (_, i) => (i * 17) & 0xff));
@@ -72,6 +72,19 @@ describe('fat list --deleted, fat undelete', () => {
     expect(fatCli(['cat', img, '/docs/notes.txt']).stdout).toBe('notes\n');
     expect(fatCli(['check', img]).status).toBe(0);
     if (haveOracles) expect(fsckClean(img)).toEqual([]);
+  });
+
+  // script(1) gives the command a terminal: the lost first character is asked for there.
+  it.skipIf(spawnSync('sh', ['-c', 'command -v script']).status !== 0)('on a terminal, the lost first character is asked for', () => {
+    const img3 = nodePath.join(dir, 'c.img');
+    freshImage(img3, 1440, 12);
+    populate(img3, { '/ASKED.TXT': 'asked' });
+    expect(fatCli(['rm', img3, '/ASKED.TXT']).status).toBe(0);
+    const cmd = [process.execPath, FAT_MAIN, 'undelete', img3, '/?SKED.TXT'].map((a) => `'${a}'`).join(' ');
+    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { input: 'a\n', encoding: 'utf8', timeout: 30_000, env: { ...process.env, TZ: 'UTC' } });
+    expect(r.stdout).toMatch(/the first character of \?SKED\.TXT is lost; type it: /);
+    expect(r.stdout).toMatch(/undeleted \/ASKED\.TXT \(5 bytes, 1 cluster\)/);
+    expect(fatCli(['cat', img3, '/asked.txt']).stdout).toBe('asked');
   });
 
   it('refusals are one line, with their code under --json', () => {
