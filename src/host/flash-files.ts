@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { FileDevice } from '../fat/device/file.js';
 import { FatError } from '../fat/errors.js';
 import { imageBlockMap, type ImageBlockMap } from '../fat/volume/used-blocks.js';
@@ -53,6 +53,9 @@ function readAt(fd: number, pos: number, length: number): Uint8Array {
   return buf;
 }
 
+/** node:crypto, loaded on first use: reading or building an image should not pay for it (test/cli/startup.test.ts). */
+let crypto: typeof import('node:crypto') | undefined;
+const createHash = (algorithm: string): import('node:crypto').Hash => (crypto ??= createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).createHash(algorithm);
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /** The bmap file's text for an image file, and the map it describes. */

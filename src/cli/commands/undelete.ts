@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import * as readline from 'node:readline/promises';
 import { FatError, deletedEntry, firstCharByte, undelete, type CodePageName, type UndeleteOptions } from '../../index.js';
 import { openVolume, whenImageFree, writeOut, type GlobalOptions } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
@@ -16,6 +15,7 @@ interface UndeleteCliOptions {
 /** Ask for the lost first character on a terminal; undefined when there is none to ask. */
 async function ask(shortName: string): Promise<string | undefined> {
   if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
+  const readline = await import('node:readline/promises'); // loaded only to ask (test/cli/startup.test.ts)
   const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
   try {
     return (await rl.question(`fat: the first character of ${shortName} is lost; type it: `)).trim();
