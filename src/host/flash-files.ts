@@ -135,7 +135,14 @@ function refuseSame(image: string, out: string): void {
 export function writeAtomically(out: string, fill: (fd: number) => void): void {
   removeStaleTemps(out);
   const tmp = path.join(path.dirname(path.resolve(out)), tempImageName(path.basename(out)));
-  const fd = fs.openSync(tmp, 'wx', 0o666);
+  let fd: number;
+  try {
+    fd = fs.openSync(tmp, 'wx', 0o666);
+  } catch (e) {
+    // Name OUT, not the temporary file the user never asked for.
+    if (e && typeof e === 'object' && 'path' in e) (e as NodeJS.ErrnoException).path = out;
+    throw e;
+  }
   try {
     try {
       fill(fd);

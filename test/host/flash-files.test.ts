@@ -27,6 +27,7 @@ describe('writeBmapFile, writeSparseImage', () => {
     expect(fs.statSync(at('out.simg')).size).toBe(r.outputBytes);
     expect(() => writeAtomically(at('x.out'), () => { throw new Error('disk full'); })).toThrow('disk full');
     expect(() => writeSparseImage(at('a.img'), at('a.img'))).toThrow(/is the image itself/);
+    expect(() => writeBmapFile(at('a.img'), at('no/such/dir.bmap'))).toThrow(expect.objectContaining({ code: 'ENOENT', path: at('no/such/dir.bmap') }));
     expect(fs.readdirSync(dir).sort()).toEqual(['a.img', 'odd.img', 'out.bmap', 'out.simg']);
   });
 
