@@ -42,3 +42,9 @@ export { splitPath } from './fat/format/path.js';
 
 // --- check ---
 export { check, type CheckCode, type CheckOptions, type CheckProblem, type CheckReport, type CheckStats } from './fat/check/check.js';
+
+// --- recovery and flash-ready outputs (issue #18): deleted entries, used blocks, bmap and sparse codecs ---
+export { listDeleted, deletedEntry, undelete, firstCharByte, type DeletedFile, type ListDeletedOptions, type UndeleteOptions, type UndeleteResult } from './fat/volume/undelete.js';
+export { imageBlockMap, type BlockMapOptions, type BlockRange, type ImageBlockMap } from './fat/volume/used-blocks.js';
+export { renderBmap, humanSize, type BmapInput, type BmapRange } from './fat/format/bmap.js';
+export { sparseHeader, chunkHeader, sparseChunks, SPARSE_MAGIC, CHUNK_RAW, CHUNK_FILL, CHUNK_DONT_CARE, type SparseStats } from './fat/format/simg.js';

@@ -14,6 +14,7 @@ export { openImage, type OpenImageVolumeOptions } from './host/open-image.js';
 export { buildImageFromDir, collectBuildEntries, fileReader, type BuildImageOptions, type BuildWalkOptions } from './host/build-image.js';
 export { formatPartitionInPlace, type FormatPartitionOptions, type FormattedPartition } from './host/format-partition.js';
 export { createImageFile, createImageFileAsync, removeStaleTemps, type ImageFileOptions } from './host/image-file.js';
+export { bmapOf, writeBmapFile, writeSparseImage, imageFileBlockMap, type FlashOptions, type SparseResult } from './host/flash-files.js';
 export { lockImage, lockPathFor, retryWhileBusy, isImageBusy, releaseImageLocksOnSignals, type ImageLock } from './host/image-lock.js';
 
 // --- host trees: the one walker (make --from, add, crunch) ---

@@ -17,6 +17,9 @@ import * as serve from './commands/serve.js';
 import * as attrib from './commands/attrib.js';
 import * as du from './commands/du.js';
 import * as map from './commands/map.js';
+import * as undelete from './commands/undelete.js';
+import * as bmap from './commands/bmap.js';
+import * as sparse from './commands/sparse.js';
 
 /** The `fat` program: global options, then one module per subcommand. */
 export const program = new Command('fat')
@@ -36,4 +39,4 @@ export const program = new Command('fat')
     if (action.name() !== 'make') volumeLocation(action);
   });
 
-for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check, serve, attrib, du, map]) command.register(program);
+for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check, serve, attrib, du, map, undelete, bmap, sparse]) command.register(program);

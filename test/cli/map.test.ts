@@ -118,4 +118,10 @@ describe('fat map usage and hostile images', () => {
       expect(r.stderr).not.toMatch(/^\s+at /m);
     }
   });
+
+  it('list --deleted with --fragmented is a usage error (exit 2, one line)', () => {
+    const r = fatCli(['list', hostile('dir-cycle.img'), '--deleted', '--fragmented']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe('fat: --deleted and --fragmented cannot be used together');
+  });
 });

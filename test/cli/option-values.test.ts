@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { program } from '../../src/cli/program.js';
 import { fatCli, freshImage, populate, scratchDir, sha256, writeHostTree } from './cli-helpers.js';
 
-/** Placeholders: IMG an image, PIMG one with an MBR, NEW a path to create, TREE a host tree, OUT a fresh output path. */
+/** Placeholders: IMG an image, PIMG one with an MBR, DIMG a fresh copy of one with a deleted /GONE.TXT, NEW a path to create, TREE a host tree, OUT a fresh output path. */
 interface Row {
   /** The command line without the option; global options go before it. */
   base: string[];
@@ -27,6 +27,7 @@ const MAKE = ['make', 'NEW', '--size', '4M'];
 const MAKE_GPT = ['make', 'NEW', '--size', '4M', '--partition', 'gpt'];
 const MAKE_FROM = ['make', 'NEW', '--from', 'TREE'];
 const CRUNCH = ['crunch', 'TREE', '-o', 'OUT'];
+const UNDELETE = ['undelete', 'DIMG', '/GONE.TXT'];
 
 const TABLE: Record<string, Row> = {
   'fat --partition': { base: ['list', 'IMG'], bad: ['0', 'x', '1.5', '-1', ''], good: '1', goodBase: ['list', 'PIMG'] },
@@ -59,6 +60,12 @@ const TABLE: Record<string, Row> = {
   'crunch --include': { base: CRUNCH, bad: [''], good: '*.txt' },
   'crunch --exclude': { base: CRUNCH, bad: [''], good: 'sub/**' },
   'crunch --brotli-quality': { base: CRUNCH, bad: ['12', 'x', '-1', '1.5'], good: '5' },
+  'make --bmap': { base: MAKE, bad: ['', 'NEW'], good: 'OUT' },
+  'undelete --to': { base: UNDELETE, bad: ['', '/', '/a*b'], good: '/back.txt' },
+  'undelete --first-char': { base: UNDELETE, bad: ['', 'ab', '*', ' '], good: 'g' },
+  'undelete --entry': { base: [...UNDELETE, '--first-char', 'G'], bad: ['x', '-1', '65536', ''], good: '0' },
+  'bmap --output': { base: ['bmap', 'IMG'], bad: [''], good: 'OUT' },
+  'sparse --output': { base: ['sparse', 'IMG'], bad: [''], good: 'OUT' },
   'serve --port': { base: ['serve', 'IMG'], bad: ['x', '-1', '65536', '1.5', ''], good: '0', serves: true },
   'serve --host': { base: ['serve', 'IMG'], bad: ['', ' '], good: '127.0.0.1', serves: true },
   'serve --cache-control': { base: ['serve', 'IMG'], bad: ['', 'a\nb'], good: 'no-cache', serves: true },
@@ -80,13 +87,17 @@ describe('option values', () => {
     populate(at('a.img'), { '/f.txt': 'f', '/d/g.txt': 'g' });
     expect(fatCli(['make', at('p.img'), '--size', '4M', '--partition', 'mbr']).status).toBe(0);
     writeHostTree(at('tree'), { 'a.txt': 'a', 'sub/b.txt': 'b' });
+    freshImage(at('d.img'), 1440);
+    populate(at('d.img'), { '/GONE.TXT': 'gone' });
+    expect(fatCli(['rm', at('d.img'), '/GONE.TXT']).status).toBe(0);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** The command line for `key` with `value`, placeholders filled; NEW and OUT fresh each time. */
   function line(key: string, base: string[], value: string): { args: string[]; made: string[] } {
     n++;
-    const fill: Record<string, string> = { IMG: at('a.img'), PIMG: at('p.img'), NEW: at(`new-${n}.img`), TREE: at('tree'), OUT: at(`out-${n}`) };
+    const fill: Record<string, string> = { IMG: at('a.img'), PIMG: at('p.img'), NEW: at(`new-${n}.img`), TREE: at('tree'), OUT: at(`out-${n}`), DIMG: at(`d-${n}.img`) };
+    if (base.includes('DIMG')) fs.copyFileSync(at('d.img'), fill.DIMG);
     const filled = base.map((a) => fill[a] ?? a);
     const option = key.split(' ')[1];
     const v = fill[value] ?? value;

@@ -2,12 +2,14 @@ import { Option, type Command } from 'commander';
 import { ATTR, isFragmentedFile, type FatStats } from '../../index.js';
 import { openVolume, writeOut } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
+import { printDeleted } from '../list-deleted.js';
 
 interface ListOptions {
   depth?: string;
   long?: boolean;
   json?: boolean;
   fragmented?: boolean;
+  deleted?: boolean;
 }
 
 /** `drhsa` letters, `-` where a bit is clear. */
@@ -39,6 +41,7 @@ export function register(program: Command): void {
     .option('-l, --long', 'show attributes, size, modification time (UTC) and short name')
     .option('--json', 'print a JSON array of { path, type, size, mtime, shortName, attributes }')
     .option('--fragmented', 'list only files whose clusters are not in one run (fat map shows them)')
+    .option('--deleted', 'list deleted entries instead: size, time, first cluster, whether fat undelete can bring them back')
     .addHelpText('after', '\nDirectories are shown with a trailing "/". Times are the FAT fields, read as UTC.')
     .action(async (image: string, path: string, opts: ListOptions, cmd: Command) => {
       let depth: number | undefined;
@@ -46,9 +49,15 @@ export function register(program: Command): void {
         depth = Number(opts.depth);
         if (!Number.isInteger(depth) || depth < 1) throw new CliError(`--depth takes a whole number from 1, not "${opts.depth}"`, EXIT_USAGE);
       }
+      if (opts.deleted && opts.fragmented) throw new CliError('--deleted and --fragmented cannot be used together', EXIT_USAGE);
       const cv = openVolume(image, cmd);
       const vol = cv.volume;
       try {
+        if (opts.deleted) {
+          await printDeleted(vol, path, depth, opts.json === true);
+          if (cv.skipped) process.exitCode = 1;
+          return;
+        }
         const json: unknown[] = [];
         let out = '';
         for (const e of vol.walk(path, depth === undefined ? {} : { depth })) {

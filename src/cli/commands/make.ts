@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
-import { FatError, createImageFile, mkfs, formatSize, validateMkfsOptions, buildImageFromDir, formatPartitionInPlace, retryWhileBusy, minimumVolumeBytes, formatPartitionType, tableOverhead, alignedPartitionBytes, partitionTypeName, formatVolumeId, type FormattedPartition, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
+import { FatError, createImageFile, mkfs, formatSize, validateMkfsOptions, buildImageFromDir, formatPartitionInPlace, retryWhileBusy, minimumVolumeBytes, formatPartitionType, tableOverhead, alignedPartitionBytes, partitionTypeName, formatVolumeId, writeBmapFile, type FormattedPartition, type MkfsOptions, type MkfsResult, type BuildResult } from '../../index.js';
 import { Progress } from '../progress.js';
 import { lockWait, warnSkipped } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
@@ -30,6 +30,8 @@ interface MakeOptions {
   partitionName?: string;
   force?: boolean;
   json?: boolean;
+  /** --bmap FILE: a bmaptool block map of the new image, written once it is made. */
+  bmap?: string;
   free?: string;
   include?: string[];
   exclude?: string[];
@@ -205,6 +207,17 @@ export function register(program: Command): void {
     .option('--partition-name <name>', 'with --partition gpt: the partition name (default "EFI System" with --esp, else "Microsoft basic data")')
     .option('-f, --force', 'replace IMAGE if it exists')
     .option('--json', 'print what was made as JSON')
+    .option('--bmap <file>', 'also write a bmaptool block map of the new image to FILE (as fat bmap IMAGE -o FILE)')
+    // --bmap: checked before anything is made, written once the image is in place.
+    .hook('preAction', (cmd) => {
+      const { bmap } = cmd.opts<MakeOptions>();
+      nonEmpty(bmap, '--bmap');
+      if (bmap !== undefined && path.resolve(bmap) === path.resolve(String(cmd.args[0]))) throw usage('--bmap names the image itself');
+    })
+    .hook('postAction', (cmd) => {
+      const { bmap } = cmd.opts<MakeOptions>();
+      if (bmap !== undefined) writeBmapFile(String(cmd.args[0]), bmap);
+    })
     .addHelpText('after', `
 Examples:
   fat make floppy.img --size 1440K
