@@ -1,8 +1,16 @@
-/** Pure HTTP helpers (RFC 9110) for serve(): no I/O, no state. */
+/** Pure HTTP helpers (RFC 9110) for serve(): no I/O; no state but a small cache of formatted dates. */
 
-/** An HTTP-date (IMF-fixdate) for whole seconds since the epoch. */
+const dates = new Map<number, string>();
+
+/** An HTTP-date (IMF-fixdate) for whole seconds since the epoch (the last few hundred remembered). */
 export function httpDate(seconds: number): string {
-  return new Date(seconds * 1000).toUTCString();
+  let d = dates.get(seconds);
+  if (d === undefined) {
+    d = new Date(seconds * 1000).toUTCString();
+    if (dates.size >= 512) dates.delete(dates.keys().next().value as number);
+    dates.set(seconds, d);
+  }
+  return d;
 }
 
 /** Seconds since the epoch of an HTTP-date, or undefined when it does not parse. */

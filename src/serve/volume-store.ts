@@ -15,6 +15,8 @@ export interface VolumeStoreOptions {
   contentType: (path: string) => string;
   /** Told when a stream opens (+1) and ends (-1): the image source keeps a volume open while it is read. */
   onStream?: (delta: 1 | -1) => void;
+  /** Buffers for reads (Node: Buffer.allocUnsafe, no zeroing of bytes the read overwrites). Default `new Uint8Array`. */
+  allocate?: (size: number) => Uint8Array;
 }
 
 const hex = (n: number): string => Math.floor(n).toString(16);
@@ -23,6 +25,7 @@ const hex = (n: number): string => Math.floor(n).toString(16);
 export const fatEtag = (s: FatStats): string => `"${hex(s.firstCluster)}-${hex(s.size)}-${hex(s.mtimeMs / 1000)}"`;
 
 export function volumeStore(volume: Volume, options: VolumeStoreOptions): ReadOnlyStore {
+  const allocate = options.allocate ?? ((size: number) => new Uint8Array(size));
   const lookup = (path: string): FatStats | undefined => {
     const abs = `/${path}`;
     try {
@@ -50,7 +53,7 @@ export function volumeStore(volume: Volume, options: VolumeStoreOptions): ReadOn
     read(file, start, end) {
       const h = volume.openFile(`/${file.path}`, 'r');
       try {
-        const out = new Uint8Array(Math.max(0, end - start));
+        const out = allocate(Math.max(0, end - start));
         const n = h.read(out, 0, out.length, start);
         return n === out.length ? out : out.subarray(0, n);
       } finally {
@@ -63,7 +66,7 @@ export function volumeStore(volume: Volume, options: VolumeStoreOptions): ReadOn
       return chunkedStream((into, position) => h.read(into, 0, into.length, position), start, end, () => {
         h.close();
         options.onStream?.(-1);
-      });
+      }, allocate);
     },
   };
 }

@@ -1,0 +1,176 @@
+/** cachedStore, the image source's per-version cache, and the direct pull node.ts reads chunked streams through. */
+import * as fs from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openImage } from '../../src/host/open-image.js';
+import { cachedStore } from '../../src/serve/cached-store.js';
+import { chunkedStream, directPullOf } from '../../src/serve/chunked-stream.js';
+import { STREAM_CHUNK } from '../../src/serve/handle.js';
+import { nodeHandler } from '../../src/serve/node.js';
+import { openSource } from '../../src/serve/source.js';
+import type { ReadOnlyStore, StoreFile } from '../../src/serve/store.js';
+import { tempDir } from '../crunch/helpers.js';
+import { big, makeImage, page, raw, writeSite } from './helpers.js';
+
+const file = (p: string, size: number): StoreFile => ({ type: 'file', path: p, size, mtimeMs: 0, etag: `"${p}"`, contentType: 'text/plain' });
+
+/** A store of files of `sizes` whose calls are counted. */
+function countingStore(sizes: Record<string, number>): { store: ReadOnlyStore; calls: string[] } {
+  const calls: string[] = [];
+  const store: ReadOnlyStore = {
+    stat(p) {
+      calls.push(`stat ${p}`);
+      return sizes[p] === undefined ? undefined : file(p, sizes[p]!);
+    },
+    list: () => [],
+    read(f, start, end) {
+      calls.push(`read ${f.path} ${start}-${end}`);
+      return Uint8Array.from({ length: end - start }, (_, i) => (start + i) & 0xff);
+    },
+  };
+  return { store, calls };
+}
+
+describe('cachedStore', () => {
+  it('asks the store once per path, misses included, and forgets the oldest path beyond its limit', async () => {
+    const { store, calls } = countingStore({ a: 1, b: 2, c: 3 });
+    const cached = cachedStore(store, { entries: 2 });
+    const first = await cached.stat('a');
+    expect(await cached.stat('a')).toBe(first);
+    expect(await cached.stat('nope')).toBeUndefined();
+    expect(await cached.stat('nope')).toBeUndefined();
+    expect(calls).toEqual(['stat a', 'stat nope']);
+    await cached.stat('c'); // a goes
+    await cached.stat('a');
+    expect(calls).toEqual(['stat a', 'stat nope', 'stat c', 'stat a']);
+  });
+
+  it('reads a small file whole once and answers every range from it; large files are read each time', async () => {
+    const { store, calls } = countingStore({ small: 100, large: 1000 });
+    const cached = cachedStore(store, { fileBytes: 500 });
+    const small = (await cached.stat('small')) as StoreFile;
+    expect([...(await cached.read(small, 10, 13))]).toEqual([10, 11, 12]);
+    expect((await cached.read(small, 0, 100)).length).toBe(100);
+    const large = (await cached.stat('large')) as StoreFile;
+    await cached.read(large, 0, 10);
+    await cached.read(large, 0, 10);
+    expect(calls.filter((c) => c.startsWith('read'))).toEqual(['read small 0-100', 'read large 0-10', 'read large 0-10']);
+  });
+
+  it('keeps at most totalBytes of bodies, the oldest out first', async () => {
+    const { store, calls } = countingStore({ a: 60, b: 60 });
+    const cached = cachedStore(store, { totalBytes: 100 });
+    const a = (await cached.stat('a')) as StoreFile;
+    const b = (await cached.stat('b')) as StoreFile;
+    await cached.read(a, 0, 60);
+    await cached.read(b, 0, 60); // a goes
+    await cached.read(b, 0, 60);
+    await cached.read(a, 0, 60);
+    expect(calls.filter((c) => c.startsWith('read'))).toEqual(['read a 0-60', 'read b 0-60', 'read a 0-60']);
+  });
+
+  it('remembers variants (looked up as .br/.gz siblings through the cache)', async () => {
+    const { store, calls } = countingStore({ 'x.js': 10, 'x.js.gz': 5 });
+    const cached = cachedStore(store);
+    const x = (await cached.stat('x.js')) as StoreFile;
+    const v1 = await cached.variants!(x);
+    const v2 = await cached.variants!(x);
+    expect(v2).toBe(v1);
+    expect(v1.map((v) => [v.path, v.encoding])).toEqual([['x.js.gz', 'gzip']]);
+    expect(calls).toEqual(['stat x.js', 'stat x.js.br', 'stat x.js.gz']);
+  });
+});
+
+describe('the image source cache', () => {
+  let work: ReturnType<typeof tempDir>;
+  let site: string;
+  beforeAll(() => {
+    work = tempDir('fatkit-serve-cache-');
+    site = path.join(work.dir, 'site');
+    writeSite(site);
+    makeImage(site, path.join(work.dir, 'site.img'));
+  }, 60_000);
+  afterAll(() => work.remove());
+
+  it('is dropped when the image changes: a file rewritten in place is served new at the next request', async () => {
+    const img = path.join(work.dir, 'live.img');
+    fs.copyFileSync(path.join(work.dir, 'site.img'), img);
+    const source = await openSource(img);
+    const handler = nodeHandler(source.store);
+    const server = http.createServer((req, res) => {
+      source.refresh(); // as fat serve does, before each request
+      handler(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      for (let i = 0; i < 2; i++) expect((await raw(port, 'GET', '/index.html')).body.toString()).toBe(page); // now kept
+      const before = await raw(port, 'GET', '/app.js');
+      const v = openImage(img, { readOnly: false });
+      v.writeFile('/index.html', 'rewritten');
+      v.close();
+      const after = await raw(port, 'GET', '/index.html');
+      expect([after.status, after.body.toString()]).toEqual([200, 'rewritten']);
+      expect((await raw(port, 'GET', '/index.html')).body.toString()).toBe('rewritten');
+      expect((await raw(port, 'GET', '/app.js')).body.equals(before.body)).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      source.close();
+    }
+  });
+
+  it('hands out equal bytes for a kept file, a range of it, and a streamed large file', async () => {
+    const source = await openSource(path.join(work.dir, 'site.img'));
+    const index = (await source.store.stat('index.html')) as StoreFile;
+    const whole = Buffer.from(await source.store.read(index, 0, index.size));
+    expect(whole.toString()).toBe(page);
+    expect(Buffer.from(await source.store.read(index, 5, 25)).equals(whole.subarray(5, 25))).toBe(true);
+    const bigFile = (await source.store.stat('big.bin')) as StoreFile;
+    const streamed = Buffer.from(await new Response(source.store.stream!(bigFile, 3, bigFile.size)).arrayBuffer());
+    expect(streamed.equals(big.subarray(3))).toBe(true);
+    source.close();
+  });
+});
+
+describe('directPullOf', () => {
+  const data = Uint8Array.from({ length: STREAM_CHUNK * 2 + 9 }, (_, i) => (i * 7) & 0xff);
+  const readAt = (into: Uint8Array, position: number): number => {
+    const part = data.subarray(position, position + into.length);
+    into.set(part);
+    return part.length;
+  };
+
+  it('gives the chunks the stream would, then null, closing once', () => {
+    let closed = 0;
+    const stream = chunkedStream(readAt, 4, data.length, () => closed++);
+    const direct = directPullOf(stream)!;
+    const parts: Uint8Array[] = [];
+    for (let c = direct.next(); c !== null; c = direct.next()) parts.push(c);
+    expect(parts.map((p) => p.length)).toEqual([STREAM_CHUNK, STREAM_CHUNK, 5]);
+    expect(Buffer.concat(parts).equals(Buffer.from(data.subarray(4)))).toBe(true);
+    expect(direct.next()).toBeNull();
+    direct.cancel();
+    expect(closed).toBe(1);
+  });
+
+  it('is not offered for a stream someone reads, nor for other streams; cancel and errors close once', () => {
+    const stream = chunkedStream(readAt, 0, 10, () => undefined);
+    stream.getReader();
+    expect(directPullOf(stream)).toBeUndefined();
+    expect(directPullOf(new ReadableStream())).toBeUndefined();
+    let closed = 0;
+    const cancelled = directPullOf(chunkedStream(readAt, 0, data.length, () => closed++))!;
+    cancelled.next();
+    cancelled.cancel();
+    cancelled.cancel();
+    expect([cancelled.next(), closed]).toEqual([null, 1]);
+    const failing = directPullOf(chunkedStream(() => {
+      throw new Error('EIO');
+    }, 0, 10, () => closed++))!;
+    expect(() => failing.next()).toThrow('EIO');
+    expect([failing.next(), closed]).toEqual([null, 2]);
+  });
+});
