@@ -1,16 +1,8 @@
-/** Pure HTTP helpers (RFC 9110) for serve(): no I/O; no state but a small cache of formatted dates. */
+/** Pure HTTP helpers (RFC 9110) for serve(): no I/O, no state. */
 
-const dates = new Map<number, string>();
-
-/** An HTTP-date (IMF-fixdate) for whole seconds since the epoch (the last few hundred remembered). */
+/** An HTTP-date (IMF-fixdate) for whole seconds since the epoch. */
 export function httpDate(seconds: number): string {
-  let d = dates.get(seconds);
-  if (d === undefined) {
-    d = new Date(seconds * 1000).toUTCString();
-    if (dates.size >= 512) dates.delete(dates.keys().next().value as number);
-    dates.set(seconds, d);
-  }
-  return d;
+  return new Date(seconds * 1000).toUTCString();
 }
 
 /** Seconds since the epoch of an HTTP-date, or undefined when it does not parse. */
