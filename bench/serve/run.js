@@ -13,6 +13,8 @@
 //      FATKIT_BENCH_SERVE_RUN_SECONDS  length of each req/s run (default a third of the above, at least 2)
 //      FATKIT_BENCH_SERVE_ROUNDS    rounds of req/s runs (default 3; --quick: 1)
 //      FATKIT_BENCH_SERVE_CONNECTIONS  wrk connections (default 32)
+//      FATKIT_BENCH_SERVE_BASELINE=PATH  another build's dist/cli/main.js: adds `fat serve site.img` of
+//                                   that build as a fifth server (before/after in one run)
 //      BENCH_TMP=DIR                where the site and its image go (default os.tmpdir())
 //
 // Load generator: wrk (Debian package `wrk`), not autocannon: it is C on epoll, so one wrk thread
@@ -45,6 +47,11 @@ const RUN_SECONDS = num('FATKIT_BENCH_SERVE_RUN_SECONDS', Math.max(2, Math.round
 const ROUNDS = num('FATKIT_BENCH_SERVE_ROUNDS', quick ? 1 : 3);
 const CONNECTIONS = num('FATKIT_BENCH_SERVE_CONNECTIONS', 32);
 const WARM_SECONDS = quick ? 1 : 2;
+const BASELINE = process.env.FATKIT_BENCH_SERVE_BASELINE ? path.resolve(process.env.FATKIT_BENCH_SERVE_BASELINE) : undefined;
+if (BASELINE && !fs.existsSync(BASELINE)) {
+  console.error(`bench/serve: FATKIT_BENCH_SERVE_BASELINE: no such file: ${BASELINE}`);
+  process.exit(2);
+}
 const CACHE_CONTROL = 'public,max-age=0,must-revalidate'; // what sirv sends for maxAge 0; all four send it
 const MiB = 1 << 20;
 const log = (...a) => console.error('[bench/serve]', ...a);
@@ -110,6 +117,7 @@ const FILES = [
 
 const SERVERS = [
   { key: 'image', name: '`fat serve site.img`', argv: (w) => [cli, 'serve', w.img, '--port', '0', '--quiet', '--cache-control', CACHE_CONTROL] },
+  ...(BASELINE ? [{ key: 'baseline', name: '`fat serve site.img`, baseline build', argv: (w) => [BASELINE, 'serve', w.img, '--port', '0', '--quiet', '--cache-control', CACHE_CONTROL] }] : []),
   { key: 'directory', name: '`fat serve DIR`', argv: (w) => [cli, 'serve', w.site, '--port', '0', '--quiet', '--cache-control', CACHE_CONTROL] },
   { key: 'sirv', name: 'sirv', argv: (w) => [path.join(here, 'sirv-server.js'), w.site, CACHE_CONTROL] },
   { key: 'serve-static', name: 'serve-static', argv: (w) => [path.join(here, 'serve-static-server.js'), w.site, CACHE_CONTROL] },
@@ -329,12 +337,12 @@ try {
 }
 
 const md = report(results);
-const outDir = quick || only ? path.join(repo, 'bench/work/serve') : here;
+const outDir = quick || only || BASELINE ? path.join(repo, 'bench/work/serve') : here;
 fs.mkdirSync(outDir, { recursive: true });
 fs.writeFileSync(path.join(outDir, 'RESULTS.md'), md);
 fs.writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(md);
-if (outDir !== here) log(`written to ${path.relative(repo, outDir)}/ (a --quick or --servers run never replaces bench/serve/RESULTS.md)`);
+if (outDir !== here) log(`written to ${path.relative(repo, outDir)}/ (a --quick, --servers or baseline run never replaces bench/serve/RESULTS.md)`);
 
 // ---------------------------------------------------------------------------------------------
 // The report
@@ -379,7 +387,7 @@ function report(r) {
       cpu: median(B.map((x) => x.cpuUsPerReq)) / median(A.map((x) => x.cpuUsPerReq)),
     };
   };
-  const against = ['directory', 'sirv', 'serve-static'].filter((k) => has(k) && has('image'));
+  const against = ['baseline', 'directory', 'sirv', 'serve-static'].filter((k) => has(k) && has('image'));
   const ratios = {};
   if (against.length) {
     out.push('## Ratios: `fat serve site.img` ÷ the others', '');
@@ -411,7 +419,7 @@ function report(r) {
   if (has('image')) {
     const yes = (ok) => (ok ? '**met**' : '**not met**');
     out.push('## Targets', '', '| target | measured | status |', '|---|---|---|');
-    for (const k of against) {
+    for (const k of against.filter((x) => x !== 'baseline')) {
       const xs = r.files.map((f) => ratios[`${f.key}/${k}`]);
       const ok = xs.every((x) => x.medians >= 1 && x.paired >= 1);
       out.push(`| image ≥ 1.0× ${r.servers.find((s) => s.key === k).name} req/s | ${r.files.map((f, i) => `${f.key} ${f2(xs[i].medians)} (paired ${f2(xs[i].paired)})`).join('; ')} | ${yes(ok)} |`);
