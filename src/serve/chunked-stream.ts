@@ -8,7 +8,8 @@ import { STREAM_CHUNK } from './handle.js';
  * moves the same position, so a stream is read one way or the other, never both.
  */
 export interface DirectPull {
-  next(): Uint8Array | null;
+  /** `into` (when given and large enough) is read into instead of a new buffer: a consumer that recycles buffers. */
+  next(into?: Uint8Array): Uint8Array | null;
   cancel(): void;
 }
 
@@ -42,7 +43,7 @@ export function chunkedStream(
     close();
   };
   const direct: DirectPull = {
-    next() {
+    next(into) {
       if (!open) return null;
       try {
         const want = Math.min(STREAM_CHUNK, end - pos);
@@ -50,7 +51,7 @@ export function chunkedStream(
           done();
           return null;
         }
-        const out = allocate(want);
+        const out = into !== undefined && into.length >= want ? into.subarray(0, want) : allocate(want);
         const n = readAt(out, pos);
         pos += n;
         if (n === 0) {

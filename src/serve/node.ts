@@ -6,10 +6,21 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { directPullOf } from './chunked-stream.js';
-import type { CoreResponse } from './handle.js';
+import { STREAM_CHUNK, type CoreResponse } from './handle.js';
 import { splitTarget } from './request-path.js';
 import { answer, type ServeOptions } from './serve.js';
 import type { ReadOnlyStore, StoreFile } from './store.js';
+
+/**
+ * Chunk buffers of direct pulls, recycled: a buffer goes back here once the socket has taken the
+ * bytes written from it (the write's callback), so a large body costs no allocation per chunk
+ * (fresh 256 KiB buffers are each mapped and faulted in by the kernel). At most POOL_MAX kept.
+ */
+const pool: Uint8Array[] = [];
+const POOL_MAX = 32;
+const recycle = (buffer: Uint8Array) => (): void => {
+  if (pool.length < POOL_MAX) pool.push(buffer);
+};
 
 /** Wait until the socket took what it was given, or the client went away. */
 function drained(res: ServerResponse): Promise<void> {
@@ -45,13 +56,20 @@ export async function writeNodeResponse(res: ServerResponse, result: CoreRespons
   try {
     while (!gone) {
       let chunk: Uint8Array | null;
-      if (direct) chunk = direct.next();
-      else {
+      let taken: Uint8Array | undefined;
+      if (direct) {
+        taken = pool.pop() ?? new Uint8Array(STREAM_CHUNK);
+        chunk = direct.next(taken);
+      } else {
         const { done, value } = await reader!.read();
         chunk = done ? null : value;
       }
-      if (chunk === null || gone) break;
-      if (!res.write(chunk)) await drained(res);
+      if (chunk === null || gone) {
+        if (taken) recycle(taken)();
+        break;
+      }
+      const written = taken ? res.write(chunk, recycle(taken)) : res.write(chunk);
+      if (!written) await drained(res);
     }
     if (gone) {
       if (direct) direct.cancel();

@@ -122,6 +122,58 @@ describe('the image source cache', () => {
     }
   });
 
+  it('serves concurrent large bodies and ranges intact while chunk buffers are recycled between responses', async () => {
+    const source = await openSource(path.join(work.dir, 'site.img'));
+    const server = http.createServer(nodeHandler(source.store));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const asks = Array.from({ length: 24 }, (_, i) => (i % 3 === 0 ? { from: 1000 * i, to: big.length - 1 - i } : undefined));
+      const answers = await Promise.all(asks.map((r) => raw(port, 'GET', '/big.bin', r ? { Range: `bytes=${r.from}-${r.to}` } : {})));
+      answers.forEach((a, i) => {
+        const r = asks[i];
+        expect(a.status).toBe(r ? 206 : 200);
+        expect(a.body.equals(r ? big.subarray(r.from, r.to + 1) : big), `response ${i}`).toBe(true);
+      });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      source.close();
+    }
+  });
+
+  it('a chunk buffer is reused only once the socket took it: slow readers of a large body get it intact', async () => {
+    const dir = path.join(work.dir, 'large');
+    const large = Buffer.alloc(12 << 20);
+    for (let i = 0; i < large.length; i += 4) large.writeUInt32LE((Math.imul(i, 2654435761) ^ (i >>> 7)) >>> 0, i);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'large.bin'), large);
+    makeImage(dir, path.join(work.dir, 'large.img'));
+    const source = await openSource(path.join(work.dir, 'large.img'));
+    const server = http.createServer(nodeHandler(source.store));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    // Each client waits before reading, so the server's writes queue up behind full socket buffers.
+    const slowGet = (wait: number): Promise<Buffer> => new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port, path: '/large.bin', agent: false }, (res) => {
+        res.pause();
+        const parts: Buffer[] = [];
+        res.on('data', (d: Buffer) => parts.push(d));
+        res.on('end', () => resolve(Buffer.concat(parts)));
+        res.on('error', reject);
+        setTimeout(() => res.resume(), wait);
+      }).on('error', reject);
+    });
+    try {
+      const bodies = await Promise.all([300, 50, 200, 0, 150, 100].map(slowGet));
+      bodies.forEach((b, i) => expect(b.equals(large), `client ${i}`).toBe(true));
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      source.close();
+    }
+  }, 30_000);
+
   it('hands out equal bytes for a kept file, a range of it, and a streamed large file', async () => {
     const source = await openSource(path.join(work.dir, 'site.img'));
     const index = (await source.store.stat('index.html')) as StoreFile;
