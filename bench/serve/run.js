@@ -14,7 +14,10 @@
 //      FATKIT_BENCH_SERVE_ROUNDS    rounds of req/s runs (default 3; --quick: 1)
 //      FATKIT_BENCH_SERVE_CONNECTIONS  wrk connections (default 32)
 //      FATKIT_BENCH_SERVE_BASELINE=PATH  another build's dist/cli/main.js: adds `fat serve site.img` of
-//                                   that build as a fifth server (before/after in one run)
+//                                   that build as a fifth server (before/after in one run);
+//                                   FATKIT_BENCH_SERVE_BASELINE_NAME names it in the report
+//      FATKIT_BENCH_SERVE_PIN=1     servers on CPU 1, wrk on CPU 0 (taskset): every server gets one
+//                                   core, threads and all (a run with it never replaces RESULTS.md)
 //      BENCH_TMP=DIR                where the site and its image go (default os.tmpdir())
 //
 // Load generator: wrk (Debian package `wrk`), not autocannon: it is C on epoll, so one wrk thread
@@ -25,6 +28,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { report } from './report.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '../..');
@@ -52,6 +56,13 @@ if (BASELINE && !fs.existsSync(BASELINE)) {
   console.error(`bench/serve: FATKIT_BENCH_SERVE_BASELINE: no such file: ${BASELINE}`);
   process.exit(2);
 }
+const PIN = process.env.FATKIT_BENCH_SERVE_PIN === '1';
+if (PIN && spawnSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignore' }).status !== 0) {
+  console.error('bench/serve: FATKIT_BENCH_SERVE_PIN=1 needs taskset (util-linux)');
+  process.exit(1);
+}
+/** argv, on one CPU when pinning. */
+const on = (cpu, argv) => (PIN ? ['taskset', '-c', String(cpu), ...argv] : argv);
 const CACHE_CONTROL = 'public,max-age=0,must-revalidate'; // what sirv sends for maxAge 0; all four send it
 const MiB = 1 << 20;
 const log = (...a) => console.error('[bench/serve]', ...a);
@@ -117,7 +128,7 @@ const FILES = [
 
 const SERVERS = [
   { key: 'image', name: '`fat serve site.img`', argv: (w) => [cli, 'serve', w.img, '--port', '0', '--quiet', '--cache-control', CACHE_CONTROL] },
-  ...(BASELINE ? [{ key: 'baseline', name: '`fat serve site.img`, baseline build', argv: (w) => [BASELINE, 'serve', w.img, '--port', '0', '--quiet', '--cache-control', CACHE_CONTROL] }] : []),
+  ...(BASELINE ? [{ key: 'baseline', name: `\`fat serve site.img\`, ${process.env.FATKIT_BENCH_SERVE_BASELINE_NAME || 'baseline build'}`, argv: (w) => [BASELINE, 'serve', w.img, '--port', '0', '--quiet', '--cache-control', CACHE_CONTROL] }] : []),
   { key: 'directory', name: '`fat serve DIR`', argv: (w) => [cli, 'serve', w.site, '--port', '0', '--quiet', '--cache-control', CACHE_CONTROL] },
   { key: 'sirv', name: 'sirv', argv: (w) => [path.join(here, 'sirv-server.js'), w.site, CACHE_CONTROL] },
   { key: 'serve-static', name: 'serve-static', argv: (w) => [path.join(here, 'serve-static-server.js'), w.site, CACHE_CONTROL] },
@@ -125,7 +136,9 @@ const SERVERS = [
 
 function start(server, w) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, server.argv(w), { stdio: ['ignore', 'pipe', 'pipe'], cwd: repo });
+    const [cmd, ...argv] = on(1, [process.execPath, ...server.argv(w)]);
+    // taskset execs the command, so the pid is the server's either way.
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: repo });
     let out = '';
     let err = '';
     const timer = setTimeout(() => {
@@ -218,7 +231,8 @@ function load(s, { target, seconds, script, sampleRss = false }) {
     const t0 = Date.now();
     if (sampleRss) sample();
     const timer = sampleRss ? setInterval(sample, 500) : undefined;
-    const w = spawn('wrk', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, ...rest] = on(0, ['wrk', ...argv]);
+    const w = spawn(cmd, rest, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     w.stdout.on('data', (d) => {
       out += d;
@@ -243,12 +257,6 @@ function load(s, { target, seconds, script, sampleRss = false }) {
     });
   });
 }
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Main
@@ -324,7 +332,7 @@ try {
       sirv: JSON.parse(fs.readFileSync(path.join(repo, 'node_modules/sirv/package.json'), 'utf8')).version,
       serveStatic: JSON.parse(fs.readFileSync(path.join(repo, 'node_modules/serve-static/package.json'), 'utf8')).version,
     },
-    config: { RSS_SECONDS, RUN_SECONDS, ROUNDS, CONNECTIONS, WARM_SECONDS, CACHE_CONTROL },
+    config: { PIN, RSS_SECONDS, RUN_SECONDS, ROUNDS, CONNECTIONS, WARM_SECONDS, CACHE_CONTROL },
     files: FILES.map((f) => ({ key: f.key, path: f.path, size: f.bytes.length })),
     servers: running.map((s) => ({ key: s.key, name: s.name, idleRss: s.idleRss, headers: s.headers })),
     samples,
@@ -337,110 +345,9 @@ try {
 }
 
 const md = report(results);
-const outDir = quick || only || BASELINE ? path.join(repo, 'bench/work/serve') : here;
+const outDir = quick || only || PIN ? path.join(repo, 'bench/work/serve') : here;
 fs.mkdirSync(outDir, { recursive: true });
 fs.writeFileSync(path.join(outDir, 'RESULTS.md'), md);
 fs.writeFileSync(path.join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 process.stdout.write(md);
-if (outDir !== here) log(`written to ${path.relative(repo, outDir)}/ (a --quick, --servers or baseline run never replaces bench/serve/RESULTS.md)`);
-
-// ---------------------------------------------------------------------------------------------
-// The report
-
-function report(r) {
-  const f0 = (x) => x.toFixed(0);
-  const f2 = (x) => x.toFixed(2);
-  const ms = (x) => (x < 10 ? x.toFixed(2) : x.toFixed(1));
-  const out = [];
-  const has = (k) => r.servers.some((s) => s.key === k);
-  out.push('# Serve benchmark: `fat serve` (issue #15)', '');
-  if (r.quick) out.push('> **Quick run** (`--quick`): short runs, one round; not the benchmark.', '');
-  out.push(
-    `Generated by \`node bench/serve/run.js\` (\`npm run bench\`) on ${r.date.slice(0, 10)}.`,
-    '',
-    `- Machine: ${r.machine.cpus} cores (${r.machine.cpuModel}), ${r.machine.memGiB} GiB, ${r.machine.platform}; Node ${r.machine.node}.`,
-    `- Load average at start / end: ${r.loadavg.start.map(f2).join(' ')} / ${r.loadavg.end.map(f2).join(' ')}. **This machine was shared with other engineers' builds and tests during the run**: req/s and latencies carry that noise (the CPU time per request, read from /proc, carries less). To be rerun on a quiet machine.`,
-    `- Load: ${r.tools.wrk}, \`wrk -t1 -c${r.config.CONNECTIONS} -d${r.config.RUN_SECONDS}s --latency\` per server and file (plain GET, keep-alive, no Accept-Encoding), after a ${r.config.WARM_SECONDS} s warm-up of each; ${r.config.ROUNDS} round(s), the servers in a rotating order each round. Each server is its own Node process on 127.0.0.1; all four stay up for the whole run.`,
-    '- Servers: `node dist/cli/main.js serve site.img --port 0 --quiet --cache-control ...` (the image made by `fat make site.img --from site`), the same for the `site` directory; ' +
-      `sirv ${r.tools.sirv} (\`etag: true\`, production mode: the tree scanned once at start) and serve-static ${r.tools.serveStatic} (defaults: ETag, Last-Modified, ranges), each behind a minimal \`node:http\` server (bench/serve/*-server.js). All send \`Cache-Control: ${r.config.CACHE_CONTROL}\`; every server's answer to every file is checked (200, the exact bytes) before the runs.`,
-    `- Files: ${r.files.map((f) => `\`${f.path}\` (${f.size < MiB ? `${(f.size / 1024).toFixed(1)} KiB` : `${f.size / MiB} MiB`})`).join(', ')}.`,
-    '- req/s and p99: medians over the rounds; "paired" ratio: the median over rounds of the ratio of two runs in the same round. CPU µs/req: the server process\'s user+system time over its run (/proc/PID/stat) divided by the requests it answered.',
-    '',
-  );
-  const S = r.samples;
-  for (const f of r.files) {
-    out.push(`## ${f.key === 'page' ? 'Small page' : '1 MiB image'}: \`${f.path}\``, '');
-    out.push('| server | req/s (median) | req/s, every round | p50 ms | p99 ms | CPU µs/req | errors |', '|---|---|---|---|---|---|---|');
-    for (const s of r.servers) {
-      const xs = S[f.key][s.key];
-      const bad = xs.reduce((n, x) => n + x.non2xx + x.errors, 0);
-      out.push(`| ${s.name} | ${f0(median(xs.map((x) => x.rps)))} | ${xs.map((x) => f0(x.rps)).join(' ')} | ${ms(median(xs.map((x) => x.p50)))} | ${ms(median(xs.map((x) => x.p99)))} | ${f0(median(xs.map((x) => x.cpuUsPerReq)))} | ${bad} |`);
-    }
-    out.push('');
-  }
-  const ratio = (file, a, b) => {
-    const A = S[file][a];
-    const B = S[file][b];
-    return {
-      medians: median(A.map((x) => x.rps)) / median(B.map((x) => x.rps)),
-      paired: median(A.map((x, i) => x.rps / B[i].rps)),
-      cpu: median(B.map((x) => x.cpuUsPerReq)) / median(A.map((x) => x.cpuUsPerReq)),
-    };
-  };
-  const against = ['baseline', 'directory', 'sirv', 'serve-static'].filter((k) => has(k) && has('image'));
-  const ratios = {};
-  if (against.length) {
-    out.push('## Ratios: `fat serve site.img` ÷ the others', '');
-    out.push('req/s of the image over req/s of the other (> 1: the image serves more); CPU: the other\'s CPU per request over the image\'s (> 1: the image spends less).', '');
-    out.push('| file | vs | req/s ratio (medians) | paired | CPU ratio |', '|---|---|---|---|---|');
-    for (const f of r.files) {
-      for (const k of against) {
-        const x = (ratios[`${f.key}/${k}`] = ratio(f.key, 'image', k));
-        out.push(`| ${f.key} | ${r.servers.find((s) => s.key === k).name} | ${f2(x.medians)} | ${f2(x.paired)} | ${f2(x.cpu)} |`);
-      }
-    }
-    out.push('');
-  }
-  out.push(`## RSS over a ${r.config.RSS_SECONDS} s run`, '');
-  out.push(`Mixed load (wrk -c${r.config.CONNECTIONS}, the page and the image alternately), VmRSS sampled every 0.5 s. "idle": right after start, before any request; start/peak/end: of this run (after the req/s runs); "peak, 1st half / 2nd half" shows whether it still grows.`, '');
-  out.push('| server | idle MiB | start MiB | peak MiB | end MiB | peak, 1st half / 2nd half | req/s | p99 ms |', '|---|---|---|---|---|---|---|---|');
-  const flat = {};
-  for (const s of r.servers) {
-    const run = r.rss[s.key];
-    const xs = run.rss;
-    const half = run.rss.at(-1).t / 2;
-    const peak = (ys) => Math.max(...ys.map((y) => y.mib));
-    const first = peak(xs.filter((y) => y.t <= half));
-    const second = peak(xs.filter((y) => y.t > half));
-    flat[s.key] = { start: xs[0].mib, peak: peak(xs), end: xs.at(-1).mib, first, second };
-    out.push(`| ${s.name} | ${f0(s.idleRss)} | ${f0(xs[0].mib)} | ${f0(peak(xs))} | ${f0(xs.at(-1).mib)} | ${f0(first)} / ${f0(second)} | ${f0(run.rps)} | ${ms(run.p99)} |`);
-  }
-  out.push('');
-  if (has('image')) {
-    const yes = (ok) => (ok ? '**met**' : '**not met**');
-    out.push('## Targets', '', '| target | measured | status |', '|---|---|---|');
-    for (const k of against.filter((x) => x !== 'baseline')) {
-      const xs = r.files.map((f) => ratios[`${f.key}/${k}`]);
-      const ok = xs.every((x) => x.medians >= 1 && x.paired >= 1);
-      out.push(`| image ≥ 1.0× ${r.servers.find((s) => s.key === k).name} req/s | ${r.files.map((f, i) => `${f.key} ${f2(xs[i].medians)} (paired ${f2(xs[i].paired)})`).join('; ')} | ${yes(ok)} |`);
-    }
-    const fl = flat.image;
-    // Flat: the second half peaks no more than 5% (or 2 MiB) above the first.
-    const okFlat = fl.second <= Math.max(fl.first * 1.05, fl.first + 2);
-    out.push(`| RSS flat over the ${r.config.RSS_SECONDS} s run (image) | start ${f0(fl.start)}, peak ${f0(fl.peak)}, end ${f0(fl.end)} MiB; peak 1st half ${f0(fl.first)}, 2nd half ${f0(fl.second)} | ${yes(okFlat)} |`);
-    out.push('');
-  }
-  out.push(
-    '## Rerun',
-    '',
-    '```sh',
-    'npm ci && npm run build',
-    'node bench/serve/run.js                                   # or: npm run bench -- serve',
-    'FATKIT_BENCH_SERVE_SECONDS=9 FATKIT_BENCH_SERVE_ROUNDS=1 node bench/serve/run.js   # a quicker rerun',
-    '```',
-    '',
-    `Whole run: ${f0(r.seconds)} s. Raw numbers (every run, every RSS sample, each server's response headers): \`results.json\` beside this file.`,
-    '',
-  );
-  return out.join('\n');
-}
+if (outDir !== here) log(`written to ${path.relative(repo, outDir)}/ (a --quick, --servers or pinned run never replaces bench/serve/RESULTS.md)`);
