@@ -15,4 +15,4 @@ const notFound = (res) => () => {
 };
 const server = http.createServer((req, res) => files(req, res, notFound(res)));
 server.listen(0, '127.0.0.1', () => console.log(`listening at http://127.0.0.1:${server.address().port}/`));
-process.on('SIGTERM', () => process.exit(0));
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));

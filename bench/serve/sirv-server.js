@@ -12,4 +12,4 @@ const files = sirv(dir, {
 });
 const server = http.createServer((req, res) => files(req, res));
 server.listen(0, '127.0.0.1', () => console.log(`listening at http://127.0.0.1:${server.address().port}/`));
-process.on('SIGTERM', () => process.exit(0));
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));

@@ -9,6 +9,7 @@ import { cachedStore } from '../../src/serve/cached-store.js';
 import { chunkedStream, directPullOf } from '../../src/serve/chunked-stream.js';
 import { STREAM_CHUNK } from '../../src/serve/handle.js';
 import { nodeHandler } from '../../src/serve/node.js';
+import { serve } from '../../src/serve/serve.js';
 import { openSource } from '../../src/serve/source.js';
 import type { ReadOnlyStore, StoreFile } from '../../src/serve/store.js';
 import { tempDir } from '../crunch/helpers.js';
@@ -173,6 +174,18 @@ describe('the image source cache', () => {
       source.close();
     }
   }, 30_000);
+
+  it('the Web handler answers a kept body again and again (a Response never takes the cached bytes away)', async () => {
+    const source = await openSource(path.join(work.dir, 'site.img'));
+    const handler = serve(source.store);
+    for (let i = 0; i < 3; i++) {
+      const r = await handler(new Request('http://site/index.html'));
+      expect([r.status, await r.text()]).toEqual([200, page]);
+    }
+    const ranged = await handler(new Request('http://site/index.html', { headers: { Range: 'bytes=2-9' } }));
+    expect([ranged.status, await ranged.text()]).toEqual([206, page.slice(2, 10)]);
+    source.close();
+  });
 
   it('hands out equal bytes for a kept file, a range of it, and a streamed large file', async () => {
     const source = await openSource(path.join(work.dir, 'site.img'));
