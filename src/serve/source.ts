@@ -91,6 +91,7 @@ function imageSource(path: string, options: OpenSourceOptions): ServeSource {
       store: cachedStore(volumeStore(volume, {
         contentType: contentTypeFor,
         allocate: allocateUnsafe,
+        keepChains: true,
         onStream: (delta) => {
           view.streams += delta;
           closeIfDone(view);

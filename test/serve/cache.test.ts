@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import http from 'node:http';
 import type net from 'node:net';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openImage } from '../../src/host/open-image.js';
 import { cachedStore } from '../../src/serve/cached-store.js';
 import { chunkedStream, directPullOf } from '../../src/serve/chunked-stream.js';
@@ -14,6 +14,19 @@ import { openSource } from '../../src/serve/source.js';
 import type { ReadOnlyStore, StoreFile } from '../../src/serve/store.js';
 import { tempDir } from '../crunch/helpers.js';
 import { big, makeImage, page, raw, writeSite } from './helpers.js';
+
+// Every walk of a file's cluster chain, by path (the FAT layer's fileClusters, wrapped).
+const walks = vi.hoisted(() => [] as string[]);
+vi.mock('../../src/fat/file/chain.js', async (original) => {
+  const chain = await original<typeof import('../../src/fat/file/chain.js')>();
+  return {
+    ...chain,
+    fileClusters: (...args: Parameters<typeof chain.fileClusters>) => {
+      walks.push(args[2]);
+      return chain.fileClusters(...args);
+    },
+  };
+});
 
 const file = (p: string, size: number): StoreFile => ({ type: 'file', path: p, size, mtimeMs: 0, etag: `"${p}"`, contentType: 'text/plain' });
 
@@ -237,5 +250,27 @@ describe('directPullOf', () => {
     }, 0, 10, () => closed++))!;
     expect(() => failing.next()).toThrow('EIO');
     expect([failing.next(), closed]).toEqual([null, 2]);
+  });
+});
+
+describe('keepChains', () => {
+  it('walks a streamed file\'s cluster chain once per opened version, not once per request', async () => {
+    const work = tempDir('fatkit-serve-chains-');
+    try {
+      const site = path.join(work.dir, 'site');
+      writeSite(site);
+      makeImage(site, path.join(work.dir, 'site.img'));
+      walks.length = 0;
+      const source = await openSource(path.join(work.dir, 'site.img'));
+      const bigFile = (await source.store.stat('big.bin')) as StoreFile;
+      for (let i = 0; i < 3; i++) {
+        const body = Buffer.from(await new Response(source.store.stream!(bigFile, 0, bigFile.size)).arrayBuffer());
+        expect(body.equals(big)).toBe(true);
+      }
+      expect(walks.filter((p) => p === '/big.bin')).toHaveLength(1);
+      source.close();
+    } finally {
+      work.remove();
+    }
   });
 });
