@@ -17,7 +17,8 @@ import type { Volume } from '../fat/volume/volume.js';
 import { contentTypeFor } from './content-type.js';
 import { crunchStore } from './crunch-store.js';
 import { directoryStore } from './directory-store.js';
-import { siblingVariants, type ReadOnlyStore, type StoreDirectory, type StoreFile } from './store.js';
+import { cachedStore } from './cached-store.js';
+import type { ReadOnlyStore, StoreDirectory, StoreFile } from './store.js';
 import { volumeStore } from './volume-store.js';
 
 export type SourceKind = 'image' | 'directory' | 'crunch';
@@ -57,8 +58,14 @@ export function crunchModuleOf(source: string): string | undefined {
   return /\.m?js$/.test(file) && isCrunchModule(file) ? file : undefined;
 }
 
-type Identity = string;
-const identityOf = (s: fs.Stats): Identity => `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+/** What tells one version of the image file from another: compared field by field, before every request. */
+interface Identity { dev: number; ino: number; size: number; mtimeMs: number; ctimeMs: number }
+const identityOf = (s: fs.Stats): Identity => ({ dev: s.dev, ino: s.ino, size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs });
+const sameIdentity = (a: Identity, s: fs.Stats): boolean =>
+  a.ino === s.ino && a.mtimeMs === s.mtimeMs && a.ctimeMs === s.ctimeMs && a.size === s.size && a.dev === s.dev;
+
+/** Chunks for streamed reads: filled by the read before anyone sees them, so not zeroed first. */
+const allocateUnsafe = (size: number): Uint8Array => Buffer.allocUnsafe(size);
 
 /** How long a replaced view stays open for the requests that started on it (streams keep it longer). */
 const RETIRE_AFTER_MS = 10_000;
@@ -67,6 +74,8 @@ const RETIRE_AFTER_MS = 10_000;
  * A store over the current view of the image. A file remembers the view that stat()ed it and is
  * read from that view, so a request that began before a reopen finishes on the old volume: one
  * whole version per response. Replaced views close once their streams end and a grace time passed.
+ * Each view has its own cache (cached-store.ts: stats, variants, small files' bytes): a version
+ * never changes, and a reopen starts afresh.
  */
 function imageSource(path: string, options: OpenSourceOptions): ServeSource {
   interface View { volume: Volume; store: ReadOnlyStore; streams: number; retired: boolean; graceOver: boolean; id: Identity }
@@ -79,13 +88,15 @@ function imageSource(path: string, options: OpenSourceOptions): ServeSource {
     const volume = openImage(path, { readOnly: true, partition: options.partition, offset: options.offset, codePage: options.codePage, onProblem: options.onProblem });
     const view: View = {
       volume, streams: 0, retired: false, graceOver: false, id,
-      store: volumeStore(volume, {
+      store: cachedStore(volumeStore(volume, {
         contentType: contentTypeFor,
+        allocate: allocateUnsafe,
+        keepChains: true,
         onStream: (delta) => {
           view.streams += delta;
           closeIfDone(view);
         },
-      }),
+      })),
     };
     return view;
   };
@@ -114,7 +125,7 @@ function imageSource(path: string, options: OpenSourceOptions): ServeSource {
     stream: (f, s, e) => of(f).store.stream!(f, s, e),
     async variants(f) {
       const v = of(f);
-      const found = await siblingVariants(v.store, f);
+      const found = await v.store.variants!(f);
       for (const x of found) viewOf.set(x, v);
       return found;
     },
@@ -123,14 +134,15 @@ function imageSource(path: string, options: OpenSourceOptions): ServeSource {
     kind: 'image',
     store,
     refresh() {
-      let id: Identity;
+      let now: fs.Stats;
       try {
-        id = identityOf(fs.statSync(path));
+        now = fs.statSync(path);
       } catch (e) {
         options.onReopen?.(e);
         return;
       }
-      if (id === view.id || fs.existsSync(lockPathFor(path))) return;
+      if (sameIdentity(view.id, now) || fs.existsSync(lockPathFor(path))) return;
+      const id = identityOf(now);
       try {
         const next = open();
         retire(view, false);
