@@ -35,5 +35,8 @@ export { cleanName } from './fat/format/name-rules.js';
 export { foldName } from './fat/dir/directory.js';
 export { splitPath } from './fat/format/path.js';
 
+// --- resize ---
+export { resize, type ResizeOptions, type ResizeResult, type ResizeGeometry } from './fat/resize/resize.js';
+
 // --- check ---
 export { check, type CheckCode, type CheckOptions, type CheckProblem, type CheckReport, type CheckStats } from './fat/check/check.js';

@@ -1,0 +1,153 @@
+import type { FatType, Geometry } from '../format/geometry.js';
+import { FatError } from '../errors.js';
+import { formatSize } from '../mkfs/layout.js';
+import { largestSectors, shapeFor, smallestSectors, TYPE_RANGE, type Shape, type ShapeParams } from './shape.js';
+
+/** What the planner needs to know of the old volume besides its geometry. */
+export interface PlanInput {
+  geo: Geometry;
+  /** Clusters the files and subdirectories (not the root) need with clusters of this many bytes. */
+  clustersFor: (clusterSize: number) => number;
+  /** Slots the root directory uses (up to its end marker). */
+  rootSlots: number;
+  /** Clusters of the FAT32 root directory's chain, 0 on FAT12/16. */
+  rootChainClusters: number;
+}
+
+export interface PlanOptions {
+  /** Keep the FAT type: refuse, naming the size limits, when the size needs another. */
+  keepType?: boolean;
+  /** New cluster size in bytes (a full relocation). */
+  clusterSize?: number;
+  /** With 'min': this many bytes free on top of the data. */
+  free?: number;
+  /** Keep the data area on the old cluster grid (needed to resize in place). Default true. */
+  keepGrid?: boolean;
+}
+
+const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
+
+/** The parameters of the new volume for `type`: the old ones when the type stays, mkfs.fat's defaults for a new type. */
+function paramsFor(input: PlanInput, type: FatType, spc: number, align: boolean, keepGrid: boolean): ShapeParams {
+  const g = input.geo;
+  const ss = g.sectorSize;
+  const sameFamily = (type === 32) === (g.fatType === 32);
+  const alignUp = (n: number): number => (align ? Math.ceil(n / spc) * spc : n);
+  let reserved: number;
+  let rootEntries: number;
+  if (sameFamily && spc === g.sectorsPerCluster) {
+    reserved = g.reservedSectors;
+    rootEntries = g.rootEntries;
+  } else if (type === 32) {
+    reserved = alignUp(Math.max(32, sameFamily ? g.reservedSectors : 0));
+    rootEntries = 0;
+  } else {
+    reserved = alignUp(sameFamily ? g.reservedSectors : 1);
+    // The FAT32 root's entries must fit the fixed root: 512 by default, more when it holds more.
+    const want = sameFamily ? g.rootEntries : Math.max(512, input.rootSlots);
+    const perSector = ss / 32;
+    const sectors = alignUp(Math.ceil(want / perSector));
+    rootEntries = Math.min(sectors * perSector, 65535 - (65535 % perSector));
+  }
+  const grid = keepGrid && spc === g.sectorsPerCluster ? { grid: { offset: g.dataStart } } : {};
+  return { fatType: type, sectorSize: ss, sectorsPerCluster: spc, reservedSectors: reserved, numFats: g.numFats, rootEntries, align, ...grid };
+}
+
+/** Whether the old volume's FATs were cluster-aligned (mkfs.fat aligns volumes over 8192 sectors). */
+const wasAligned = (g: Geometry): boolean => g.fatSize % g.sectorsPerCluster === 0 && g.reservedSectors % g.sectorsPerCluster === 0;
+
+/** Clusters the root directory takes as a FAT32 chain of `clusterSize`-byte clusters. */
+export function rootClusters(input: PlanInput, clusterSize: number): number {
+  const g = input.geo;
+  if (g.fatType === 32 && clusterSize === g.clusterSize) return input.rootChainClusters;
+  return Math.max(1, Math.ceil((Math.max(input.rootSlots, 1) * 32) / clusterSize));
+}
+
+/** Clusters the data needs in a volume of type `type` (a converted root gains or loses its chain). */
+function neededClusters(input: PlanInput, type: FatType, clusterSize: number): number {
+  return input.clustersFor(clusterSize) + (type === 32 ? rootClusters(input, clusterSize) : 0);
+}
+
+export interface Plan {
+  shape: Shape;
+  /** The type changes (FAT12↔16, FAT16↔32). */
+  converts: boolean;
+}
+
+/**
+ * The new volume's shape for `bytes` (or the smallest that holds the data plus `free` for 'min').
+ * The type stays when the new cluster count allows it; otherwise it converts (FAT12↔16, FAT16↔32),
+ * or with `keepType` the error names the sizes the type allows. EINVAL names what is wrong.
+ */
+export function planShape(input: PlanInput, bytes: number | 'min', options: PlanOptions = {}): Plan {
+  const g = input.geo;
+  const ss = g.sectorSize;
+  let spc = g.sectorsPerCluster;
+  if (options.clusterSize !== undefined) {
+    const cs = options.clusterSize;
+    if (!isPow2(cs) || cs < ss || cs > 65536 || cs / ss > 128) {
+      throw new FatError('EINVAL', `cluster size ${cs} must be a power of two from ${ss} (the sector size) to ${Math.min(65536, 128 * ss)} bytes`);
+    }
+    spc = cs / ss;
+  }
+  const keepGrid = options.keepGrid ?? true;
+  const types: FatType[] = options.keepType ? [g.fatType] : [g.fatType, ...([12, 16, 32] as FatType[]).filter((t) => t !== g.fatType)];
+  const alignFor = (sectors: number, type: FatType): boolean => sectors > 8192 && (type !== g.fatType || spc !== g.sectorsPerCluster || wasAligned(g));
+
+  if (bytes === 'min') {
+    const free = options.free ?? 0;
+    if (!Number.isSafeInteger(free) || free < 0) throw new FatError('EINVAL', `invalid free space ${free}`);
+    let best: Plan | undefined;
+    for (const type of types) {
+      const need = neededClusters(input, type, spc * ss) + Math.ceil(free / (spc * ss));
+      // Alignment depends on the size: try the aligned shape (over 8192 sectors), then the unaligned one.
+      for (const align of [true, false]) {
+        const p = paramsFor(input, type, spc, align && alignFor(1e9, type), keepGrid);
+        const s = smallestSectors(p, need);
+        if (s === undefined || (alignFor(s, type) !== p.align)) continue;
+        const shape = shapeFor(p, s);
+        if (typeof shape === 'string') continue;
+        if (best === undefined || shape.totalSectors < best.shape.totalSectors) best = { shape, converts: type !== g.fatType };
+        break;
+      }
+    }
+    if (best === undefined) throw new FatError('EINVAL', `no ${options.keepType ? `FAT${g.fatType} ` : ''}volume with ${spc * ss}-byte clusters holds this data`);
+    return best;
+  }
+
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new FatError('EINVAL', `invalid volume size ${bytes}`);
+  const sectors = Math.floor(bytes / ss);
+  const why: Partial<Record<FatType, 'small' | 'large'>> = {};
+  for (const type of types) {
+    const p = paramsFor(input, type, spc, alignFor(sectors, type), keepGrid);
+    const shape = shapeFor(p, sectors);
+    if (typeof shape === 'string') {
+      why[type] = shape;
+      continue;
+    }
+    const need = neededClusters(input, type, spc * ss);
+    if (shape.clusterCount < need) {
+      let least = '';
+      try {
+        const min = planShape(input, 'min', { ...options, free: 0 }).shape.totalSectors * ss;
+        least = `: the volume needs at least ${formatSize(min)} (${min} bytes)`;
+      } catch {
+        // No size holds it with these options: say only that this one does not.
+      }
+      throw new FatError('ENOSPC', `${formatSize(bytes)} is too small for the data${least}`);
+    }
+    return { shape, converts: type !== g.fatType };
+  }
+  // No type works: name the limits of the old type.
+  const type = g.fatType;
+  const p = paramsFor(input, type, spc, alignFor(sectors, type), keepGrid);
+  const range = TYPE_RANGE[type];
+  if (why[type] === 'large') {
+    const max = largestSectors(p);
+    const hint = options.keepType ? '; without --keep-type the volume would be converted' : '';
+    throw new FatError('EINVAL', `${formatSize(bytes)} is too large for FAT${type} with ${spc * ss}-byte clusters (at most ${range.max} clusters): the largest is ${max === undefined ? 'none' : `${formatSize(max * ss)} (${max * ss} bytes)`}${hint}`);
+  }
+  const min = smallestSectors(p, Math.max(range.min, neededClusters(input, type, spc * ss)));
+  const hint = options.keepType ? '; without --keep-type the volume would be converted' : '';
+  throw new FatError('EINVAL', `${formatSize(bytes)} is too small for FAT${type} with ${spc * ss}-byte clusters (at least ${range.min} clusters and the data): the smallest is ${min === undefined ? 'none' : `${formatSize(min * ss)} (${min * ss} bytes)`}${hint}`);
+}
