@@ -30,9 +30,9 @@ export interface EntrySnap {
 }
 
 /** Every entry of the image (the audit must find no problem). */
-export function snapshot(img: Uint8Array): Map<string, EntrySnap> {
+export function snapshot(img: Uint8Array, tolerate?: RegExp): Map<string, EntrySnap> {
   const a = auditImage(img);
-  expect(a.problems).toEqual([]);
+  expect(a.problems.filter((p) => !tolerate?.test(p))).toEqual([]);
   const out = new Map<string, EntrySnap>();
   const vol = Volume.open(new MemoryDevice(img.slice()), { readOnly: true });
   try {
