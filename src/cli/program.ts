@@ -14,6 +14,7 @@ import * as mv from './commands/mv.js';
 import * as label from './commands/label.js';
 import * as check from './commands/check.js';
 import * as serve from './commands/serve.js';
+import * as resize from './commands/resize.js';
 
 /** The `fat` program: global options, then one module per subcommand. */
 export const program = new Command('fat')
@@ -33,4 +34,4 @@ export const program = new Command('fat')
     if (action.name() !== 'make') volumeLocation(action);
   });
 
-for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check, serve]) command.register(program);
+for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check, serve, resize]) command.register(program);

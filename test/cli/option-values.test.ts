@@ -59,6 +59,8 @@ const TABLE: Record<string, Row> = {
   'crunch --include': { base: CRUNCH, bad: [''], good: '*.txt' },
   'crunch --exclude': { base: CRUNCH, bad: [''], good: 'sub/**' },
   'crunch --brotli-quality': { base: CRUNCH, bad: ['12', 'x', '-1', '1.5'], good: '5' },
+  'resize --free': { base: ['resize', 'IMG', 'min', '--dry-run'], bad: ['x', '-1', '', '10%'], good: '1M' },
+  'resize --cluster-size': { base: ['resize', 'IMG', '8M', '--dry-run'], bad: ['3000', '128K', '256', 'x', '0'], good: '1K' },
   'serve --port': { base: ['serve', 'IMG'], bad: ['x', '-1', '65536', '1.5', ''], good: '0', serves: true },
   'serve --host': { base: ['serve', 'IMG'], bad: ['', ' '], good: '127.0.0.1', serves: true },
   'serve --cache-control': { base: ['serve', 'IMG'], bad: ['', 'a\nb'], good: 'no-cache', serves: true },

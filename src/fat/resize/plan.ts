@@ -148,6 +148,6 @@ export function planShape(input: PlanInput, bytes: number | 'min', options: Plan
     throw new FatError('EINVAL', `${formatSize(bytes)} is too large for FAT${type} with ${spc * ss}-byte clusters (at most ${range.max} clusters): the largest is ${max === undefined ? 'none' : `${formatSize(max * ss)} (${max * ss} bytes)`}${hint}`);
   }
   const min = smallestSectors(p, Math.max(range.min, neededClusters(input, type, spc * ss)));
-  const hint = options.keepType ? '; without --keep-type the volume would be converted' : '';
-  throw new FatError('EINVAL', `${formatSize(bytes)} is too small for FAT${type} with ${spc * ss}-byte clusters (at least ${range.min} clusters and the data): the smallest is ${min === undefined ? 'none' : `${formatSize(min * ss)} (${min * ss} bytes)`}${hint}`);
+  const hint = options.keepType ? '' : ' (no other FAT type holds it at this size either)';
+  throw new FatError('EINVAL', `${formatSize(bytes)} is too small: the smallest FAT${type} volume with ${spc * ss}-byte clusters that holds the data is ${min === undefined ? 'none' : `${formatSize(min * ss)} (${min * ss} bytes)`}${hint}`);
 }

@@ -86,7 +86,7 @@ describe('resize: type conversion', () => {
     expect(() => resize(dev, 600 * MIB, { keepType: true })).toThrow(/too large for FAT16 .*the largest is [\d.]+ MiB/);
     const small = volumeWith(32, 40 * MIB, 40 * MIB, 10, 5000, { sectorsPerCluster: 1 });
     const smallOriginal = small.bytes.slice();
-    expect(() => resize(small, 30 * MIB, { keepType: true })).toThrow(/too small for FAT32 .*the smallest is [\d.]+ MiB/);
+    expect(() => resize(small, 30 * MIB, { keepType: true })).toThrow(/too small: the smallest FAT32 volume .* is [\d.]+ MiB/);
     expect(Buffer.compare(dev.bytes, original)).toBe(0);
     expect(Buffer.compare(small.bytes, smallOriginal)).toBe(0);
   });
