@@ -48,6 +48,8 @@ export interface ReservedArea {
   /** Sectors 1.. of the reserved area (sector 0 is `boot`). */
   rest: Uint8Array;
   boot: Uint8Array;
+  /** The sectors after 0 that hold something new: FSInfo, the backup boot sector, the backup FSInfo. */
+  written: number[];
 }
 
 /**
@@ -117,14 +119,22 @@ export function buildReserved(shape: Shape, geo: Geometry, oldReserved: Uint8Arr
     });
   }
   area.set(boot, 0);
+  const written: number[] = [];
   if (fat32) {
     const info = encodeFsInfo({ freeCount: shape.clusterCount - map.used - map.bad.length, nextFree: map.firstFree }, ss);
-    if (fsInfoSector > 0 && fsInfoSector < shape.reservedSectors) area.set(info, fsInfoSector * ss);
+    if (fsInfoSector > 0 && fsInfoSector < shape.reservedSectors) {
+      area.set(info, fsInfoSector * ss);
+      written.push(fsInfoSector);
+    }
     if (backupBoot > 0 && backupBoot < shape.reservedSectors) {
       area.set(boot, backupBoot * ss);
+      written.push(backupBoot);
       const bi = backupBoot + fsInfoSector;
-      if (fsInfoSector > 0 && bi < shape.reservedSectors) area.set(info, bi * ss);
+      if (fsInfoSector > 0 && bi < shape.reservedSectors) {
+        area.set(info, bi * ss);
+        written.push(bi);
+      }
     }
   }
-  return { boot, rest: area.subarray(ss) };
+  return { boot, rest: area.subarray(ss), written };
 }

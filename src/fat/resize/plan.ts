@@ -23,12 +23,19 @@ export interface PlanOptions {
   free?: number;
   /** Keep the data area on the old cluster grid (needed to resize in place). Default true. */
   keepGrid?: boolean;
+  /**
+   * Resizing in place, safely: the new FATs (and FAT12/16 root) must not overlap the old ones, so
+   * that the old volume stays whole until the boot sector switches to the new one. They go after
+   * the old metadata (the reserved area grows to the old data start), or back at the type's usual
+   * place when they fit before the old FATs.
+   */
+  inPlace?: boolean;
 }
 
 const isPow2 = (n: number): boolean => Number.isInteger(n) && n > 0 && (n & (n - 1)) === 0;
 
 /** The parameters of the new volume for `type`: the old ones when the type stays, mkfs.fat's defaults for a new type. */
-function paramsFor(input: PlanInput, type: FatType, spc: number, align: boolean, keepGrid: boolean): ShapeParams {
+function paramsFor(input: PlanInput, type: FatType, spc: number, align: boolean, keepGrid: boolean, reservedAt?: number): ShapeParams {
   const g = input.geo;
   const ss = g.sectorSize;
   const sameFamily = (type === 32) === (g.fatType === 32);
@@ -49,8 +56,32 @@ function paramsFor(input: PlanInput, type: FatType, spc: number, align: boolean,
     const sectors = alignUp(Math.ceil(want / perSector));
     rootEntries = Math.min(sectors * perSector, 65535 - (65535 % perSector));
   }
+  if (reservedAt !== undefined) reserved = reservedAt;
   const grid = keepGrid && spc === g.sectorsPerCluster ? { grid: { offset: g.dataStart } } : {};
   return { fatType: type, sectorSize: ss, sectorsPerCluster: spc, reservedSectors: reserved, numFats: g.numFats, rootEntries, align, ...grid };
+}
+
+/** The usual reserved area of a type: 32 sectors on FAT32, 1 on FAT12/16 (rounded up to a cluster when aligned). */
+const usualReserved = (type: FatType, spc: number, align: boolean): number => {
+  const r = type === 32 ? 32 : 1;
+  return align ? Math.ceil(r / spc) * spc : r;
+};
+
+/**
+ * The shapes to try for a type, in order: the usual one; in place, the one whose metadata ends
+ * before the old FATs begin (if any), then the one whose metadata follows the old metadata.
+ */
+function candidates(input: PlanInput, type: FatType, spc: number, align: boolean, options: PlanOptions): { params: ShapeParams; accept: (s: Shape) => boolean }[] {
+  const keepGrid = options.keepGrid ?? true;
+  const g = input.geo;
+  if (!options.inPlace) return [{ params: paramsFor(input, type, spc, align, keepGrid), accept: () => true }];
+  const low = usualReserved(type, spc, align);
+  const beforeOld = (s: Shape): boolean => s.dataStart <= g.reservedSectors && (g.fatType !== 32 || s.reservedSectors >= 8 || type !== 32);
+  const afterOld = (s: Shape): boolean => s.reservedSectors >= g.dataStart && s.reservedSectors <= 65535;
+  return [
+    { params: paramsFor(input, type, spc, align, keepGrid, low), accept: beforeOld },
+    { params: paramsFor(input, type, spc, align, keepGrid, g.dataStart), accept: afterOld },
+  ];
 }
 
 /** Whether the old volume's FATs were cluster-aligned (mkfs.fat aligns volumes over 8192 sectors). */
@@ -90,7 +121,6 @@ export function planShape(input: PlanInput, bytes: number | 'min', options: Plan
     }
     spc = cs / ss;
   }
-  const keepGrid = options.keepGrid ?? true;
   const types: FatType[] = options.keepType ? [g.fatType] : [g.fatType, ...([12, 16, 32] as FatType[]).filter((t) => t !== g.fatType)];
   const alignFor = (sectors: number, type: FatType): boolean => sectors > 8192 && (type !== g.fatType || spc !== g.sectorsPerCluster || wasAligned(g));
 
@@ -102,13 +132,18 @@ export function planShape(input: PlanInput, bytes: number | 'min', options: Plan
       const need = neededClusters(input, type, spc * ss) + Math.ceil(free / (spc * ss));
       // Alignment depends on the size: try the aligned shape (over 8192 sectors), then the unaligned one.
       for (const align of [true, false]) {
-        const p = paramsFor(input, type, spc, align && alignFor(1e9, type), keepGrid);
-        const s = smallestSectors(p, need);
-        if (s === undefined || (alignFor(s, type) !== p.align)) continue;
-        const shape = shapeFor(p, s);
-        if (typeof shape === 'string') continue;
-        if (best === undefined || shape.totalSectors < best.shape.totalSectors) best = { shape, converts: type !== g.fatType };
-        break;
+        const a = align && alignFor(1e9, type);
+        let found = false;
+        for (const c of candidates(input, type, spc, a, options)) {
+          const s = smallestSectors(c.params, need);
+          if (s === undefined || (alignFor(s, type) !== a)) continue;
+          const shape = shapeFor(c.params, s);
+          if (typeof shape === 'string' || !c.accept(shape)) continue;
+          if (best === undefined || shape.totalSectors < best.shape.totalSectors) best = { shape, converts: type !== g.fatType };
+          found = true;
+          break;
+        }
+        if (found) break;
       }
     }
     if (best === undefined) throw new FatError('EINVAL', `no ${options.keepType ? `FAT${g.fatType} ` : ''}volume with ${spc * ss}-byte clusters holds this data`);
@@ -119,8 +154,14 @@ export function planShape(input: PlanInput, bytes: number | 'min', options: Plan
   const sectors = Math.floor(bytes / ss);
   const why: Partial<Record<FatType, 'small' | 'large'>> = {};
   for (const type of types) {
-    const p = paramsFor(input, type, spc, alignFor(sectors, type), keepGrid);
-    const shape = shapeFor(p, sectors);
+    let shape: Shape | 'small' | 'large' = 'small';
+    for (const c of candidates(input, type, spc, alignFor(sectors, type), options)) {
+      const sh = shapeFor(c.params, sectors);
+      if (typeof sh === 'string' || c.accept(sh)) {
+        shape = sh;
+        if (typeof sh !== 'string') break;
+      }
+    }
     if (typeof shape === 'string') {
       why[type] = shape;
       continue;
@@ -140,7 +181,8 @@ export function planShape(input: PlanInput, bytes: number | 'min', options: Plan
   }
   // No type works: name the limits of the old type.
   const type = g.fatType;
-  const p = paramsFor(input, type, spc, alignFor(sectors, type), keepGrid);
+  const all = candidates(input, type, spc, alignFor(sectors, type), options);
+  const p = all[all.length - 1].params;
   const range = TYPE_RANGE[type];
   if (why[type] === 'large') {
     const max = largestSectors(p);

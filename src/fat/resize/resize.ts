@@ -6,7 +6,8 @@ import { FatError } from '../errors.js';
 import { formatSize } from '../mkfs/layout.js';
 import { scanVolume } from './scan.js';
 import { planShape, rootClusters, type PlanInput } from './plan.js';
-import { mapClusters } from './mapping.js';
+import { mapClusters, type Mapping } from './mapping.js';
+import { mapAfterMoves, moveInOldVolume, planMoves, type InPlacePlan } from './in-place.js';
 import { writeResized } from './write.js';
 import type { Shape } from './shape.js';
 
@@ -89,21 +90,30 @@ function openOld(device: BlockDevice): { io: SectorIO; geo: ReturnType<typeof co
 export function resize(device: BlockDevice, bytes: number | 'min', options: ResizeOptions = {}): ResizeResult {
   const { io, geo, media } = openOld(device);
   const scan = scanVolume(io, geo);
+  const target = options.target;
+  const inPlace = !options.copy && (target === undefined || target === device);
   const newClusters = (cs: number): number => {
     let n = 0;
     const same = cs === geo.clusterSize;
     for (const f of scan.files) n += same ? f.chain.length : Math.ceil(f.size / cs);
     for (let i = 1; i < scan.dirs.length; i++) n += same ? scan.dirs[i].clusters.length : Math.ceil((scan.dirs[i].clusters.length * geo.clusterSize) / cs);
+    // In place the directories are written anew while the old ones still stand: room for both.
+    if (inPlace) for (const d of scan.dirs) n += d.clusters.length;
     return n;
   };
   const input: PlanInput = {
     geo, clustersFor: newClusters, rootSlots: scan.dirs[0].usedSlots,
     rootChainClusters: geo.fatType === 32 ? scan.dirs[0].clusters.length : 0,
   };
-  const target = options.target;
-  const inPlace = !options.copy && (target === undefined || target === device);
-  const { shape } = planShape(input, bytes, { keepType: options.keepType, clusterSize: options.clusterSize, free: options.free });
-  const map = mapClusters(geo, scan, shape, rootClusters(input, shape.sectorsPerCluster * shape.sectorSize));
+  const { shape } = planShape(input, bytes, { keepType: options.keepType, clusterSize: options.clusterSize, free: options.free, inPlace });
+  const rootCount = rootClusters(input, shape.sectorsPerCluster * shape.sectorSize);
+  let moves: InPlacePlan | undefined;
+  let map: Mapping;
+  if (inPlace) {
+    moves = planMoves(geo, scan, shape);
+    map = mapAfterMoves(geo, scan, shape, moves.shift, rootCount);
+    map.moved += moves.moves.size;
+  } else map = mapClusters(geo, scan, shape, rootCount);
   const newBytes = shape.totalSectors * shape.sectorSize;
   const from = geometryOf({
     fatType: geo.fatType, sectorSize: geo.sectorSize, sectorsPerCluster: geo.sectorsPerCluster, reservedSectors: geo.reservedSectors,
@@ -115,15 +125,16 @@ export function resize(device: BlockDevice, bytes: number | 'min', options: Resi
     clustersUsed: map.used, clustersToMove: map.moved, bytesToMove: map.moved * shape.sectorsPerCluster * shape.sectorSize,
     bytes: newBytes, dryRun: options.dryRun === true, inPlace,
   };
-  if (inPlace && map.shift === undefined) {
-    throw new FatError('EINVAL', 'this resize moves every cluster (another cluster size): it cannot be done in place; write the result into a new image');
-  }
   if (options.dryRun) return result;
   const out = inPlace ? io : new SectorIO(target!, shape.sectorSize);
   if (out.sectorCount < shape.totalSectors) {
     throw new FatError('EINVAL', `the device holds ${formatSize(out.sectorCount * shape.sectorSize)}, less than the new volume's ${formatSize(newBytes)}: grow it first`);
   }
   if (out.readOnly) throw new FatError('EROFS', 'device is read-only');
+  if (moves !== undefined) {
+    moveInOldVolume(io, geo, scan, moves, options.onProgress);
+    map = mapAfterMoves(geo, scan, shape, moves.shift, rootCount);
+  }
   writeResized({
     src: io, out, inPlace, geo, scan, shape, map, media,
     oldReserved: io.readSectors(0, geo.reservedSectors),

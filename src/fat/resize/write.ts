@@ -7,11 +7,11 @@ import { le16, put16 } from '../format/bytes.js';
 import { buildFat, buildReserved } from './metadata.js';
 
 /**
- * Write the new volume. In place (`src === out`), the order keeps every source intact until it is
- * read: first the data that moves (into clusters free in the old volume, or past its end, or over
- * old metadata already held in memory), then every directory (renumbered, from memory), the fixed
- * root, the FATs, the reserved area, and the boot sector last. Into another device, every chain
- * is copied (that device reads as zeros).
+ * Write the new volume: the file data that moves, every directory (renumbered, from memory), the
+ * fixed root, the FATs, the reserved area. Into another device (which reads as zeros) every chain
+ * is copied. In place (in-place.ts has moved what was in the way, and the directories go to
+ * clusters the old volume does not use) nothing written before the boot sector touches the old
+ * volume, and the boot sector switches to the new one.
  */
 export interface WriteJob {
   src: SectorIO;
@@ -156,8 +156,15 @@ export function writeResized(job: WriteJob): void {
       out.write(shape.reservedSectors + i * shape.fatSize + off / shape.sectorSize, fat.subarray(off, Math.min(fat.length, off + CHUNK)));
     }
   }
-  // 5. The reserved area, the boot sector last.
+  // 5. The reserved area. In place the boot sector is the switch (one sector): it goes first, then
+  // FSInfo and the backups; into another device the whole area, the boot sector last.
   const reserved = buildReserved(shape, geo, job.oldReserved, map);
-  if (reserved.rest.length > 0) out.write(1, reserved.rest);
-  out.write(0, reserved.boot);
+  const ss = shape.sectorSize;
+  if (job.inPlace) {
+    out.write(0, reserved.boot);
+    for (const s of reserved.written) out.write(s, reserved.rest.subarray((s - 1) * ss, s * ss));
+  } else {
+    if (reserved.rest.length > 0) out.write(1, reserved.rest);
+    out.write(0, reserved.boot);
+  }
 }
