@@ -70,19 +70,28 @@ export function moveInOldVolume(io: SectorIO, geo: Geometry, scan: Scan, plan: I
   const dirOf = new Map<number, { dir: number; index: number }>();
   scan.dirs.forEach((d, i) => d.clusters.forEach((k, index) => dirOf.set(k, { dir: i, index })));
 
-  // a. Copy: file data from the device, directory clusters from memory (a first cluster's `.` names its copy).
+  // a. Copy: file data from the device (runs of clusters that move together), directory clusters
+  // from memory (a first cluster's `.` names its copy).
   let done = 0;
-  const buf = new Uint8Array(cs);
+  const pairs = [...moves].filter(([k]) => !dirOf.has(k)).sort((a, b) => a[0] - b[0]);
+  const RUN = Math.max(1, Math.floor((4 * 1024 * 1024) / cs));
+  const buf = new Uint8Array(RUN * cs);
+  for (let i = 0; i < pairs.length; ) {
+    let j = i + 1;
+    while (j < pairs.length && j - i < RUN && pairs[j][0] === pairs[j - 1][0] + 1 && pairs[j][1] === pairs[j - 1][1] + 1) j++;
+    const b = buf.subarray(0, (j - i) * cs);
+    io.read(sectorOf(pairs[i][0]), b);
+    io.write(sectorOf(pairs[i][1]), b);
+    done += j - i;
+    onProgress?.(done, moves.size);
+    i = j;
+  }
   for (const [k, t] of moves) {
     const d = dirOf.get(k);
-    if (d !== undefined) {
-      const dir = scan.dirs[d.dir];
-      if (d.index === 0) for (const r of dir.refs) if (r.kind === 'dot') setCluster(dir.bytes, r.off, t);
-      io.write(sectorOf(t), dir.bytes.subarray(d.index * cs, (d.index + 1) * cs));
-    } else {
-      io.read(sectorOf(k), buf);
-      io.write(sectorOf(t), buf);
-    }
+    if (d === undefined) continue;
+    const dir = scan.dirs[d.dir];
+    if (d.index === 0) for (const r of dir.refs) if (r.kind === 'dot') setCluster(dir.bytes, r.off, t);
+    io.write(sectorOf(t), dir.bytes.subarray(d.index * cs, (d.index + 1) * cs));
     onProgress?.(++done, moves.size);
   }
   // b. Chain the copies (each copy's successor: the copy of the successor, or the successor).
