@@ -14,6 +14,7 @@ interface ResizeCliOptions {
   clusterSize?: string;
   dryRun?: boolean;
   json?: boolean;
+  sync?: boolean;
 }
 
 interface PartitionReport {
@@ -40,6 +41,7 @@ function parseArgs(size: string, opts: ResizeCliOptions, cmd: Command): { target
     options.clusterSize = cs;
   }
   if (opts.keepType) options.keepType = true;
+  if (opts.sync === false) options.sync = false;
   return { target, options, ...(partition !== undefined ? { partition } : {}) };
 }
 
@@ -74,20 +76,23 @@ function resizeBare(image: string, target: number | 'min', options: ResizeOption
   try {
     const dev = FileDevice.open(image);
     try {
-      const plan = resize(dev, target, { ...options, dryRun: true });
-      const sectors = plan.bytes / dev.sectorSize;
       const old = dev.sectorCount;
-      if (sectors > old) dev.resize(sectors);
+      let sectors = old;
       let r: ResizeResult;
       try {
-        r = resize(dev, target, options);
+        r = resize(dev, target, {
+          ...options,
+          // Grow the file once the new size is known (resize checks everything before).
+          ensureSize: (bytes) => {
+            sectors = bytes / dev.sectorSize;
+            if (sectors > old) dev.resize(sectors);
+          },
+        });
       } catch (e) {
-        // Nothing was written (resize checks everything first): the file gets its old size back.
-        if (sectors > old) dev.resize(old);
+        if (dev.sectorCount !== old) dev.resize(old);
         throw e;
       }
       if (sectors !== dev.sectorCount) dev.resize(sectors);
-      dev.flush();
       return r;
     } finally {
       dev.close();
@@ -169,6 +174,7 @@ export function register(program: Command): void {
     .option('--keep-type', 'keep the FAT type: refuse sizes that need another')
     .option('--cluster-size <bytes>', 'change the cluster size (every cluster moves; not in place)')
     .option('--dry-run', 'print what would happen and write nothing')
+    .option('--no-sync', 'skip the flushes between steps (an interruption then stays safe against a killed process, not a power failure)')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
 The FATs are sized as mkfs.fat would size them; clusters keep their place where they can and only

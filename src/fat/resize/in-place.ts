@@ -54,7 +54,7 @@ export function planMoves(geo: Geometry, scan: Scan, shape: Shape): InPlacePlan 
 }
 
 /** Step 1: move the clusters in the way inside the old volume (see above). Updates `scan` to the moved clusters. */
-export function moveInOldVolume(io: SectorIO, geo: Geometry, scan: Scan, plan: InPlacePlan, onProgress?: (done: number, total: number) => void): void {
+export function moveInOldVolume(io: SectorIO, geo: Geometry, scan: Scan, plan: InPlacePlan, barrier: () => void, onProgress?: (done: number, total: number) => void): void {
   const { moves } = plan;
   if (moves.size === 0) return;
   const fat = scan.fat;
@@ -100,6 +100,7 @@ export function moveInOldVolume(io: SectorIO, geo: Geometry, scan: Scan, plan: I
     fat.set(t, fat.isEnd(v) ? v : moves.get(v) ?? v);
   }
   fat.flush();
+  barrier();
   // c. Point every chain at the copies: FAT links from clusters that stay, then entries and `..`.
   const chains: { chain: number[]; dir: number }[] = [...scan.files.map((f) => ({ chain: f.chain, dir: -1 })), ...scan.dirs.map((d, i) => ({ chain: d.clusters, dir: i }))];
   for (const { chain } of chains) {
@@ -157,6 +158,7 @@ export function moveInOldVolume(io: SectorIO, geo: Geometry, scan: Scan, plan: I
       });
     }
   }
+  barrier();
   // d. Free the originals.
   for (const k of moves.keys()) fat.set(k, 0);
   fat.flush();

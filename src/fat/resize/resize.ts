@@ -27,6 +27,17 @@ export interface ResizeOptions {
   target?: BlockDevice;
   /** Plan (with dryRun) as if writing into another device. */
   copy?: boolean;
+  /**
+   * Called once the new size is known, before the first write, to make the device (or target)
+   * hold `bytes` (growing a file or partition); not called for a dry run.
+   */
+  ensureSize?: (bytes: number) => void;
+  /**
+   * Flush the device between the steps whose order keeps an interruption safe (data before the
+   * links to it, the new metadata before the boot sector that switches to it): what makes the
+   * order hold across a power failure. Default true; false for scratch devices.
+   */
+  sync?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -111,8 +122,16 @@ export function resize(device: BlockDevice, bytes: number | 'min', options: Resi
   let map: Mapping;
   if (inPlace) {
     moves = planMoves(geo, scan, shape);
-    map = mapAfterMoves(geo, scan, shape, moves.shift, rootCount);
-    map.moved += moves.moves.size;
+    if (options.dryRun) {
+      map = mapAfterMoves(geo, scan, shape, moves.shift, rootCount);
+      map.moved += moves.moves.size;
+    } else {
+      // Counted here, mapped after the moves.
+      const dirClusters = scan.dirs.reduce((n, d, i) => n + (i === 0 && shape.fatType !== 32 ? 0 : i === 0 && geo.fatType !== 32 ? rootCount : d.clusters.length), 0);
+      let files = 0;
+      for (const f of scan.files) files += f.chain.length;
+      map = { chains: [], bad: [], shift: moves.shift, moved: moves.moves.size + dirClusters, used: files + dirClusters, firstFree: 2 };
+    }
   } else map = mapClusters(geo, scan, shape, rootCount);
   const newBytes = shape.totalSectors * shape.sectorSize;
   const from = geometryOf({
@@ -126,20 +145,23 @@ export function resize(device: BlockDevice, bytes: number | 'min', options: Resi
     bytes: newBytes, dryRun: options.dryRun === true, inPlace,
   };
   if (options.dryRun) return result;
-  const out = inPlace ? io : new SectorIO(target!, shape.sectorSize);
+  options.ensureSize?.(newBytes);
+  const out = new SectorIO(inPlace ? device : target!, shape.sectorSize);
   if (out.sectorCount < shape.totalSectors) {
     throw new FatError('EINVAL', `the device holds ${formatSize(out.sectorCount * shape.sectorSize)}, less than the new volume's ${formatSize(newBytes)}: grow it first`);
   }
   if (out.readOnly) throw new FatError('EROFS', 'device is read-only');
+  const barrier = options.sync === false ? () => {} : () => (inPlace ? device : target!).flush();
   if (moves !== undefined) {
-    moveInOldVolume(io, geo, scan, moves, options.onProgress);
+    moveInOldVolume(io, geo, scan, moves, barrier, options.onProgress);
     map = mapAfterMoves(geo, scan, shape, moves.shift, rootCount);
   }
   writeResized({
+    barrier,
     src: io, out, inPlace, geo, scan, shape, map, media,
     oldReserved: io.readSectors(0, geo.reservedSectors),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
-  (inPlace ? device : target!).flush();
+  barrier();
   return result;
 }

@@ -44,12 +44,25 @@ export function scanVolume(io: SectorIO, geo: Geometry): Scan {
   const dirs: ScannedDir[] = [];
   const files: Scan['files'] = [];
   let used = 0;
-  const claim = (chain: number[], what: string): void => {
-    for (const c of chain) {
-      if (owner[c]) throw new FatError('FAT_CORRUPT', `corrupt volume: cluster ${c} of ${what} belongs to another file too (run fat check --repair first)`, { cluster: c });
-      owner[c] = 1;
+  /** Walk and claim a chain: bounded, every link valid, no cluster owned twice (which also catches loops). */
+  const walk = (start: number, what: string): number[] => {
+    const out: number[] = [];
+    const bad = (why: string, c: number): never => {
+      throw new FatError('FAT_CORRUPT', `corrupt volume: ${what} ${why} (run fat check --repair first)`, { cluster: c });
+    };
+    let n = start;
+    for (;;) {
+      if (!fat.inRange(n)) bad(`has a chain that reaches cluster ${n}, outside 2..${fat.maxCluster}`, n);
+      if (owner[n]) bad(`shares cluster ${n} with another file (or loops)`, n);
+      owner[n] = 1;
+      out.push(n);
+      const next = fat.get(n);
+      if (fat.isEnd(next)) break;
+      if (next === 0 || fat.isBad(next)) bad(`has a chain that runs into a ${next === 0 ? 'free' : 'bad'} cluster after ${n}`, n);
+      n = next;
     }
-    used += chain.length;
+    used += out.length;
+    return out;
   };
   const cs = geo.clusterSize;
   const readChain = (chain: number[]): Uint8Array => {
@@ -67,8 +80,7 @@ export function scanVolume(io: SectorIO, geo: Geometry): Scan {
   let rootBytes: Uint8Array;
   let rootClusters: number[] = [];
   if (geo.fatType === 32) {
-    rootClusters = fat.chain(geo.rootCluster, 'the root directory', geo.clusterCount);
-    claim(rootClusters, 'the root directory');
+    rootClusters = walk(geo.rootCluster, 'the root directory');
     rootBytes = readChain(rootClusters);
   } else {
     rootBytes = io.readSectors(geo.rootDirStart, geo.rootDirSectors);
@@ -105,8 +117,7 @@ export function scanVolume(io: SectorIO, geo: Geometry): Scan {
         continue;
       }
       const label = `${d.path === '/' ? '' : d.path}/${name.slice(0, 8).trimEnd()}${name.slice(8).trim() ? `.${name.slice(8).trim()}` : ''}`;
-      const chain = fat.chain(e.cluster, label, geo.clusterCount);
-      claim(chain, label);
+      const chain = walk(e.cluster, label);
       d.refs.push({ off, kind: 'entry' });
       if ((attr & ATTR.DIRECTORY) !== 0) {
         if (depth + 1 > MAX_DEPTH) throw corrupt('directory tree', `${label} is deeper than ${MAX_DEPTH} levels`);

@@ -25,6 +25,8 @@ export interface WriteJob {
   oldReserved: Uint8Array;
   media: number;
   onProgress?: (done: number, total: number) => void;
+  /** Flush the device: before the boot sector switches to the new volume, and after. */
+  barrier?: () => void;
 }
 
 const CHUNK = 4 * 1024 * 1024;
@@ -161,7 +163,9 @@ export function writeResized(job: WriteJob): void {
   const reserved = buildReserved(shape, geo, job.oldReserved, map);
   const ss = shape.sectorSize;
   if (job.inPlace) {
+    job.barrier?.();
     out.write(0, reserved.boot);
+    job.barrier?.();
     for (const s of reserved.written) out.write(s, reserved.rest.subarray((s - 1) * ss, s * ss));
   } else {
     if (reserved.rest.length > 0) out.write(1, reserved.rest);
