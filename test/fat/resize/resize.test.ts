@@ -121,11 +121,23 @@ describe('resize: refusals change no byte', () => {
     const entries: number[] = [];
     for (let o = rootOff; o < rootOff + 512 * 32; o += 32) if (bytes[o] !== 0 && bytes[o] !== 0xe5 && bytes[o + 11] === 0x20) entries.push(o);
     expect(entries.length).toBeGreaterThanOrEqual(2);
+    const clean = bytes.slice();
     bytes[entries[1] + 26] = bytes[entries[0] + 26];
     bytes[entries[1] + 27] = bytes[entries[0] + 27];
     const original = bytes.slice();
-    expect(() => resize(dev, 32 * MIB)).toThrow(/belongs to another file too/);
+    expect(() => resize(dev, 32 * MIB)).toThrow(/shares cluster \d+ with another file/);
     expect(Buffer.compare(dev.bytes, original)).toBe(0);
+    // A chain that loops, and one that leaves the volume: refused the same way, bounded.
+    const fatOff = (clean[14] | (clean[15] << 8)) * 512;
+    for (const [value, message] of [[2, /shares cluster|loops/], [0xfff0, /outside 2\.\./]] as const) {
+      const bad = new MemoryDevice(clean.slice());
+      const first = bad.bytes[entries[0] + 26] | (bad.bytes[entries[0] + 27] << 8);
+      bad.bytes[fatOff + 2 * first] = value & 0xff;
+      bad.bytes[fatOff + 2 * first + 1] = value >> 8;
+      const copy = bad.bytes.slice();
+      expect(() => resize(bad, 24 * MIB)).toThrow(message);
+      expect(Buffer.compare(bad.bytes, copy)).toBe(0);
+    }
   });
 
   it('another cluster size moves every cluster: refused in place, done into another device', () => {
