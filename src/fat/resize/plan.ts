@@ -111,6 +111,18 @@ export interface Plan {
  * or with `keepType` the error names the sizes the type allows. EINVAL names what is wrong.
  */
 export function planShape(input: PlanInput, bytes: number | 'min', options: PlanOptions = {}): Plan {
+  try {
+    return planShapeAt(input, bytes, options);
+  } catch (e) {
+    const g = input.geo;
+    if (!(e instanceof FatError) || !options.inPlace || g.dataStart <= 65535 || e.code === 'EINVAL' && /cluster size/.test(e.message)) throw e;
+    // In place the new FATs start past the old ones (or before them when they fit): past sector
+    // 65535 the boot sector cannot name them.
+    throw new FatError('FAT_UNSUPPORTED', `the old FATs end at sector ${g.dataStart}, past the 65535 reserved sectors a boot sector can name: this volume cannot be resized in place safely; resize it into a new image (${e.message})`);
+  }
+}
+
+function planShapeAt(input: PlanInput, bytes: number | 'min', options: PlanOptions): Plan {
   const g = input.geo;
   const ss = g.sectorSize;
   let spc = g.sectorsPerCluster;
@@ -151,6 +163,7 @@ export function planShape(input: PlanInput, bytes: number | 'min', options: Plan
   }
 
   if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new FatError('EINVAL', `invalid volume size ${bytes}`);
+
   const sectors = Math.floor(bytes / ss);
   const why: Partial<Record<FatType, 'small' | 'large'>> = {};
   for (const type of types) {
@@ -170,7 +183,7 @@ export function planShape(input: PlanInput, bytes: number | 'min', options: Plan
     if (shape.clusterCount < need) {
       let least = '';
       try {
-        const min = planShape(input, 'min', { ...options, free: 0 }).shape.totalSectors * ss;
+        const min = planShapeAt(input, 'min', { ...options, free: 0 }).shape.totalSectors * ss;
         least = `: the volume needs at least ${formatSize(min)} (${min} bytes)`;
       } catch {
         // No size holds it with these options: say only that this one does not.

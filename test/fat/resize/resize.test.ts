@@ -68,6 +68,21 @@ describe('resize: growing', () => {
   });
 });
 
+describe('resize: where the new FATs go in place', () => {
+  it('after the old metadata, or back before the old FATs when they fit there', () => {
+    const dev = volumeWith(16, 40 * MIB, 80 * MIB, 20, 30_000, { reservedSectors: 8000 });
+    const before = snapshot(dev.bytes.slice(0, 40 * MIB));
+    const r = resize(dev, 80 * MIB);
+    // The old reserved area is large enough: the new FATs go back to the usual place before the old ones.
+    expect(r.to.reservedSectors).toBeLessThan(8000);
+    verifyResized(dev.bytes.slice(0, r.bytes), before, 'back before the old FATs');
+    const r2 = resize(dev, 60 * MIB);
+    // Now they must follow the old metadata.
+    expect(r2.to.reservedSectors).toBeGreaterThanOrEqual(r.to.dataStart);
+    verifyResized(dev.bytes.slice(0, r2.bytes), before, 'after the old metadata');
+  });
+});
+
 describe('resize: type conversion', () => {
   it('FAT12 -> FAT16 -> FAT32 -> FAT16 -> FAT12, every step checked', () => {
     const dev = volumeWith(12, 4 * MIB, 200 * MIB, 30, 20_000, { sectorsPerCluster: 2 });
