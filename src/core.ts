@@ -40,6 +40,10 @@ export { cleanName } from './fat/format/name-rules.js';
 export { foldName } from './fat/dir/directory.js';
 export { splitPath } from './fat/format/path.js';
 
+// --- resize ---
+export { resize, type ResizeOptions, type ResizeResult, type ResizeGeometry } from './fat/resize/resize.js';
+export { partitionRoom, checkRoom, setPartitionSectors, type PartitionRoom } from './fat/resize/partition-entry.js';
+
 // --- check ---
 export { check, type CheckCode, type CheckOptions, type CheckProblem, type CheckReport, type CheckStats } from './fat/check/check.js';
 

@@ -20,6 +20,7 @@ import * as map from './commands/map.js';
 import * as undelete from './commands/undelete.js';
 import * as bmap from './commands/bmap.js';
 import * as sparse from './commands/sparse.js';
+import * as resize from './commands/resize.js';
 
 /** The `fat` program: global options, then one module per subcommand. */
 export const program = new Command('fat')
@@ -39,4 +40,4 @@ export const program = new Command('fat')
     if (action.name() !== 'make') volumeLocation(action);
   });
 
-for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check, serve, attrib, du, map, undelete, bmap, sparse]) command.register(program);
+for (const command of [make, list, cat, extract, info, add, rm, mkdir, mv, label, crunch, check, serve, attrib, du, map, undelete, bmap, sparse, resize]) command.register(program);

@@ -66,6 +66,8 @@ const TABLE: Record<string, Row> = {
   'undelete --entry': { base: [...UNDELETE, '--first-char', 'G'], bad: ['x', '-1', '65536', ''], good: '0' },
   'bmap --output': { base: ['bmap', 'IMG'], bad: [''], good: 'OUT' },
   'sparse --output': { base: ['sparse', 'IMG'], bad: [''], good: 'OUT' },
+  'resize --free': { base: ['resize', 'IMG', 'min', '--dry-run'], bad: ['x', '-1', '', '10%'], good: '1M' },
+  'resize --cluster-size': { base: ['resize', 'IMG', '8M', '--dry-run'], bad: ['3000', '128K', '256', 'x', '0'], good: '1K' },
   'serve --port': { base: ['serve', 'IMG'], bad: ['x', '-1', '65536', '1.5', ''], good: '0', serves: true },
   'serve --host': { base: ['serve', 'IMG'], bad: ['', ' '], good: '127.0.0.1', serves: true },
   'serve --cache-control': { base: ['serve', 'IMG'], bad: ['', 'a\nb'], good: 'no-cache', serves: true },
