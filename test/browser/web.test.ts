@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Browser, ElementHandle, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumPath, launchChromium } from '../chromium.js';
 import { fsckProblems, haveOracles, oracleEnv } from '../fat/oracle-helpers.js';
@@ -77,7 +77,7 @@ async function listing(): Promise<{ name: string; size: number; dir: boolean }[]
 
 async function openImage(file: string): Promise<void> {
   const before = await page.$eval('#summary', (e) => e.textContent);
-  const input = await page.$('#open-input');
+  const input = (await page.$('#open-input')) as ElementHandle<HTMLInputElement> | null;
   await input!.uploadFile(file);
   await page.waitForFunction((b) => document.querySelector('#summary')!.textContent !== b && !document.body.hasAttribute('aria-busy'), {}, before);
 }
@@ -254,7 +254,7 @@ describe.skipIf(!chrome || !haveOracles)('examples/web in Chromium', () => {
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     for (const name of ['not-fat-empty.img', 'not-fat-random.img', 'bps-0.img', 'truncated-half.img']) {
-      const input = await page.$('#open-input');
+      const input = (await page.$('#open-input')) as ElementHandle<HTMLInputElement> | null;
       await input!.uploadFile(path.join(hostile, name));
       await page.waitForFunction(() => document.querySelector('#status')!.classList.contains('error'));
       const line = await page.$eval('#status', (e) => e.textContent ?? '');
@@ -282,7 +282,7 @@ describe.skipIf(!chrome || !haveOracles)('examples/web in Chromium', () => {
   it('builds a new image from a chosen folder, which becomes the root (as fat make --from)', async () => {
     await page.click('#new-button');
     await page.waitForSelector('#new-dialog[open]');
-    const input = await page.$('#new-folder-input');
+    const input = (await page.$('#new-folder-input')) as ElementHandle<HTMLInputElement> | null;
     await input!.uploadFile(tree);
     await page.waitForFunction(() => !(document.querySelector('#new-build') as HTMLButtonElement).disabled);
     expect(await page.$eval('#new-chosen', (e) => e.textContent)).toMatch(/^4 files, .* from tree\/$/);
@@ -302,7 +302,7 @@ describe.skipIf(!chrome || !haveOracles)('examples/web in Chromium', () => {
   it('builds a new image from chosen files (FAT16, a label), which passes fsck.fat and mtools reads', async () => {
     await page.click('#new-button');
     await page.waitForSelector('#new-dialog[open]');
-    const input = await page.$('#new-files-input');
+    const input = (await page.$('#new-files-input')) as ElementHandle<HTMLInputElement> | null;
     await input!.uploadFile(...Object.keys(files).map((rel) => path.join(tree, rel)));
     await page.waitForFunction(() => !(document.querySelector('#new-build') as HTMLButtonElement).disabled);
     await page.select('#new-fat', '16');

@@ -54,7 +54,7 @@ describe.skipIf(!haveFlashTools)('fat bmap and fat sparse against bmaptool and s
   function mtoolsImage(name: string, fat: 12 | 16 | 32, kib: number): string {
     const img = at(name);
     freshImage(img, kib, fat);
-    const put = (host: string, data: Uint8Array, to = '::/'): void => {
+    const put = (host: string, data: Uint8Array | string, to = '::/'): void => {
       fs.writeFileSync(at(host), data);
       run('mcopy', ['-i', img, at(host), to]);
     };

@@ -71,7 +71,7 @@ function expectFaithful(dump: Dump): void {
   expect(dump.tree.map((e) => e.path)).toEqual([...expectedPaths, ...dump.directories].sort());
 }
 
-describe.each([
+describe.each<[string, { inline?: boolean; chunkSize?: number }]>([
   ['directory', {}],
   ['directory, small chunks', { chunkSize: 10_000 }],
   ['inline', { inline: true }],

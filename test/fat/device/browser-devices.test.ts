@@ -4,6 +4,7 @@
  * and a volume on each. Chromium runs them for real in test/browser/devices.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { BytesBlob, bytesOf } from './bytes-blob.js';
 import { BlobDevice } from '../../../src/fat/device/blob.js';
 import { MemoryDevice } from '../../../src/fat/device/memory.js';
 import { OpfsDevice, type SyncAccessHandle } from '../../../src/fat/device/opfs.js';
@@ -22,15 +23,6 @@ function fatError(fn: () => unknown): FatError {
   throw new Error('nothing was thrown');
 }
 
-class BytesBlob extends Blob {
-  constructor(readonly bytes: Uint8Array, readonly name = 'disk.img') {
-    super([bytes]);
-  }
-
-  override slice(start?: number, end?: number): BytesBlob {
-    return new BytesBlob(this.bytes.subarray(start, end), this.name);
-  }
-}
 
 describe('BlobDevice', () => {
   it('says it needs a worker where FileReaderSync is missing', () => {
@@ -70,7 +62,7 @@ describe('BlobDevice', () => {
     const readSync = (b: Blob): ArrayBuffer => {
       largest = Math.max(largest, b.size);
       total += b.size;
-      return (b as BytesBlob).bytes.slice().buffer;
+      return bytesOf(b);
     };
     const vol = Volume.open(new BlobDevice(new BytesBlob(mem.bytes), { readSync }));
     expect(vol.readFile('/a/b.txt', 'utf8')).toBe('hello from a blob');

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BytesBlob, bytesOf } from './bytes-blob.js';
 import type { BlockDevice } from '../../../src/fat/device/block-device.js';
 import { MemoryDevice } from '../../../src/fat/device/memory.js';
 import { FileDevice } from '../../../src/fat/device/file.js';
@@ -136,18 +137,8 @@ const opfsFake: Factory = (ss, n, { readOnly, init }) => {
   };
 };
 
-/** A Blob whose slices keep their bytes, so that Node (no FileReaderSync) can read one synchronously. */
-class BytesBlob extends Blob {
-  constructor(readonly bytes: Uint8Array) {
-    super([bytes]);
-  }
 
-  override slice(start?: number, end?: number): BytesBlob {
-    return new BytesBlob(this.bytes.subarray(start, end));
-  }
-}
-
-const readSync = (b: Blob): ArrayBuffer => (b as BytesBlob).bytes.slice().buffer;
+const readSync = bytesOf;
 
 /** A BlobDevice reading through a synchronous stand-in for FileReaderSync. */
 const blobNode: Factory = (ss, n, { init }) => {
