@@ -3,10 +3,7 @@ import type { Geometry } from '../format/geometry.js';
 import type { SectorIO } from '../table/sector-io.js';
 import type { CheckCode, CheckProblem } from './types.js';
 import type { CheckEntry } from './entries.js';
-
-const EOC_MIN = { 12: 0xff8, 16: 0xfff8, 32: 0x0ffffff8 } as const;
-const BAD = { 12: 0xff7, 16: 0xfff7, 32: 0x0ffffff7 } as const;
-const EOC = { 12: 0xfff, 16: 0xffff, 32: 0x0fffffff } as const;
+import { BAD, EOC_MIN, EOC_WRITE as EOC } from '../table/fat-entry.js';
 
 /** A file or directory met during the walk: enough to name it and to find its entry again. */
 export interface CheckNode {

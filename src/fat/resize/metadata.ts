@@ -5,6 +5,7 @@ import type { Mapping } from './mapping.js';
 import { decodeBootSector, encodeBootSector } from '../format/boot-sector.js';
 import { encodeFsInfo } from '../format/fs-info.js';
 import { put16, put32 } from '../format/bytes.js';
+import { BAD, EOC_WRITE as EOC, writeFatEntry as setEntry } from '../table/fat-entry.js';
 
 /**
  * The new volume's metadata: its FAT (one copy's bytes), and its reserved area (boot sector, and on
@@ -13,23 +14,6 @@ import { put16, put32 } from '../format/bytes.js';
  * changes only the geometry; a FAT12/16 ↔ FAT32 conversion rewrites it in the other layout,
  * keeping those fields (the boot code cannot follow: it is fatkit's).
  */
-const EOC = { 12: 0xfff, 16: 0xffff, 32: 0x0fffffff } as const;
-const BAD = { 12: 0xff7, 16: 0xfff7, 32: 0x0ffffff7 } as const;
-
-function setEntry(b: Uint8Array, type: 12 | 16 | 32, n: number, v: number): void {
-  if (type === 12) {
-    const off = n + (n >>> 1);
-    if (n & 1) {
-      b[off] = (b[off] & 0x0f) | ((v << 4) & 0xf0);
-      b[off + 1] = (v >>> 4) & 0xff;
-    } else {
-      b[off] = v & 0xff;
-      b[off + 1] = (b[off + 1] & 0xf0) | ((v >>> 8) & 0x0f);
-    }
-  } else if (type === 16) put16(b, 2 * n, v);
-  else put32(b, 4 * n, v);
-}
-
 /** One FAT copy of the new volume. */
 export function buildFat(shape: Shape, geo: Geometry, oldFat: FatTable, media: number, map: Mapping): Uint8Array {
   const t = shape.fatType;

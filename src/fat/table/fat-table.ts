@@ -1,11 +1,7 @@
 import type { Geometry, FatType } from '../format/geometry.js';
 import type { SectorIO } from './sector-io.js';
 import { FatError, corrupt } from '../errors.js';
-
-/** End-of-chain value written for each FAT type, and the threshold at which a value means end. */
-const EOC_WRITE: Record<FatType, number> = { 12: 0xfff, 16: 0xffff, 32: 0x0fffffff };
-const EOC_MIN: Record<FatType, number> = { 12: 0xff8, 16: 0xfff8, 32: 0x0ffffff8 };
-const BAD: Record<FatType, number> = { 12: 0xff7, 16: 0xfff7, 32: 0x0ffffff7 };
+import { BAD, EOC_MIN, EOC_WRITE, readFatEntry, writeFatEntry } from './fat-entry.js';
 
 /**
  * One FAT held in memory (the active copy), with per-sector dirty tracking; `flush` writes the
@@ -36,52 +32,12 @@ export class FatTable {
 
   /** Raw value of entry `n` (28 bits on FAT32). */
   get(n: number): number {
-    const b = this.bytes;
-    switch (this.type) {
-      case 12: {
-        const off = n + (n >>> 1);
-        const v = b[off] | (b[off + 1] << 8);
-        return n & 1 ? v >>> 4 : v & 0xfff;
-      }
-      case 16:
-        return b[2 * n] | (b[2 * n + 1] << 8);
-      default: {
-        const off = 4 * n;
-        return (b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | ((b[off + 3] & 0x0f) << 24)) >>> 0;
-      }
-    }
+    return readFatEntry(this.bytes, this.type, n);
   }
 
   /** Set entry `n`; FAT32 keeps the entry's top four bits; FAT12 entries may straddle sectors. */
   set(n: number, value: number): void {
-    const b = this.bytes;
-    switch (this.type) {
-      case 12: {
-        const off = n + (n >>> 1);
-        if (n & 1) {
-          b[off] = (b[off] & 0x0f) | ((value << 4) & 0xf0);
-          b[off + 1] = (value >>> 4) & 0xff;
-        } else {
-          b[off] = value & 0xff;
-          b[off + 1] = (b[off + 1] & 0xf0) | ((value >>> 8) & 0x0f);
-        }
-        this.markDirty(off, 2);
-        return;
-      }
-      case 16:
-        b[2 * n] = value & 0xff;
-        b[2 * n + 1] = (value >>> 8) & 0xff;
-        this.markDirty(2 * n, 2);
-        return;
-      default: {
-        const off = 4 * n;
-        b[off] = value & 0xff;
-        b[off + 1] = (value >>> 8) & 0xff;
-        b[off + 2] = (value >>> 16) & 0xff;
-        b[off + 3] = (b[off + 3] & 0xf0) | ((value >>> 24) & 0x0f);
-        this.markDirty(off, 4);
-      }
-    }
+    this.markDirty(writeFatEntry(this.bytes, this.type, n, value), this.type === 32 ? 4 : 2);
   }
 
   isEnd(v: number): boolean {

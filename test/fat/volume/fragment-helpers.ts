@@ -1,5 +1,6 @@
 /** Volumes for the extents, usage and attrib tests (issue 18): fresh, fragmented, damaged. */
 import { MemoryDevice, Volume, mkfs, type FatType } from '../../../src/index.js';
+import { writeFatEntry } from '../../../src/fat/table/fat-entry.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 
@@ -25,15 +26,7 @@ export function setFat12(dev: MemoryDevice, vol: Volume, n: number, value: numbe
   const g = vol.geo;
   for (let f = 0; f < g.numFats; f++) {
     const base = (g.fatStart + f * g.fatSize) * g.sectorSize;
-    const off = base + n + (n >>> 1);
-    const b = dev.bytes;
-    if (n & 1) {
-      b[off] = (b[off] & 0x0f) | ((value << 4) & 0xf0);
-      b[off + 1] = (value >>> 4) & 0xff;
-    } else {
-      b[off] = value & 0xff;
-      b[off + 1] = (b[off + 1] & 0xf0) | ((value >>> 8) & 0x0f);
-    }
+    writeFatEntry(dev.bytes.subarray(base, base + g.fatSize * g.sectorSize), 12, n, value);
   }
 }
 
