@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, baseProgram, commandNameOf, loadProgram } from '../../src/cli/program.js';
 import { waitArgs } from '../../src/cli/wait.js';
+import { GLOBAL_VALUE_OPTIONS, versionOnly } from '../../src/cli/argv.js';
 
 describe('the command table (lazy loading)', () => {
   it('lists every command under the names its module registers, in --help order', async () => {
@@ -35,5 +36,17 @@ describe('the command table (lazy loading)', () => {
     expect(await names('--help')).toEqual(COMMANDS.map((c) => c.names[0]));
     expect(await names('help', 'list')).toEqual(COMMANDS.map((c) => c.names[0]));
     expect(await names('lst')).toEqual(COMMANDS.map((c) => c.names[0]));
+  });
+});
+
+describe('fat --version without commander', () => {
+  it('knows the global options that take a value, as the program defines them', () => {
+    expect([...GLOBAL_VALUE_OPTIONS].sort()).toEqual(baseProgram().options.filter((o) => o.required).map((o) => o.long).sort());
+  });
+
+  it('answers only a version asked among the global options, before any command', () => {
+    const v = (...args: string[]): boolean => versionOnly(waitArgs(['node', 'fat', ...args]));
+    expect([v('--version'), v('-V'), v('-q', '--version'), v('--partition', '2', '-V'), v('--wait', '5', '--version'), v('--wait', '-V')]).toEqual([true, true, true, true, true, true]);
+    expect([v(), v('list', 'a.img', '--version'), v('--', '--version'), v('--partition', '--version'), v('--help'), v('-qV')]).toEqual([false, false, false, false, false, false]);
   });
 });

@@ -49,11 +49,13 @@ describe('a start loads the code of the command it runs, and no other', () => {
   const otherCommands = /(^|\/)(src\/cli\/commands\/(make|crunch|serve|check|add|extract|info)\.ts|dist\/cli\/(chunks\/)?(commands\/)?(make|crunch|serve|check|add|extract|info)(-[A-Z0-9]+)?\.js)$/;
   const unused = /(^|\/)src\/(fat\/(mkfs|check|build)|crunch|serve)\/|node_modules\/(picomatch|cli-progress|mime)/;
 
-  it('fat --version: no command and none of the library but its error class', () => {
+  it('fat --version: no command, no commander, none of the library', () => {
     expect([made.status, made.stderr]).toEqual([0, '']);
     const r = loadedSources(['--version'], work);
     expect([r.status, r.stderr, r.stdout.trim()]).toEqual([0, '', JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version]);
-    expect(r.sources.filter((s) => /src\/cli\/commands\/|src\/fat\/(?!errors\.ts$)|\/(list|make)-[A-Z0-9]+\.js$/.test(s))).toEqual([]);
+    expect(r.sources.filter((s) => /src\/cli\/commands\/|src\/fat\/|node_modules\/commander|\/(list|make)-[A-Z0-9]+\.js$/.test(s))).toEqual([]);
+    const full = spawnSync(process.execPath, [cli, '--version'], { cwd: work, stdio: ['ignore', fs.openSync('/dev/full', 'w'), 'pipe'], encoding: 'utf8' });
+    expect([full.status, full.stderr]).toEqual([1, 'fat: cannot write output: no space left on the host device\n']);
   });
 
   it('fat list: its own command and the volume code, not make, crunch, serve, check, build or their dependencies', () => {

@@ -101,9 +101,10 @@ export function writeClusters(core: VolumeCore, clusters: number[], offset: numb
     if (r.skip === 0) {
       if (whole > 0) core.io.write(r.firstSector, src.subarray(0, whole));
       if (whole < r.bytes) {
-        // The tail ends inside a sector: keep what lies beyond it.
-        const tmp = new Uint8Array(ss);
+        // The tail ends inside a sector: keep what lies beyond it (zeros past the end of a file).
+        const tmp = scratchSector(ss);
         if (!(pastEnd && r.last)) core.io.read(r.firstSector + whole / ss, tmp);
+        else tmp.fill(0, r.bytes - whole);
         tmp.set(src.subarray(whole));
         core.io.write(r.firstSector + whole / ss, tmp);
       }
