@@ -77,7 +77,9 @@ describe('a start loads the code of the command it runs, and no other', () => {
 
   it('Node >= 22.1 caches the compiled code (module.enableCompileCache); Node 20 runs without it', () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'fatkit-compile-cache-'));
-    const r = spawnSync(process.execPath, [cli, 'list', 'site.img'], { cwd: work, encoding: 'utf8', env: { ...process.env, NODE_COMPILE_CACHE: cache, NODE_DISABLE_COMPILE_CACHE: '' } });
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_COMPILE_CACHE: cache };
+    delete env.NODE_DISABLE_COMPILE_CACHE;
+    const r = spawnSync(process.execPath, [cli, 'list', 'site.img'], { cwd: work, encoding: 'utf8', env });
     expect([r.status, r.stderr, r.stdout]).toEqual([0, '', '/a.txt\n']);
     const cached = fs.readdirSync(cache, { recursive: true }).length > 0;
     expect(cached).toBe(typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function');
