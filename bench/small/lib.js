@@ -72,22 +72,35 @@ function fatkitRead(bytes) {
 
 // ---- js-fatfs ----
 
-async function jsFatfs(bytes) {
+/**
+ * One js-fatfs instance for the whole run, over whichever image `disk.bytes` holds (each run mounts
+ * a fresh copy): a new wasm instance per run would put its memory on the heap fatkit's run is
+ * timed on (V8 collects more often under external memory), and instantiating it is not timed anyway.
+ */
+const disk = { bytes: new Uint8Array(0) };
+let instance;
+async function jsFatfs(image) {
+  disk.bytes = image;
+  instance ??= await createJsFatfs();
+  return instance;
+}
+
+async function createJsFatfs() {
   const diskio = {
     initialize: () => 0,
     status: () => 0,
     read(ff, pdrv, buff, sector, count) {
-      ff.HEAPU8.set(bytes.subarray(sector * SS, (sector + count) * SS), buff);
+      ff.HEAPU8.set(disk.bytes.subarray(sector * SS, (sector + count) * SS), buff);
       return FatFs.RES_OK;
     },
     write(ff, pdrv, buff, sector, count) {
-      bytes.set(ff.HEAPU8.subarray(buff, buff + count * SS), sector * SS);
+      disk.bytes.set(ff.HEAPU8.subarray(buff, buff + count * SS), sector * SS);
       return FatFs.RES_OK;
     },
     ioctl(ff, pdrv, cmd, buff) {
       switch (cmd) {
         case FatFs.CTRL_SYNC: return FatFs.RES_OK;
-        case FatFs.GET_SECTOR_COUNT: ff.setValue(buff, bytes.length / SS, 'i32'); return FatFs.RES_OK;
+        case FatFs.GET_SECTOR_COUNT: ff.setValue(buff, disk.bytes.length / SS, 'i32'); return FatFs.RES_OK;
         case FatFs.GET_SECTOR_SIZE: ff.setValue(buff, SS, 'i16'); return FatFs.RES_OK;
         case FatFs.GET_BLOCK_SIZE: ff.setValue(buff, 1, 'i32'); return FatFs.RES_OK;
         default: return FatFs.RES_ERROR;
@@ -174,6 +187,11 @@ async function bench(volume, kib, fat) {
   const template = freshImage(kib, fat);
   const want = { n: files.length, total: files.reduce((s, f) => s + f.data.length, 0) };
   const t = { write: { fatkit: [], jsfatfs: [] }, read: { fatkit: [], jsfatfs: [] } };
+  const c = { write: { fatkit: [], jsfatfs: [] }, read: { fatkit: [], jsfatfs: [] } };
+  const cpuMs = (c0) => {
+    const u = process.cpuUsage(c0);
+    return (u.user + u.system) / 1000;
+  };
   let readImage;
   for (let round = 0; round <= ROUNDS; round++) {
     // write
@@ -181,11 +199,14 @@ async function bench(volume, kib, fat) {
       const bytes = template.slice();
       const ff = tool === 'jsfatfs' ? await jsFatfs(bytes) : undefined;
       gc();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       if (ff) jsFatfsWrite(ff);
       else fatkitWrite(bytes);
       const dt = performance.now() - t0;
+      const dc = cpuMs(c0);
       if (round) t.write[tool].push(dt);
+      if (round) c.write[tool].push(dc);
       if (!round && !ff) readImage = bytes;
     }
     // list and read back, both from fatkit's image
@@ -193,17 +214,20 @@ async function bench(volume, kib, fat) {
       const bytes = readImage.slice();
       const ff = tool === 'jsfatfs' ? await jsFatfs(bytes) : undefined;
       gc();
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const got = ff ? jsFatfsRead(ff) : fatkitRead(bytes);
       const dt = performance.now() - t0;
+      const dc = cpuMs(c0);
+      if (round) c.read[tool].push(dc);
       if (got.n !== want.n || got.total !== want.total) throw new Error(`${tool} read back ${got.n} files, ${got.total} bytes; want ${want.n}, ${want.total}`);
       if (round) t.read[tool].push(dt);
     }
     process.stderr.write(`[bench/small lib ${process.version}] ${volume} round ${round}${round ? '' : ' (warm-up)'}\n`);
   }
   return [
-    { volume, op: `write ${files.length} files (${dirs.length} dirs)`, fatkit: median(t.write.fatkit), jsfatfs: median(t.write.jsfatfs) },
-    { volume, op: 'list + read them all back', fatkit: median(t.read.fatkit), jsfatfs: median(t.read.jsfatfs) },
+    { volume, op: `write ${files.length} files (${dirs.length} dirs)`, fatkit: median(t.write.fatkit), jsfatfs: median(t.write.jsfatfs), fatkitCpu: median(c.write.fatkit), jsfatfsCpu: median(c.write.jsfatfs) },
+    { volume, op: 'list + read them all back', fatkit: median(t.read.fatkit), jsfatfs: median(t.read.jsfatfs), fatkitCpu: median(c.read.fatkit), jsfatfsCpu: median(c.read.jsfatfs) },
   ];
 }
 
