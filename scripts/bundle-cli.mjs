@@ -11,6 +11,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Chunk names carry content hashes: clear the old ones so dist/ holds only this build's (also
 // when esbuild is missing and the unbundled CLI is kept: no stale chunks are shipped).
 (await import('node:fs')).rmSync(path.join(root, 'dist/cli/chunks'), { recursive: true, force: true });
+const requireFs = await import('node:fs');
 let esbuild;
 try {
   esbuild = await import('esbuild');
@@ -21,6 +22,7 @@ try {
 }
 await esbuild.build({
   entryPoints: [path.join(root, 'src/cli/main.ts')],
+  plugins: [flattenIndexImports()],
   outdir: path.join(root, 'dist/cli'),
   // Code only some commands need (crunch, picomatch for --include/--exclude, the progress bar) goes
   // into chunks loaded on first use, so a start parses and runs only what the command needs.
@@ -38,6 +40,64 @@ await esbuild.build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
+/**
+ * The CLI imports the library through src/index.ts only (the layering rule), but esbuild splits
+ * code by file: every module a barrel re-exports lands in chunks that every importer of the barrel
+ * loads, so `fat --version` and `fat list` loaded mkfs, check, build, crunch and serve. This plugin
+ * rewrites, in src/cli's files only and in the bundle only, `import { a, b as c } from '../index.js'`
+ * into imports from the modules that define a and b (from the barrel's own `export { } from` lines),
+ * so each command's chunk graph holds what it uses. A name it cannot trace stays on the barrel.
+ */
+function flattenIndexImports() {
+  const fs = requireFs;
+  const barrel = path.join(root, 'src/index.ts');
+  const owners = new Map();
+  const read = (file) => {
+    const text = fs.readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/^export\s+(type\s+)?\{([^}]*)\}\s*from\s*'([^']+)'/gm)) {
+      if (m[1]) continue;
+      const mod = path.resolve(path.dirname(file), m[3].replace(/\.js$/, '.ts'));
+      for (const spec of m[2].split(',').map((x) => x.trim()).filter(Boolean)) {
+        if (spec.startsWith('type ')) continue;
+        const [imported, exported = imported] = spec.split(/\s+as\s+/);
+        if (!owners.has(exported)) owners.set(exported, { mod, imported });
+      }
+    }
+    for (const m of text.matchAll(/^export\s+\*\s+from\s*'([^']+)'/gm)) read(path.resolve(path.dirname(file), m[1].replace(/\.js$/, '.ts')));
+  };
+  read(barrel);
+  return {
+    name: 'flatten-index-imports',
+    setup(build) {
+      // The version, fixed at build time: the bundle's chunks live one directory deeper than
+      // version.ts's `../../package.json` expects, and a start then reads no package.json.
+      build.onLoad({ filter: /[\\/]src[\\/]cli[\\/]version\.ts$/ }, () => ({
+        contents: `export const VERSION = ${JSON.stringify(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version)};`,
+        loader: 'ts',
+      }));
+      build.onLoad({ filter: /[\\/]src[\\/]cli[\\/].*\.ts$/ }, (args) => {
+        const dir = path.dirname(args.path);
+        const text = fs.readFileSync(args.path, 'utf8').replace(/^import\s*\{([^}]*)\}\s*from\s*'((?:\.\.\/)+index\.js)';?/gm, (all, specs, from) => {
+          if (path.resolve(dir, from.replace(/\.js$/, '.ts')) !== barrel) return all;
+          const kept = [];
+          const lines = [];
+          for (const spec of specs.split(',').map((x) => x.trim()).filter(Boolean)) {
+            if (spec.startsWith('type ')) continue;
+            const [name, local = name] = spec.split(/\s+as\s+/);
+            const o = owners.get(name);
+            if (o) lines.push(`import { ${o.imported} as ${local} } from ${JSON.stringify(o.mod)};`);
+            else kept.push(spec);
+          }
+          if (kept.length) lines.push(`import { ${kept.join(', ')} } from '${from}';`);
+          // The same number of lines, so error positions in the bundle's map still point right.
+          return lines.join(' ') + '\n'.repeat((all.match(/\n/g) ?? []).length);
+        });
+        return { contents: text, loader: 'ts' };
+      });
+    },
+  };
+}
+
 // tsc's map of the unbundled main.js no longer describes the file; the bin must stay executable.
 const fs = await import('node:fs');
 fs.rmSync(path.join(root, 'dist/cli/main.js.map'), { force: true });

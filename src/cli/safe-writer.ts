@@ -23,6 +23,8 @@ export function hostUnsafeReason(name: string): string | undefined {
 export class SafeWriter {
   private readonly root: string;
   private readonly seen = new Set<string>();
+  /** Directories below root already seen to be real directories (not links): not looked at again. */
+  private readonly realDirs = new Set<string>();
 
   constructor(root: string) {
     fs.mkdirSync(root, { recursive: true });
@@ -41,10 +43,12 @@ export class SafeWriter {
     const key = p.toLowerCase();
     if (this.seen.has(key)) return { skip: 'a second entry with the same name (differing only in case)' };
     this.seen.add(key);
-    // No existing component below root may be a symbolic link.
+    // No existing component below root may be a symbolic link. A directory found real once (one
+    // lstat) is not looked at again for every file below it.
     let cur = this.root;
     for (const c of components) {
       cur = nodePath.join(cur, c);
+      if (this.realDirs.has(cur)) continue;
       let st: fs.Stats;
       try {
         st = fs.lstatSync(cur);
@@ -52,6 +56,7 @@ export class SafeWriter {
         break;
       }
       if (st.isSymbolicLink()) return { skip: `refusing to write through the symbolic link ${cur}` };
+      if (st.isDirectory()) this.realDirs.add(cur);
     }
     return { path: p };
   }
@@ -64,7 +69,21 @@ function digest(name: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
-const utf8Length = (s: string): number => new TextEncoder().encode(s).length;
+const encoder = new TextEncoder();
+/** UTF-8 bytes of `s` (a UTF-16 unit takes at most 3). */
+const utf8Length = (s: string): number => (s.length * 3 <= HOST_NAME_MAX ? utf8Fast(s) : encoder.encode(s).length);
+function utf8Fast(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const next = s.charCodeAt(i + 1);
+    if (c >= 0xd800 && c < 0xdc00 && next >= 0xdc00 && next < 0xe000) {
+      n += 4; // a surrogate pair: one 4-byte character
+      i++;
+    } else n += c < 0x80 ? 1 : c < 0x800 ? 2 : 3; // a lone surrogate is encoded as U+FFFD (3)
+  }
+  return n;
+}
 
 /**
  * A stand-in for a name longer than `max` UTF-8 bytes (FAT allows 255 UTF-16 units; 236

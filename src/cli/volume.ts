@@ -3,6 +3,7 @@ import * as nodePath from 'node:path';
 import { describeSkip, oneLine, openImage, retryWhileBusy, type ImageDevice, type SkippedEntry, type Volume } from '../index.js';
 import { CliError, EXIT_USAGE } from './run.js';
 import { parseSize } from './size.js';
+import { WAIT_FOREVER } from './wait.js';
 
 /** Global options every command understands (DESIGN.md: the command line). */
 export interface GlobalOptions {
@@ -66,15 +67,7 @@ export function openVolume(img: string, cmd: Command, options: { write?: boolean
   };
 }
 
-const WAIT_FOREVER = 'forever';
-
-/**
- * `--wait` takes an optional value, and commander would take the next word (`fat --wait add ...`)
- * as it: a `--wait` not followed by a number is rewritten to `--wait=forever` before parsing.
- */
-export function waitArgs(argv: string[]): string[] {
-  return argv.map((a, i) => (a === '--wait' && !/^\d+(\.\d+)?$/.test(argv[i + 1] ?? '') ? `--wait=${WAIT_FOREVER}` : a));
-}
+export { waitArgs } from './wait.js';
 
 /** How long --wait waits for an image another process writes: 0 (fail at once), seconds, or Infinity. */
 export function lockWait(cmd: Command): number {

@@ -8,7 +8,9 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import type { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { program } from '../../src/cli/program.js';
+import { loadProgram } from '../../src/cli/program.js';
+
+const program = await loadProgram();
 import { fatCli, freshImage, populate, scratchDir, sha256, writeHostTree } from './cli-helpers.js';
 
 /** Placeholders: IMG an image, PIMG one with an MBR, DIMG a fresh copy of one with a deleted /GONE.TXT, NEW a path to create, TREE a host tree, OUT a fresh output path. */

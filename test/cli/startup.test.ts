@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as module from 'node:module';
 
 // What a start costs is measured in bench/; these tests pin down what it must not load. Node lists
 // the built-in modules a process loaded in process.moduleLoadList; a preload script prints it at exit.
@@ -23,6 +24,68 @@ process.on('exit', () => {
   const { builtins } = JSON.parse(fs.readFileSync(path.join(cwd, 'loads.json'), 'utf8')) as { builtins: string[] };
   return { status: r.status, stderr: r.stderr, builtins };
 }
+
+/**
+ * The sources a CLI run loaded: each file's own path and, for the bundle's chunks, the source files
+ * esbuild put in it (its `// src/...` and `// node_modules/...` markers). A module hook (--import)
+ * logs every file URL the process loads.
+ */
+function loadedSources(args: string[], cwd: string): { status: number | null; stdout: string; stderr: string; files: string[]; sources: string[] } {
+  const log = path.join(cwd, `esm-${Math.random().toString(36).slice(2)}.log`);
+  const hook = `import fs from 'node:fs'; export async function load(url, ctx, next) { if (url.startsWith('file:')) fs.appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, ctx); }`;
+  const preload = path.join(cwd, 'report-esm.mjs');
+  fs.writeFileSync(preload, `import { register } from 'node:module';\nregister('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));\n`);
+  const r = spawnSync(process.execPath, ['--import', preload, cli, ...args], { cwd, encoding: 'utf8' });
+  const files = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((u) => new URL(u).pathname);
+  const sources = files.flatMap((f) => [path.relative(root, f), ...[...fs.readFileSync(f, 'utf8').matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)].map((m) => m[1])]);
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, files, sources };
+}
+
+describe('a start loads the code of the command it runs, and no other', () => {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fatkit-startup-lazy-'));
+  fs.mkdirSync(path.join(work, 'site'));
+  fs.writeFileSync(path.join(work, 'site', 'a.txt'), 'a\n');
+  const made = spawnSync(process.execPath, [cli, 'make', 'site.img', '--from', 'site', '--quiet'], { cwd: work, encoding: 'utf8' });
+  const otherCommands = /(^|\/)(src\/cli\/commands\/(make|crunch|serve|check|add|extract|info)\.ts|dist\/cli\/(chunks\/)?(commands\/)?(make|crunch|serve|check|add|extract|info)(-[A-Z0-9]+)?\.js)$/;
+  const unused = /(^|\/)src\/(fat\/(mkfs|check|build)|crunch|serve)\/|node_modules\/(picomatch|cli-progress|mime)/;
+
+  it('fat --version: no command, no commander, none of the library', () => {
+    expect([made.status, made.stderr]).toEqual([0, '']);
+    const r = loadedSources(['--version'], work);
+    expect([r.status, r.stderr, r.stdout.trim()]).toEqual([0, '', JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version]);
+    expect(r.sources.filter((s) => /src\/cli\/commands\/|src\/fat\/|node_modules\/commander|\/(list|make)-[A-Z0-9]+\.js$/.test(s))).toEqual([]);
+    const full = spawnSync(process.execPath, [cli, '--version'], { cwd: work, stdio: ['ignore', fs.openSync('/dev/full', 'w'), 'pipe'], encoding: 'utf8' });
+    expect([full.status, full.stderr]).toEqual([1, 'fat: cannot write output: no space left on the host device\n']);
+  });
+
+  it('fat list: its own command and the volume code, not make, crunch, serve, check, build or their dependencies', () => {
+    const r = loadedSources(['list', 'site.img'], work);
+    expect([r.status, r.stderr, r.stdout]).toEqual([0, '', '/a.txt\n']);
+    expect(r.sources.some((s) => /src\/cli\/commands\/list\.ts$|dist\/cli\/(chunks\/list-[A-Z0-9]+|commands\/list)\.js$/.test(s))).toBe(true);
+    expect(r.sources.filter((s) => otherCommands.test(s) || unused.test(s))).toEqual([]);
+  });
+
+  it('an alias (fat ls), global options before the command and --help find the right commands', () => {
+    const ls = loadedSources(['--code-page', 'cp850', '--wait', '5', 'ls', 'site.img'], work);
+    expect([ls.status, ls.stderr, ls.stdout]).toEqual([0, '', '/a.txt\n']);
+    expect(ls.sources.filter((s) => otherCommands.test(s))).toEqual([]);
+    const help = spawnSync(process.execPath, [cli, '--help'], { cwd: work, encoding: 'utf8' });
+    for (const c of ['make', 'list|ls', 'extract|x', 'crunch', 'serve', 'check']) expect(help.stdout).toMatch(new RegExp(`^  ${c.replace('|', '\\|')} `, 'm'));
+    const typo = spawnSync(process.execPath, [cli, 'lst', 'site.img'], { cwd: work, encoding: 'utf8' });
+    expect([typo.status, typo.stderr]).toEqual([2, "fat: unknown command 'lst' (Did you mean one of list, ls?) (see --help)\n"]);
+  });
+
+  it('Node >= 22.1 caches the compiled code (module.enableCompileCache); Node 20 runs without it', () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'fatkit-compile-cache-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_COMPILE_CACHE: cache };
+    delete env.NODE_DISABLE_COMPILE_CACHE;
+    const r = spawnSync(process.execPath, [cli, 'list', 'site.img'], { cwd: work, encoding: 'utf8', env });
+    expect([r.status, r.stderr, r.stdout]).toEqual([0, '', '/a.txt\n']);
+    const cached = fs.readdirSync(cache, { recursive: true }).length > 0;
+    expect(cached).toBe(typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function');
+    fs.rmSync(cache, { recursive: true, force: true });
+  });
+});
 
 describe('a command loads only what it needs', () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fatkit-startup-'));

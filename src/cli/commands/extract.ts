@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { FatError, type Volume, type WalkEntry } from '../../index.js';
+import { FatError, type FatStats, type Volume, type WalkEntry } from '../../index.js';
 import { openVolume, warn, writeOut } from '../volume.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { SafeWriter, hostName } from '../safe-writer.js';
@@ -19,13 +19,15 @@ interface Mapping {
 
 const errnoOf = (e: unknown): string | undefined => (e as NodeJS.ErrnoException | undefined)?.code;
 
-function writeFileFrom(volume: Volume, from: string, to: string): void {
+/** Copy a file out, its times set on the open file (no second lookup of its path). */
+function writeFileFrom(volume: Volume, from: string, to: string, stats: FatStats): void {
   const fd = fs.openSync(to, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o644);
   try {
     for (const chunk of volume.readChunks(from, 4 << 20)) {
       let off = 0;
       while (off < chunk.length) off += fs.writeSync(fd, chunk, off, chunk.length - off);
     }
+    fs.futimesSync(fd, stats.atime, stats.mtime);
   } finally {
     fs.closeSync(fd);
   }
@@ -101,7 +103,6 @@ each; the exit status is then 1. Nothing is ever written outside DIR.`)
           }
           item.hostPath = placed.path;
           if (type === 'directory') dirs.push({ host: placed.path, mtime: e.stats.mtime, atime: e.stats.atime });
-          else fs.utimesSync(placed.path, e.stats.atime, e.stats.mtime);
         }
         // Directory times last, deepest first, so that creating their contents does not change them.
         for (let i = dirs.length - 1; i >= 0; i--) fs.utimesSync(dirs[i].host, dirs[i].atime, dirs[i].mtime);
@@ -127,7 +128,7 @@ function place(writer: SafeWriter, comps: string[], e: WalkEntry, volume: Volume
       return t;
     }
     try {
-      writeFileFrom(volume, e.path, t.path);
+      writeFileFrom(volume, e.path, t.path, e.stats);
     } catch (err) {
       fs.rmSync(t.path, { force: true });
       throw err;

@@ -21,8 +21,9 @@ export class Directory {
   private buf: Uint8Array;
   private readonly sectors: number[];
   private end: number;
-  private readonly byName = new Map<string, DirRecord>();
-  private readonly shorts = new Set<string>();
+  /** The lookup indexes (folded long and short names; stored 8.3 keys), built on the first lookup or change. */
+  private byNameMap: Map<string, DirRecord> | undefined;
+  private shortsSet: Set<string> | undefined;
   private readonly dirty = new Set<number>();
   /** No free entry lies before this index (a search for free slots starts here). */
   private scanFrom = 0;
@@ -38,11 +39,32 @@ export class Directory {
     this.dotDotIndex = parsed.dotDotIndex;
     this.problems = parsed.problems;
     this.end = parsed.end;
+  }
+
+  /** Name -> record, case-insensitive over long and short names (built when first needed). */
+  private get byName(): Map<string, DirRecord> {
+    if (!this.byNameMap) this.buildIndex();
+    return this.byNameMap!;
+  }
+
+  /** The 8.3 names in use (built when first needed). */
+  private get shorts(): Set<string> {
+    if (!this.shortsSet) this.buildIndex();
+    return this.shortsSet!;
+  }
+
+  /**
+   * Listing a directory needs no index; a lookup, a new name or a change does. Built from the
+   * records and the bytes as they are now, which is what the incremental updates keep it equal to.
+   */
+  private buildIndex(): void {
+    this.byNameMap = new Map();
+    this.shortsSet = new Set();
     for (const r of this.records) this.index(r);
     // Short names of entries that were skipped or are labels still occupy their 8.3 slot.
     for (let i = 0; i < this.end; i++) {
       const off = i * ENTRY_SIZE;
-      if (this.buf[off] !== ENTRY_DELETED && (this.buf[off + 11] & 0x3f) !== 0x0f) this.shorts.add(shortKey(this.buf.subarray(off, off + 11)));
+      if (this.buf[off] !== ENTRY_DELETED && (this.buf[off + 11] & 0x3f) !== 0x0f) this.shortsSet.add(shortKey(this.buf.subarray(off, off + 11)));
     }
   }
 
@@ -74,6 +96,7 @@ export class Directory {
    * Growth is checked for space before it allocates, so a failed change strands no cluster.
    */
   transaction<T>(fn: () => T): T {
+    if (!this.byNameMap) this.buildIndex();
     const saved = {
       buf: this.buf.slice(),
       records: [...this.records],

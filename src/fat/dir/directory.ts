@@ -1,13 +1,14 @@
 import type { CodePage } from '../format/code-page.js';
+import { le16 } from '../format/bytes.js';
 import type { FatTable } from '../table/fat-table.js';
 import type { Geometry } from '../format/geometry.js';
 import type { SectorIO } from '../table/sector-io.js';
 import { clusterToSector } from '../format/geometry.js';
 import {
-  ATTR, ENTRY_DELETED, ENTRY_FREE, ENTRY_SIZE, decodeDirEntry, isLongNameSlot, type RawDirEntry,
+  ATTR, CASE_LOWER_BASE, CASE_LOWER_EXT, ENTRY_DELETED, ENTRY_FREE, ENTRY_KANJI_E5, ENTRY_SIZE, decodeDirEntry, isLongNameSlot, type RawDirEntry,
 } from '../format/dir-entry.js';
-import { decodeLongNameSlot, joinLongName, type LongNameSlot } from '../format/long-name.js';
-import { decodeShortName, isDotName, rawShortName, shortNameChecksum } from '../format/short-name.js';
+import { LFN_LAST, LFN_MAX_UNITS, LFN_OFFSETS, LFN_UNITS_PER_SLOT } from '../format/long-name.js';
+import { shortNameChecksum } from '../format/short-name.js';
 
 /** What a directory module needs from its volume. */
 export interface VolumeCore {
@@ -99,13 +100,67 @@ export function unsafeNameReason(name: string): string | undefined {
 
 const join = (dir: string, name: string): string => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
-/** Decode a directory: long names validated (order and checksum), falling back to short names. */
+/** Long-name units of the run being joined (20 slots of 13), reused: no array per name. */
+const UNITS = new Uint16Array(20 * LFN_UNITS_PER_SLOT);
+
+/**
+ * The long name held by the complete run of slots `first..last` (on-disk order: the slot with the
+ * highest order first, order 1 at `last`): units up to the first 0x0000; undefined when the name is
+ * empty or longer than 255 units (as joinLongName).
+ */
+function longNameAt(buf: Uint8Array, first: number, last: number): string | undefined {
+  let n = 0;
+  outer: for (let i = last; i >= first; i--) {
+    const off = i * ENTRY_SIZE;
+    for (let k = 0; k < LFN_UNITS_PER_SLOT; k++) {
+      const o = off + LFN_OFFSETS[k];
+      const u = buf[o] | (buf[o + 1] << 8);
+      if (u === 0) break outer;
+      UNITS[n++] = u;
+    }
+  }
+  if (n === 0 || n > LFN_MAX_UNITS) return undefined;
+  return String.fromCharCode.apply(null, UNITS.subarray(0, n) as unknown as number[]);
+}
+
+/** 1 for `.`, 2 for `..`, 0 for any other 11-byte name at `off`. */
+function dotKind(buf: Uint8Array, off: number): number {
+  if (buf[off] !== 0x2e) return 0;
+  const two = buf[off + 1] === 0x2e;
+  for (let k = two ? 2 : 1; k < 11; k++) if (buf[off + k] !== 0x20) return 0;
+  return two ? 2 : 1;
+}
+
+/**
+ * Part of a stored short name, `from` to before its trailing spaces, through the code page; in
+ * the base (`first`), a leading 0x05 stands for 0xE5.
+ */
+function shortPart(buf: Uint8Array, from: number, to: number, page: CodePage, first: boolean): string {
+  while (to > from && buf[to - 1] === 0x20) to--;
+  let s = '';
+  for (let k = from; k < to; k++) {
+    let c = buf[k];
+    if (first && k === from && c === ENTRY_KANJI_E5) c = 0xe5;
+    s += c < 0x80 ? String.fromCharCode(c) : page.high[c - 0x80];
+  }
+  return s;
+}
+
+/**
+ * Decode a directory: long names validated (order and checksum), falling back to short names.
+ * Straight from the sector bytes into the records: long names are joined from the slots where
+ * they lie, short names decoded once for both their display and stored forms.
+ */
 export function parseDirectory(core: VolumeCore, buf: Uint8Array, loc: DirLocation, path: string): ParsedDirectory {
   const fat32 = core.geo.fatType === 32;
+  const page = core.page;
   const isRoot = loc.kind === 'fixed' || (fat32 && loc.cluster === core.geo.rootCluster && path === '/');
   const entryCount = Math.min(buf.length / ENTRY_SIZE, MAX_DIR_ENTRIES);
   const listing: ParsedDirectory = { records: [], end: entryCount, entryCount, problems: [] };
-  let run: { slots: LongNameSlot[]; next: number; checksum: number; start: number } | undefined;
+  // The pending run of long-name slots: where it starts (-1: none), the order expected next, its checksum.
+  let runStart = -1;
+  let runNext = 0;
+  let runSum = 0;
   const orphan = (i: number, why: string): void => {
     listing.problems.push({ path, message: `long-name slots before entry ${i} ${why}; using the short name`, skipped: false });
   };
@@ -118,67 +173,82 @@ export function parseDirectory(core: VolumeCore, buf: Uint8Array, loc: DirLocati
       break;
     }
     if (first === ENTRY_DELETED) {
-      run = undefined;
+      runStart = -1;
       continue;
     }
     const attr = buf[off + 11];
     if (isLongNameSlot(attr)) {
-      const slot = decodeLongNameSlot(buf, off);
-      if (slot.last) {
-        if (run) orphan(i, 'were not followed by their entry');
-        run = slot.order >= 1 && slot.order <= 20 ? { slots: [slot], next: slot.order, checksum: slot.checksum, start: i } : undefined;
-        if (!run) listing.problems.push({ path, message: `long-name slot ${i} has invalid order ${slot.order}`, skipped: false });
-      } else if (run && slot.order === run.next - 1 && slot.checksum === run.checksum) {
-        run.slots.push(slot);
-        run.next = slot.order;
+      const order = first & 0x1f;
+      const sum = buf[off + 13];
+      if (first & LFN_LAST) {
+        if (runStart >= 0) orphan(i, 'were not followed by their entry');
+        if (order >= 1 && order <= 20) {
+          runStart = i;
+          runNext = order;
+          runSum = sum;
+        } else {
+          runStart = -1;
+          listing.problems.push({ path, message: `long-name slot ${i} has invalid order ${order}`, skipped: false });
+        }
+      } else if (runStart >= 0 && order === runNext - 1 && sum === runSum) {
+        runNext = order;
       } else {
         listing.problems.push({ path, message: `long-name slot ${i} is out of order or from another name; ignored`, skipped: false });
-        run = undefined;
+        runStart = -1;
       }
       continue;
     }
-    const raw = decodeDirEntry(buf, off, fat32);
     if (attr & ATTR.VOLUME_ID && !(attr & ATTR.DIRECTORY)) {
-      if (run) orphan(i, 'precede the volume label');
-      run = undefined;
+      if (runStart >= 0) orphan(i, 'precede the volume label');
+      runStart = -1;
       if (isRoot && listing.label === undefined) {
-        listing.label = core.page.decode(raw.name).replace(/ +$/, '');
+        listing.label = page.decode(buf.subarray(off, off + 11)).replace(/ +$/, '');
         listing.labelIndex = i;
       }
       continue;
     }
-    if (isDotName(raw.name)) {
-      run = undefined;
-      if (raw.name[1] === 0x2e && listing.dotDotCluster === undefined) {
-        listing.dotDotCluster = raw.cluster;
+    const dots = dotKind(buf, off);
+    if (dots) {
+      runStart = -1;
+      if (dots === 2 && listing.dotDotCluster === undefined) {
+        listing.dotDotCluster = (fat32 ? le16(buf, off + 20) * 0x10000 : 0) + le16(buf, off + 26);
         listing.dotDotIndex = i;
       }
       continue;
     }
-    const shortDisplay = decodeShortName(raw.name, raw.caseFlags, core.page);
-    let name = shortDisplay;
+    const base = shortPart(buf, off, off + 8, page, true);
+    const ext = shortPart(buf, off + 8, off + 11, page, false);
+    const shortName = ext ? `${base}.${ext}` : base;
+    const caseFlags = buf[off + 12];
+    let name = shortName;
+    if (caseFlags & (CASE_LOWER_BASE | CASE_LOWER_EXT)) {
+      // The case bits: `readme.txt` stored as `README  TXT` (as decodeShortName).
+      const b = caseFlags & CASE_LOWER_BASE ? base.toLowerCase() : base;
+      const e = caseFlags & CASE_LOWER_EXT ? ext.toLowerCase() : ext;
+      name = e ? `${b}.${e}` : b;
+    }
     let firstSlot = i;
     let hasLongName = false;
-    if (run) {
-      if (run.next !== 1) orphan(i, 'are incomplete');
-      else if (run.checksum !== shortNameChecksum(raw.name)) orphan(i, 'have a checksum that does not match');
+    if (runStart >= 0) {
+      if (runNext !== 1) orphan(i, 'are incomplete');
+      else if (runSum !== shortNameChecksum(buf, off)) orphan(i, 'have a checksum that does not match');
       else {
-        const long = joinLongName([...run.slots].reverse());
+        const long = longNameAt(buf, runStart, i - 1);
         if (long === undefined) orphan(i, 'hold an empty or over-long name');
         else {
           name = long;
-          firstSlot = run.start;
+          firstSlot = runStart;
           hasLongName = true;
         }
       }
-      run = undefined;
+      runStart = -1;
     }
     const unsafe = unsafeNameReason(name);
     if (unsafe) {
       listing.problems.push({ path: join(path, name), message: `skipped entry: ${unsafe}`, skipped: true });
       continue;
     }
-    listing.records.push({ name, shortName: rawShortName(raw.name, core.page), raw, index: i, firstSlot, hasLongName });
+    listing.records.push({ name, shortName, raw: decodeDirEntry(buf, off, fat32), index: i, firstSlot, hasLongName });
   }
   return listing;
 }

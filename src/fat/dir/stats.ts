@@ -9,32 +9,57 @@ export class FatStats {
   readonly shortName: string;
   /** Size in bytes (0 for directories). */
   readonly size: number;
-  /** Modification, creation and access times (FAT fields read as UTC). */
-  readonly mtime: Date;
-  readonly birthtime: Date;
-  readonly atime: Date;
   /** Attribute byte (ATTR bits). */
   readonly attributes: number;
   /** First cluster (0 for empty files and for the FAT12/16 root). */
   readonly firstCluster: number;
+
+  // The entry's time fields as they were when the stats were taken (the root's are all 0, which
+  // reads as 1980-01-01); the Dates are made when first asked for: a listing that prints no time
+  // makes none.
+  readonly #mdate: number;
+  readonly #mtime: number;
+  readonly #cdate: number;
+  readonly #ctime: number;
+  readonly #ctimeTenths: number;
+  readonly #adate: number;
+  #mtimeDate: Date | undefined;
+  #birthtimeDate: Date | undefined;
+  #atimeDate: Date | undefined;
 
   constructor(name: string, shortName: string, raw: RawDirEntry | undefined, rootCluster = 0) {
     this.name = name;
     this.shortName = shortName;
     if (raw) {
       this.size = raw.attr & ATTR.DIRECTORY ? 0 : raw.size;
-      this.mtime = decodeDosTime(raw.mdate, raw.mtime);
-      this.birthtime = raw.cdate ? decodeDosTime(raw.cdate, raw.ctime, raw.ctimeTenths) : this.mtime;
-      this.atime = raw.adate ? decodeDosTime(raw.adate) : this.mtime;
       this.attributes = raw.attr;
       this.firstCluster = raw.cluster;
+      this.#mdate = raw.mdate;
+      this.#mtime = raw.mtime;
+      this.#cdate = raw.cdate;
+      this.#ctime = raw.ctime;
+      this.#ctimeTenths = raw.ctimeTenths;
+      this.#adate = raw.adate;
     } else {
       // The root directory has no entry of its own.
       this.size = 0;
-      this.mtime = this.birthtime = this.atime = new Date(Date.UTC(1980, 0, 1));
       this.attributes = ATTR.DIRECTORY;
       this.firstCluster = rootCluster;
+      this.#mdate = this.#mtime = this.#cdate = this.#ctime = this.#ctimeTenths = this.#adate = 0;
     }
+  }
+
+  /** Modification time (FAT fields read as UTC). */
+  get mtime(): Date {
+    return (this.#mtimeDate ??= decodeDosTime(this.#mdate, this.#mtime));
+  }
+  /** Creation time; the modification time when the entry has none. */
+  get birthtime(): Date {
+    return (this.#birthtimeDate ??= this.#cdate ? decodeDosTime(this.#cdate, this.#ctime, this.#ctimeTenths) : this.mtime);
+  }
+  /** Access date; the modification time when the entry has none. */
+  get atime(): Date {
+    return (this.#atimeDate ??= this.#adate ? decodeDosTime(this.#adate) : this.mtime);
   }
 
   isFile(): boolean {

@@ -24,14 +24,29 @@ export function readClusters(core: VolumeCore, clusters: number[], offset: numbe
   const ss = core.geo.sectorSize;
   for (const r of runs(core, clusters, offset, offset + length)) {
     const dst = at + (r.pos - offset);
-    if (r.skip === 0 && r.bytes % ss === 0) {
-      core.io.read(r.firstSector, into.subarray(dst, dst + r.bytes));
+    if (r.skip === 0) {
+      // Whole sectors straight into `into`; a partial last sector (a small file's tail) through
+      // one sector of scratch, not the whole run.
+      const whole = r.bytes - (r.bytes % ss);
+      if (whole > 0) core.io.read(r.firstSector, into.subarray(dst, dst + whole));
+      if (whole < r.bytes) {
+        const tmp = scratchSector(ss);
+        core.io.read(r.firstSector + whole / ss, tmp);
+        into.set(tmp.subarray(0, r.bytes - whole), dst + whole);
+      }
     } else {
       const tmp = new Uint8Array(Math.ceil((r.skip + r.bytes) / ss) * ss);
       core.io.read(r.firstSector, tmp);
       into.set(tmp.subarray(r.skip, r.skip + r.bytes), dst);
     }
   }
+}
+
+let scratch: Uint8Array | undefined;
+/** One sector of scratch space, reused (reads are synchronous: no two use it at once). */
+function scratchSector(ss: number): Uint8Array {
+  if (!scratch || scratch.length !== ss) scratch = new Uint8Array(ss);
+  return scratch;
 }
 
 /** A stretch of a byte range that lies in consecutive clusters: one device transfer. */
@@ -86,9 +101,10 @@ export function writeClusters(core: VolumeCore, clusters: number[], offset: numb
     if (r.skip === 0) {
       if (whole > 0) core.io.write(r.firstSector, src.subarray(0, whole));
       if (whole < r.bytes) {
-        // The tail ends inside a sector: keep what lies beyond it.
-        const tmp = new Uint8Array(ss);
+        // The tail ends inside a sector: keep what lies beyond it (zeros past the end of a file).
+        const tmp = scratchSector(ss);
         if (!(pastEnd && r.last)) core.io.read(r.firstSector + whole / ss, tmp);
+        else tmp.fill(0, r.bytes - whole);
         tmp.set(src.subarray(whole));
         core.io.write(r.firstSector + whole / ss, tmp);
       }

@@ -27,6 +27,8 @@ export function encodeDosTime(d: Date | number): DosDateTime {
   return { date, time, tenths };
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /**
  * Decode a DOS date (and time and tenths). Invalid fields (month 0, day 0, seconds 60+) are
  * clamped rather than rejected, as readers must not fail on them; date 0 reads as 1980-01-01.
@@ -39,6 +41,7 @@ export function decodeDosTime(date: number, time = 0, tenths = 0): Date {
   const minutes = Math.min(59, (time >> 5) & 0x3f);
   const seconds = Math.min(59, (time & 0x1f) * 2 + (tenths >= 100 && tenths < 200 ? 1 : 0));
   const ms = tenths < 200 ? (tenths % 100) * 10 : 0;
-  const dim = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const dim = month === 2 ? (leap ? 29 : 28) : DAYS_IN_MONTH[month - 1];
   return new Date(Date.UTC(year, month - 1, Math.min(day, dim), hours, minutes, seconds, ms));
 }

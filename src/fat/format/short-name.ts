@@ -2,10 +2,10 @@ import type { CodePage } from './code-page.js';
 import { FatError } from '../errors.js';
 import { CASE_LOWER_BASE, CASE_LOWER_EXT, ENTRY_KANJI_E5 } from './dir-entry.js';
 
-/** The 8.3 checksum that ties long-name slots to their short entry (FAT-NOTES.md section 6). */
-export function shortNameChecksum(name: Uint8Array): number {
+/** The 8.3 checksum that ties long-name slots to their short entry (FAT-NOTES.md section 6), of the 11 bytes at `off`. */
+export function shortNameChecksum(name: Uint8Array, off = 0): number {
   let sum = 0;
-  for (let i = 0; i < 11; i++) sum = (((sum & 1) << 7) + (sum >> 1) + name[i]) & 0xff;
+  for (let i = off; i < off + 11; i++) sum = (((sum & 1) << 7) + (sum >> 1) + name[i]) & 0xff;
   return sum;
 }
 

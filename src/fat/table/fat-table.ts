@@ -63,10 +63,14 @@ export class FatTable {
       throw corrupt('cluster chain', `${what} starts at cluster ${start}, outside 2..${this.maxCluster}`, { cluster: start });
     }
     let n = start;
-    const seen = new Set<number>();
+    // A loop is a cluster met twice: looked for in the (short) chain so far, or in a set once the
+    // chain is long; a small file's chain makes no set.
+    let seen: Set<number> | undefined;
     while (out.length < limit) {
-      if (seen.has(n)) throw corrupt('cluster chain', `${what} has a chain that loops back to cluster ${n}`, { cluster: n });
-      seen.add(n);
+      if (seen ? seen.has(n) : out.length <= 32 ? out.includes(n) : (seen = new Set(out)).has(n)) {
+        throw corrupt('cluster chain', `${what} has a chain that loops back to cluster ${n}`, { cluster: n });
+      }
+      seen?.add(n);
       out.push(n);
       const next = this.get(n);
       if (this.isEnd(next)) break;

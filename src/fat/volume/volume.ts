@@ -150,7 +150,9 @@ export class Volume implements VolumeCore {
     for (let i = 0; i < parts.length; i++) {
       const listing = this.dir(loc, cur);
       // Trailing dots and spaces (and leading spaces) are not part of a name, on lookup as on create.
-      const found = listing.find(parts[i].replace(/^ +/, '').replace(/[. ]+$/, '') || parts[i]);
+      const part = parts[i];
+      const last = part.charCodeAt(part.length - 1);
+      const found = listing.find(part.charCodeAt(0) !== 0x20 && last !== 0x20 && last !== 0x2e ? part : part.replace(/^ +/, '').replace(/[. ]+$/, '') || part);
       const next = joinPath(cur, found ? found.name : parts[i]);
       if (!found) throw new FatError('ENOENT', `no such file or directory: ${joinPath(cur, parts[i])}`, { path: next });
       parent = listing;

@@ -51,9 +51,10 @@ export function refuseRoot(path: string): void {
 /** A fresh short entry with times stamped. */
 function makeRaw(vol: Volume, attr: number, cluster: number, size: number, opts: EntryOptions): RawDirEntry {
   const now = vol.now();
+  // Creation and access times default to the modification time: encoded once then.
   const m = encodeDosTime(toDate(opts.mtime, now));
-  const c = encodeDosTime(toDate(opts.birthtime, toDate(opts.mtime, now)));
-  const a = encodeDosTime(toDate(opts.atime, toDate(opts.mtime, now)));
+  const c = opts.birthtime === undefined ? m : encodeDosTime(validTime(opts.birthtime));
+  const a = opts.atime === undefined ? m : encodeDosTime(validTime(opts.atime));
   return {
     name: new Uint8Array(11),
     attr,

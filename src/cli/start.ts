@@ -1,0 +1,16 @@
+import { versionOnly } from './argv.js';
+import { VERSION } from './version.js';
+import { watchStdout } from './output.js';
+import { waitArgs } from './wait.js';
+
+// What main.ts starts once Node's compile cache is on: `fat --version` at once, else the program
+// for this command line only (commander, the command's module and what it uses, loaded on demand).
+const argv = waitArgs(process.argv);
+if (versionOnly(argv)) {
+  watchStdout();
+  process.stdout.write(`${VERSION}\n`);
+} else {
+  const [{ loadProgram }, { run }, { installSignalHandlers }] = await Promise.all([import('./program.js'), import('./run.js'), import('./signals.js')]);
+  installSignalHandlers();
+  await run(await loadProgram(argv), argv);
+}
