@@ -23,6 +23,8 @@ export class Directory {
   private end: number;
   /** The lookup indexes (folded long and short names; stored 8.3 keys), built on the first lookup or change. */
   private byNameMap: Map<string, DirRecord> | undefined;
+  /** Two records have shared a name key since the index was built (duplicates in a corrupt image). */
+  private collisions = false;
   private shortsSet: Set<string> | undefined;
   private readonly dirty = new Set<number>();
   /** No free entry lies before this index (a search for free slots starts here). */
@@ -58,6 +60,7 @@ export class Directory {
    * records and the bytes as they are now, which is what the incremental updates keep it equal to.
    */
   private buildIndex(): void {
+    this.collisions = false;
     this.byNameMap = new Map();
     this.shortsSet = new Set();
     for (const r of this.records) this.index(r);
@@ -74,20 +77,22 @@ export class Directory {
   }
 
   private index(r: DirRecord): void {
-    const long = foldName(r.name);
-    if (!this.byName.has(long)) this.byName.set(long, r);
     // Folded too: a stored short name can hold OEM letters with no upper case in the code page
     // (FatFs keeps CP437's 0xE0 'α' in 'α__δε~1.DAT'), and lookups fold the name asked for.
-    const short = foldName(r.shortName);
-    if (!this.byName.has(short)) this.byName.set(short, r);
+    for (const key of [foldName(r.name), foldName(r.shortName)]) {
+      const had = this.byName.get(key);
+      if (had === undefined) this.byName.set(key, r);
+      else if (had !== r) this.collisions = true;
+    }
     this.shorts.add(shortKey(r.raw.name));
   }
 
   private unindex(r: DirRecord): void {
     for (const key of [foldName(r.name), foldName(r.shortName)]) if (this.byName.get(key) === r) this.byName.delete(key);
     this.shorts.delete(shortKey(r.raw.name));
-    // Another record may carry the same key (a corrupt image with duplicates): re-index it.
-    for (const o of this.records) if (o !== r) this.index(o);
+    // Another record may carry a key of this one (a corrupt image with duplicates): index them
+    // again. Only then: re-indexing every record on each removal made `rm -r` of a big directory quadratic.
+    if (this.collisions) for (const o of this.records) if (o !== r) this.index(o);
   }
 
   /**

@@ -61,3 +61,40 @@ describe('directory lookups build their index only when needed (issue #16)', () 
     vol.close();
   });
 });
+
+describe('removing an entry re-indexes the others only when names collide', () => {
+  /** A FAT16 volume whose root holds A.TXT ("first") and B.TXT ("second!") renamed on disk to A.TXT too. */
+  function duplicates(): { dev: MemoryDevice; vol: Volume } {
+    const dev = new MemoryDevice(16 << 20);
+    mkfs(dev, { fatType: 16, time: 1_700_000_000_000, volumeId: 0x1234abcd });
+    const w = Volume.open(dev, { now: () => new Date(1_700_000_000_000) });
+    w.writeFile('/A.TXT', 'first');
+    w.writeFile('/B.TXT', 'second!');
+    const root = w.geo.rootDirStart * w.geo.sectorSize;
+    w.close();
+    const name = (i: number): string => String.fromCharCode(...dev.bytes.subarray(root + i * 32, root + i * 32 + 11));
+    const b = [0, 1, 2, 3].find((i) => name(i) === 'B       TXT')!;
+    dev.bytes[root + b * 32] = 'A'.charCodeAt(0);
+    return { dev, vol: Volume.open(dev, { now: () => new Date(1_700_000_000_000) }) };
+  }
+
+  it('a corrupt directory with two A.TXT: removing the one a lookup finds leaves the other findable', () => {
+    const { vol } = duplicates();
+    const first = vol.readFile('/A.TXT', 'utf8');
+    vol.rm('/A.TXT');
+    expect(vol.readFile('/A.TXT', 'utf8')).toBe(first === 'first' ? 'second!' : 'first');
+    vol.rm('/A.TXT');
+    expect(vol.exists('/A.TXT')).toBe(false);
+  });
+
+  it('a healthy directory: removing 300 files one by one leaves every other name findable', () => {
+    const dev = new MemoryDevice(16 << 20);
+    mkfs(dev, { fatType: 16, time: 1_700_000_000_000, volumeId: 0x1234abcd });
+    const vol = Volume.open(dev, { now: () => new Date(1_700_000_000_000) });
+    vol.mkdir('/d');
+    for (let i = 0; i < 300; i++) vol.writeFile(`/d/A long name ${i}.txt`, `${i}`);
+    for (let i = 0; i < 300; i += 2) vol.rm(`/d/A long name ${i}.txt`);
+    for (let i = 0; i < 300; i++) expect(vol.exists(`/d/a LONG name ${i}.TXT`), String(i)).toBe(i % 2 === 1);
+    expect(vol.readdir('/d')).toHaveLength(150);
+  });
+});
