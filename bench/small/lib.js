@@ -10,12 +10,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MemoryDevice, Volume } from '../../dist/core.js';
 import * as FatFs from 'js-fatfs';
+import { checkFr, jsFatfsOn, jsFatfsWriteTree } from '../js-fatfs.js';
 import { issueTreeFiles } from './trees.js';
 import { prng } from '../build/trees.js';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 2 : Number(process.env.BENCH_LIB_ROUNDS ?? 7);
-const SS = 512;
 const MTIME = new Date('2024-01-02T03:04:06Z');
 const env = { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` };
 const gc = globalThis.gc ?? (() => {});
@@ -70,67 +70,11 @@ function fatkitRead(bytes) {
   return { n, total };
 }
 
-// ---- js-fatfs ----
+// ---- js-fatfs (bench/js-fatfs.js: one instance for the whole run, each run on a fresh copy) ----
 
-/**
- * One js-fatfs instance for the whole run, over whichever image `disk.bytes` holds (each run mounts
- * a fresh copy): a new wasm instance per run would put its memory on the heap fatkit's run is
- * timed on (V8 collects more often under external memory), and instantiating it is not timed anyway.
- */
-const disk = { bytes: new Uint8Array(0) };
-let instance;
-async function jsFatfs(image) {
-  disk.bytes = image;
-  instance ??= await createJsFatfs();
-  return instance;
-}
-
-async function createJsFatfs() {
-  const diskio = {
-    initialize: () => 0,
-    status: () => 0,
-    read(ff, pdrv, buff, sector, count) {
-      ff.HEAPU8.set(disk.bytes.subarray(sector * SS, (sector + count) * SS), buff);
-      return FatFs.RES_OK;
-    },
-    write(ff, pdrv, buff, sector, count) {
-      disk.bytes.set(ff.HEAPU8.subarray(buff, buff + count * SS), sector * SS);
-      return FatFs.RES_OK;
-    },
-    ioctl(ff, pdrv, cmd, buff) {
-      switch (cmd) {
-        case FatFs.CTRL_SYNC: return FatFs.RES_OK;
-        case FatFs.GET_SECTOR_COUNT: ff.setValue(buff, disk.bytes.length / SS, 'i32'); return FatFs.RES_OK;
-        case FatFs.GET_SECTOR_SIZE: ff.setValue(buff, SS, 'i16'); return FatFs.RES_OK;
-        case FatFs.GET_BLOCK_SIZE: ff.setValue(buff, 1, 'i32'); return FatFs.RES_OK;
-        default: return FatFs.RES_ERROR;
-      }
-    },
-  };
-  return FatFs.create({ diskio });
-}
-
-const check = (r, what) => {
-  if (r !== FatFs.FR_OK) throw new Error(`js-fatfs ${what}: error ${r}`);
-};
-
-function jsFatfsWrite(ff) {
-  const fatfs = ff.malloc(FatFs.sizeof_FATFS);
-  const fil = ff.malloc(FatFs.sizeof_FIL);
-  const bw = ff.malloc(4);
-  const buf = ff.malloc(32768);
-  check(ff.f_mount(fatfs, '', 1), 'f_mount');
-  for (const d of dirs) check(ff.f_mkdir(d), `f_mkdir ${d}`);
-  for (const f of files) {
-    check(ff.f_open(fil, f.path, FatFs.FA_WRITE | FatFs.FA_CREATE_ALWAYS), `f_open ${f.path}`);
-    ff.HEAPU8.set(f.data, buf);
-    check(ff.f_write(fil, buf, f.data.length, bw), `f_write ${f.path}`);
-    if (ff.getValue(bw, 'i32') !== f.data.length) throw new Error(`js-fatfs f_write ${f.path}: disk full`);
-    check(ff.f_close(fil), `f_close ${f.path}`);
-  }
-  check(ff.f_unmount(''), 'f_unmount');
-  for (const p of [buf, bw, fil, fatfs]) ff.free(p);
-}
+const jsFatfs = jsFatfsOn;
+const jsFatfsWrite = (ff) => jsFatfsWriteTree(ff, dirs, files);
+const check = checkFr;
 
 function jsFatfsRead(ff) {
   const fatfs = ff.malloc(FatFs.sizeof_FATFS);

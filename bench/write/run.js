@@ -20,7 +20,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { MemoryDevice, Volume, mkfs } from '../../dist/core.js';
-import * as FatFs from 'js-fatfs';
+import { jsFatfsOn, jsFatfsWriteTree } from '../js-fatfs.js';
 
 const require = createRequire(import.meta.url);
 const fatfsNpm = require('fatfs');
@@ -100,62 +100,8 @@ function fatkitWrite(bytes, tree) {
   return { bytes, files: tree.files.length };
 }
 
-/** The image js-fatfs's disk reads and writes: each run's own copy (jsFatfsSetup points it there). */
-let jsFatfsBytes = new Uint8Array(0);
-let jsFatfsInstance;
-
-/**
- * One js-fatfs instance for the whole process, as a program would keep one: a fresh wasm instance
- * per run would time FatFs's code before the engine has optimised it (its first runs are ~2x
- * slower), flattering fatkit. Instantiating it is not timed (as importing fatkit is not).
- */
-async function jsFatfsSetup(bytes) {
-  jsFatfsBytes = bytes;
-  jsFatfsInstance ??= await FatFs.create({
-    diskio: {
-      initialize: () => 0,
-      status: () => 0,
-      read(ff, pdrv, buff, sector, count) {
-        ff.HEAPU8.set(jsFatfsBytes.subarray(sector * SS, (sector + count) * SS), buff);
-        return FatFs.RES_OK;
-      },
-      write(ff, pdrv, buff, sector, count) {
-        jsFatfsBytes.set(ff.HEAPU8.subarray(buff, buff + count * SS), sector * SS);
-        return FatFs.RES_OK;
-      },
-      ioctl(ff, pdrv, cmd, buff) {
-        switch (cmd) {
-          case FatFs.CTRL_SYNC: return FatFs.RES_OK;
-          case FatFs.GET_SECTOR_COUNT: ff.setValue(buff, jsFatfsBytes.length / SS, 'i32'); return FatFs.RES_OK;
-          case FatFs.GET_SECTOR_SIZE: ff.setValue(buff, SS, 'i16'); return FatFs.RES_OK;
-          case FatFs.GET_BLOCK_SIZE: ff.setValue(buff, 1, 'i32'); return FatFs.RES_OK;
-          default: return FatFs.RES_ERROR;
-        }
-      },
-    },
-  });
-  return jsFatfsInstance;
-}
-
 function jsFatfsWrite(ff, bytes, tree) {
-  const check = (r, what) => {
-    if (r !== FatFs.FR_OK) throw new Error(`js-fatfs ${what}: error ${r}`);
-  };
-  const fatfs = ff.malloc(FatFs.sizeof_FATFS);
-  const fil = ff.malloc(FatFs.sizeof_FIL);
-  const bw = ff.malloc(4);
-  const buf = ff.malloc(8192);
-  check(ff.f_mount(fatfs, '', 1), 'f_mount');
-  for (const d of tree.dirs) check(ff.f_mkdir(d), `f_mkdir ${d}`);
-  for (const f of tree.files) {
-    check(ff.f_open(fil, f.path, FatFs.FA_WRITE | FatFs.FA_CREATE_ALWAYS), `f_open ${f.path}`);
-    ff.HEAPU8.set(f.data, buf);
-    check(ff.f_write(fil, buf, f.data.length, bw), `f_write ${f.path}`);
-    if (ff.getValue(bw, 'i32') !== f.data.length) throw new Error(`js-fatfs f_write ${f.path}: disk full`);
-    check(ff.f_close(fil), `f_close ${f.path}`);
-  }
-  check(ff.f_unmount(''), 'f_unmount');
-  for (const p of [buf, bw, fil, fatfs]) ff.free(p);
+  jsFatfsWriteTree(ff, tree.dirs, tree.files);
   return { bytes, files: tree.files.length };
 }
 
@@ -270,7 +216,7 @@ async function bench(label, kib, fat, tree) {
   const { bytes: template, maker } = freshImage(kib, fat);
   const tools = [
     { name: 'fatkit', run: async (b) => fatkitWrite(b, tree) },
-    { name: 'js-fatfs', setup: jsFatfsSetup, run: async (b, ff) => jsFatfsWrite(ff, b, tree) },
+    { name: 'js-fatfs', setup: jsFatfsOn, run: async (b, ff) => jsFatfsWrite(ff, b, tree) },
     { name: 'fatfs (npm)', prepare: patchFat32RootEoc, run: (b) => fatfsNpmWrite(b, tree, FATFS_BUDGET_MS) },
   ];
   const times = new Map(tools.map((t) => [t.name, []]));
