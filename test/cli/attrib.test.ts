@@ -142,6 +142,8 @@ describe('fat attrib arguments', () => {
       [['attrib', img, '/f.txt', '+r', '-r'], 2, /^fat: both \+r and -r given\n$/],
       [['attrib', img, '/f.txt', '--frob'], 2, /^fat: unknown option '--frob'/],
       [['attrib', img, '/f.txt', '-x'], 2, /^fat: unknown option '-x'/],
+      [['attrib', img, '/f.txt', '+z'], 2, /^fat: unknown attribute '\+z' \(attributes are/],
+      [['attrib', img, '/f.txt', '+hz'], 2, /^fat: unknown attribute '\+hz'/],
       [['attrib', img, '+h'], 2, /^fat: missing required argument 'path'\n$/],
       [['attrib', '-h'], 2, /^fat: missing required argument 'image'\n$/],
       [['attrib', img, '/f.txt', '+r', '-r', '--json'], 2, /^fat: both/],

@@ -12,7 +12,8 @@ const ATTRIBUTE_WORD = /^[+-][rhsa]+$/;
 /**
  * The words after `fat attrib` (commander passes the unknown `-r`, `-h`, `-s`, `-a` through, in
  * order): attribute words, the image (the first other word) and the paths. A word starting with
- * `-` that is neither is an unknown option.
+ * `-` that is neither is an unknown option; one starting with `+` is an unknown attribute (write a
+ * path that starts with + as /+name).
  */
 export function parseAttribWords(words: string[]): { image: string; paths: string[]; change: Attributes } {
   const change: Attributes = {};
@@ -20,6 +21,7 @@ export function parseAttribWords(words: string[]): { image: string; paths: strin
   for (const w of words) {
     if (!ATTRIBUTE_WORD.test(w)) {
       if (w.startsWith('-') && w !== '-') throw new CliError(`unknown option '${w}' (attributes are +r -r +h -h +s -s +a -a; write a path that starts with - as /-name)`, EXIT_USAGE);
+      if (w.startsWith('+')) throw new CliError(`unknown attribute '${w}' (attributes are +r -r +h -h +s -s +a -a; write a path that starts with + as /+name)`, EXIT_USAGE);
       rest.push(w);
       continue;
     }
@@ -65,7 +67,7 @@ Without changes, prints each PATH's attributes as mattrib does: "  A  SHR     /p
 system, hidden, read-only). With changes (in any place on the line: fat attrib img /f -r +h), sets
 or clears those bits on each PATH (with -R also on everything below it; the root is left alone)
 and prints nothing (--json prints the entries as they are now). The directory and volume-label
-bits are never changed. A path starting with - is written /-name.`)
+bits are never changed. A path starting with - or + is written /-name or /+name.`)
     .action(async (first: string, more: string[], opts: AttribOptions, cmd: Command) => {
       const { image, paths, change } = parseAttribWords([first, ...more]);
       const changing = Object.keys(change).length > 0;
