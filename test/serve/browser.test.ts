@@ -81,6 +81,18 @@ interface Visit {
   title: string;
 }
 
+/**
+ * puppeteer may emit a subresource's 'response' event after goto() resolves (it first pairs the
+ * event with the headers of a later extra-info event), so wait until every resource the page's
+ * own Performance timeline lists has been seen, for at most 10 s.
+ */
+async function responsesSeen(page: Page, seen: Map<string, unknown>): Promise<void> {
+  const wanted = await page.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name));
+  const paths = wanted.map((u) => decodeURI(new URL(u).pathname)).filter((p) => p !== '/favicon.ico');
+  const deadline = Date.now() + 10_000;
+  while (paths.some((p) => !seen.has(p)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
 /** Load one page and record what it fetched, what failed and where it links. */
 async function visit(page: Page, url: string): Promise<Visit> {
   const responses = new Map<string, number>();
@@ -97,6 +109,7 @@ async function visit(page: Page, url: string): Promise<Visit> {
   page.on('requestfailed', onFailed);
   try {
     const response = await page.goto(url, { waitUntil: 'load', timeout: 60_000 });
+    await responsesSeen(page, responses);
     const links = await page.$$eval('a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).href));
     return { status: response?.status() ?? 0, responses, failed, links, title: await page.title() };
   } finally {
@@ -212,6 +225,7 @@ describe.skipIf(!haveChromium)('examples/site from its image in Chromium', () =>
       const encodings = new Map<string, string | undefined>();
       page.on('response', (r) => encodings.set(new URL(r.url()).pathname, r.headers()['content-encoding']));
       const response = await page.goto(`${crunchOrigin}/`, { waitUntil: 'load', timeout: 60_000 });
+      await responsesSeen(page, encodings);
       expect([response?.status(), response?.headers().vary]).toEqual([200, 'Accept-Encoding']);
       expect(Object.fromEntries([...encodings].filter(([p]) => p !== '/favicon.ico'))).toEqual({ '/': 'br', '/app.js': 'br' });
       expect(await page.evaluate(() => document.documentElement.outerHTML.length)).toBeGreaterThan(longPage.length - 200);
