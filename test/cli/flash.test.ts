@@ -149,8 +149,8 @@ describe('fat bmap and fat sparse refuse clearly', () => {
   };
 
   it('not a FAT image, --partition, --json without -o, the image as its own output', () => {
-    oneLine(fatCli(['bmap', at('junk.img')]), 1, /not a FAT/);
-    oneLine(fatCli(['sparse', at('junk.img'), '-o', at('x.simg')]), 1, /not a FAT/);
+    oneLine(fatCli(['bmap', at('junk.img')]), 1, /^fat: not a FAT image: /);
+    oneLine(fatCli(['sparse', at('junk.img'), '-o', at('x.simg')]), 1, /^fat: not a FAT image: /);
     oneLine(fatCli(['--partition', '1', 'bmap', at('a.img')]), 2, /--partition does not apply/);
     oneLine(fatCli(['bmap', at('a.img'), '--json']), 2, /-o FILE/);
     oneLine(fatCli(['sparse', at('a.img'), '-o', at('a.img')]), 1, /is the image itself/);

@@ -92,7 +92,7 @@ export function decodeBootSector(b: Uint8Array): BootSector {
  */
 export function validateBootSector(bs: BootSector): void {
   const notFat = (why: string): never => {
-    throw new FatError('FAT_NOT_FAT', `not a FAT file system: ${why}`, { structure: 'boot sector', sector: 0 });
+    throw new FatError('FAT_NOT_FAT', `not a FAT image: ${why}`, { structure: 'boot sector', sector: 0 });
   };
   const j = bs.jump;
   const jumpOk = j[0] === 0xeb || j[0] === 0xe9;
