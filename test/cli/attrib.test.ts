@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oracleGate, tool } from '../fixtures/oracle.js';
+import { oracleGate, tool, describeGate } from '../fixtures/oracle.js';
 import { describeRun, runFat } from '../fixtures/run-fat.js';
 import { fatCli, freshImage, fsckClean, populate, scratchDir, sha256 } from './cli-helpers.js';
 import { MTOOLS, allImages, mattribLines, type TestImage } from './mtools-images.js';
@@ -37,12 +37,7 @@ const fatOk = (args: string[]): string => {
   return r.stdout;
 };
 
-describe('oracle tools', () => {
-  it('are installed (required when CI=true)', (ctx) => {
-    gate.assertUnderCi();
-    if (gate.missing.length > 0) ctx.skip();
-  });
-});
+describeGate(gate);
 
 describe.runIf(gate.run)('fat attrib against mattrib', () => {
   let images: TestImage[] = [];

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oracleGate } from '../fixtures/oracle.js';
+import { oracleGate, describeGate } from '../fixtures/oracle.js';
 import { describeRun, runFat } from '../fixtures/run-fat.js';
 import { fatCli, scratchDir, withImage } from './cli-helpers.js';
 import { MTOOLS, allImages, mdu, mshowfat, type TestImage } from './mtools-images.js';
@@ -23,12 +23,7 @@ interface Row {
   clusters: number;
 }
 
-describe('oracle tools', () => {
-  it('are installed (required when CI=true)', (ctx) => {
-    gate.assertUnderCi();
-    if (gate.missing.length > 0) ctx.skip();
-  });
-});
+describeGate(gate);
 
 describe.runIf(gate.run)('fat du against mdu', () => {
   let images: TestImage[] = [];

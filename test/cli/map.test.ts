@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterMap } from '../../src/index.js';
-import { oracleGate } from '../fixtures/oracle.js';
+import { oracleGate, describeGate } from '../fixtures/oracle.js';
 import { describeRun, runFat } from '../fixtures/run-fat.js';
 import { fatCli, scratchDir, withImage } from './cli-helpers.js';
 import { MTOOLS, allImages, mshowfat, type TestImage } from './mtools-images.js';
@@ -20,12 +20,7 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 /** mshowfat's form of extents: `<5-14> <20>`. */
 const runs = (extents: { first: number; last: number }[]): string => extents.map((x) => (x.first === x.last ? `<${x.first}>` : `<${x.first}-${x.last}>`)).join(' ');
 
-describe('oracle tools', () => {
-  it('are installed (required when CI=true)', (ctx) => {
-    gate.assertUnderCi();
-    if (gate.missing.length > 0) ctx.skip();
-  });
-});
+describeGate(gate);
 
 describe.runIf(gate.run)('fat map against mshowfat', () => {
   let images: TestImage[] = [];

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openImage } from '../../src/index.js';
-import { oracleGate, toolEnv, which } from '../fixtures/oracle.js';
+import { oracleGate, toolEnv, which, describeGate } from '../fixtures/oracle.js';
 import { describeRun, runFat } from '../fixtures/run-fat.js';
 
 const gate = oracleGate(['mkfs.fat', 'fsck.fat', 'mdir']);
@@ -34,12 +34,7 @@ function runTool(tool: string, args: string[]): Promise<{ status: number | null;
 }
 const INVARIANT_TIME = '1426325213';
 
-describe('mkfs oracle tools', () => {
-  it('are installed (required when CI=true)', (ctx) => {
-    gate.assertUnderCi();
-    if (gate.missing.length > 0) ctx.skip();
-  });
-});
+describeGate(gate, 'mkfs oracle tools');
 
 interface Case {
   kib: number;

@@ -16,20 +16,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryDevice, openImage, Volume } from '../../src/index.js';
 import {
   fsckFat, mcopyOut, mdirPaths, minfo, mshowfat, mtoolsImage, oracleGate, readHostTree, sevenZipExtract,
-  sevenZipList, type HostNode,
-} from '../fixtures/oracle.js';
+  sevenZipList, type HostNode, describeGate } from '../fixtures/oracle.js';
 import { buildFixture, FIXTURES, HOSTILE_BASE, HOSTILE_DIR, IMAGES_DIR, MBR_OFFSET, type FixtureSpec } from '../fixtures/recipes.js';
 import { describeRun, runFat, stderrLines, type FatRun, type ListedEntry } from '../fixtures/run-fat.js';
 import { entryBytes, fragTree, realNonBmpName, type Tree } from '../fixtures/trees.js';
 
 const gate = oracleGate();
 
-describe('oracle tools', () => {
-  it('are installed (required when CI=true)', (ctx) => {
-    gate.assertUnderCi();
-    if (gate.missing.length > 0) ctx.skip();
-  });
-});
+describeGate(gate);
 
 /** Differences between two host trees: missing/extra paths, types, bytes, mtimes beyond `slackMs`. */
 function diffTrees(actual: Map<string, HostNode>, expected: Map<string, HostNode>, slackMs = 2000): string[] {

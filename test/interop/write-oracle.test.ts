@@ -17,18 +17,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { MemoryDevice, Volume } from '../../src/core.js';
-import { mcopyOut, mdirPaths, oracleGate, readHostTree, sevenZipExtract, sevenZipList, tool, type HostNode } from '../fixtures/oracle.js';
+import { mcopyOut, mdirPaths, oracleGate, readHostTree, sevenZipExtract, sevenZipList, tool, type HostNode, describeGate } from '../fixtures/oracle.js';
 import { auditImage, fsckProblems, type Audit, type AuditEntry } from '../fat/oracle-helpers.js';
 import { runFat } from '../fixtures/run-fat.js';
 
 const gate = oracleGate(['mkfs.fat', 'fsck.fat', 'mcopy', 'mdir', '7zz']);
 
-describe('oracle tools', () => {
-  it('are installed (required when CI=true)', (ctx) => {
-    gate.assertUnderCi();
-    if (gate.missing.length > 0) ctx.skip();
-  });
-});
+describeGate(gate);
 
 let work = '';
 beforeAll(() => {
