@@ -111,6 +111,10 @@ describe.runIf(haveTools)('fat resize --partition: logical partitions and max', 
     expect(refused.status).toBe(1);
     expect(refused.stderr).toBe('fat: partition 5 cannot grow to 25 MiB: the extended boot record of partition 6 (sector 63488) comes right after it; it can grow to at most 20 MiB (20971520 bytes)\n');
     expect(sha256(img)).toBe(before);
+    const dry = fatCli(['--partition', '5', 'resize', img, 'max', '--dry-run']);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/partition 5: 20 MiB at byte 11534336; disk 64 MiB\ndry run: nothing was written/);
+    expect(sha256(img)).toBe(before);
     const g5 = fatCli(['--partition', '5', 'resize', img, 'max', '--json']);
     expect(g5.status, g5.stderr).toBe(0);
     expect(JSON.parse(g5.stdout).partition).toEqual({ index: 5, start: 22528 * S, size: 20 * MIB, diskSize: 64 * MIB });
