@@ -48,7 +48,7 @@ function firstObstacle(disk: BlockDevice, table: PartitionTable, p: Partition): 
     }
   }
   for (const q of table.partitions) {
-    if (q === p || q.sectorCount === 0) continue;
+    if (q.index === p.index || q.sectorCount === 0) continue;
     const container = typeof q.type === 'number' && EXTENDED_TYPES.includes(q.type) && q.index <= 4;
     // A logical partition grows inside its extended partition, which grows with it.
     if (logical && container && q.startLba === extStart) continue;
