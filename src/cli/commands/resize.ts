@@ -158,7 +158,8 @@ leaves the old image); it ends up exactly the volume's size. --in-place writes t
 With --partition N the volume is resized in place and the partition entry follows it (a GPT's
 backup header and the disk file too when the partition is the last one; for a logical partition,
 5 and up, its EBR and the extended partition); a partition or EBR in the way is refused. SIZE max
-takes the free space up to the next partition or the disk's end. A volume whose chains are damaged is refused: run fat check --repair first.`)
+takes the free space up to the next partition or the disk's end. A volume whose chains are
+damaged is refused: run fat check --repair first.`)
     .action(async (image: string, size: string, opts: ResizeCliOptions, cmd: Command) => {
       if (image === '') throw new CliError('resize needs a path, not ""', EXIT_USAGE);
       const { target, options, partition } = parseArgs(size, opts, cmd);
