@@ -44,7 +44,11 @@ export function resizePartition(disk: BlockDevice, n: number, size: number | 'mi
   const room = partitionRoom(disk, table, p);
   let target: number | 'min';
   if (size === 'max') {
-    if (room.freeSectors <= 0) throw new FatError('ENOSPC', `partition ${n} has no room to grow: ${room.why ?? 'it ends at the disk\'s end'}`);
+    // Less room than the partition has: it overlaps what comes after it (or the GPT's backup).
+    if (room.freeSectors < p.sectorCount) {
+      const what = room.why?.replace(/ (starts|comes) right after .*$/, '') ?? (table.scheme === 'gpt' ? 'the GPT\'s backup at the disk\'s end' : 'the end of what an MBR addresses');
+      throw new FatError('FAT_CORRUPT', `partition ${n} overlaps ${what}: max would shrink it; give a size`, { structure: 'partition table', sector: p.startLba });
+    }
     target = room.freeSectors * ss;
   } else target = size;
   const slice = (sectors: number): BlockDevice => new SliceDevice(disk, p.startLba, sectors);

@@ -140,4 +140,18 @@ describe('resizePartition: GPT and hostile tables', () => {
     expect((err as FatError).message).toBe('partition 5 is a logical partition but the MBR has no extended partition');
     expect(Buffer.compare(disk.bytes, before)).toBe(0);
   });
+
+  it('max refuses to shrink a partition that overlaps the next one or the GPT backup', () => {
+    const disk = new MemoryDevice(32 * MIB);
+    disk.bytes.set(mbr([{ type: 0x0e, start: 2048, count: 8192 }, { type: 0x0c, start: 6144, count: 4096 }]), 0);
+    volumeAt(disk, 2048, 8192);
+    const before = disk.bytes.slice();
+    expect(() => resizePartition(disk, 1, 'max')).toThrow(/^partition 1 overlaps partition 2: max would shrink it; give a size$/);
+    expect(Buffer.compare(disk.bytes, before)).toBe(0);
+    // A GPT partition reaching into the backup (a table written for a larger disk, the disk cut short).
+    const gpt = new MemoryDevice(16 * MIB);
+    writeGpt(gpt.bytes, [{ type: BASIC_DATA, first: 2048, last: 32767 - 10 }]);
+    volumeAt(gpt, 2048, 30000);
+    expect(() => resizePartition(gpt, 1, 'max')).toThrow(/^partition 1 overlaps the GPT's backup at the disk's end: max would shrink it; give a size$/);
+  });
 });
