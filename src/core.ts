@@ -43,6 +43,7 @@ export { splitPath } from './fat/format/path.js';
 // --- resize ---
 export { resize, type ResizeOptions, type ResizeResult, type ResizeGeometry } from './fat/resize/resize.js';
 export { partitionRoom, checkRoom, setPartitionSectors, type PartitionRoom } from './fat/resize/partition-entry.js';
+export { resizePartition, type PartitionResizeOptions, type PartitionResizeReport } from './fat/resize/partition-resize.js';
 
 // --- check ---
 export { check, type CheckCode, type CheckOptions, type CheckProblem, type CheckReport, type CheckStats } from './fat/check/check.js';

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import {
-  FatError, FileDevice, SliceDevice, checkRoom, createImageFile, findPartition, formatSize, lockImage, partitionRoom, resize, setPartitionSectors,
-  type BlockDevice, type Partition, type PartitionTable, type ResizeOptions, type ResizeResult,
+  FatError, FileDevice, createImageFile, findPartition, formatSize, lockImage, resize, resizePartition,
+  type PartitionResizeReport, type ResizeOptions, type ResizeResult,
 } from '../../index.js';
 import { CliError, EXIT_USAGE } from '../run.js';
 import { volumeLocation, whenImageFree, writeOut } from '../volume.js';
@@ -17,19 +17,18 @@ interface ResizeCliOptions {
   sync?: boolean;
 }
 
-interface PartitionReport {
-  index: number;
-  start: number;
-  size: number;
-  diskSize: number;
-}
+type PartitionReport = PartitionResizeReport;
 
 /** Check the command line before anything is opened (usage errors, exit 2). */
-function parseArgs(size: string, opts: ResizeCliOptions, cmd: Command): { target: number | 'min'; options: ResizeOptions; partition?: number } {
+function parseArgs(size: string, opts: ResizeCliOptions, cmd: Command): { target: number | 'min' | 'max'; options: ResizeOptions; partition?: number } {
   const { partition, offset } = volumeLocation(cmd);
   if (offset !== undefined) throw new CliError('resize works on a bare image or a partition (--partition N), not at an --offset', EXIT_USAGE);
-  const target = size.trim().toLowerCase() === 'min' ? 'min' : parseSize(size, 'SIZE');
-  if (target !== 'min' && target < 512) throw new CliError(`SIZE: ${JSON.stringify(size)} is smaller than one sector`, EXIT_USAGE);
+  const word = size.trim().toLowerCase();
+  const target = word === 'min' || word === 'max' ? word : parseSize(size, 'SIZE');
+  if (target === 'max' && partition === undefined) {
+    throw new CliError('SIZE max grows a partition into the free space after it (--partition N): a bare image has no such limit; give a size', EXIT_USAGE);
+  }
+  if (typeof target === 'number' && target < 512) throw new CliError(`SIZE: ${JSON.stringify(size)} is smaller than one sector`, EXIT_USAGE);
   const options: ResizeOptions = {};
   if (opts.free !== undefined) {
     if (target !== 'min') throw new CliError('--free goes with SIZE min', EXIT_USAGE);
@@ -103,8 +102,7 @@ function resizeBare(image: string, target: number | 'min', options: ResizeOption
 }
 
 /** Partition N of a disk, always in place; the entry (and for GPT the backup header and the disk) follow. */
-function resizePartition(image: string, n: number, target: number | 'min', options: ResizeOptions, dryRun: boolean): { result: ResizeResult; partition: PartitionReport } {
-  if (options.clusterSize !== undefined) throw new FatError('EINVAL', '--cluster-size moves every cluster: it cannot be done inside a partition (in place)');
+function resizePartitionOf(image: string, n: number, target: number | 'min' | 'max', options: ResizeOptions, dryRun: boolean): { result: ResizeResult; partition: PartitionReport } {
   const lock = dryRun ? undefined : lockImage(image);
   try {
     const probe = FileDevice.open(image, { readOnly: true });
@@ -116,32 +114,7 @@ function resizePartition(image: string, n: number, target: number | 'min', optio
     }
     const disk = FileDevice.open(image, { sectorSize: ss, readOnly: dryRun });
     try {
-      const { partition: p, table } = findPartition(disk, n) as { partition: Partition; table: PartitionTable };
-      if (!p.isFat) throw new FatError('FAT_NOT_FAT', `partition ${n} holds no FAT file system`);
-      const slice = (sectors: number): BlockDevice => new SliceDevice(disk, p.startLba, sectors);
-      const plan = resize(slice(p.sectorCount), target, { ...options, dryRun: true });
-      const sectors = plan.bytes / ss;
-      if (!Number.isInteger(sectors)) throw new FatError('EINVAL', `the volume's sectors do not match the table's ${ss}-byte sectors`);
-      const room = partitionRoom(disk, table, p);
-      checkRoom(room, p, sectors, ss);
-      const diskSectors = room.diskSectorsFor(sectors);
-      const report = { index: n, start: p.startLba * ss, size: sectors * ss, diskSize: diskSectors * ss };
-      if (dryRun) return { result: plan, partition: report };
-      let result: ResizeResult;
-      if (sectors > p.sectorCount) {
-        // Grow: the disk, then the entry (the partition may be larger than its volume), then the volume.
-        if (diskSectors > disk.sectorCount) disk.resize(diskSectors);
-        setPartitionSectors(disk, table, p, sectors);
-        disk.flush();
-        result = resize(slice(sectors), target, options);
-      } else {
-        // Shrink: the volume, then the entry.
-        result = resize(slice(p.sectorCount), target, options);
-        disk.flush();
-        setPartitionSectors(disk, table, p, sectors);
-      }
-      disk.flush();
-      return { result, partition: report };
+      return resizePartition(disk, n, target, { ...options, dryRun, growDisk: (sectors) => disk.resize(sectors) });
     } finally {
       disk.close();
     }
@@ -168,7 +141,7 @@ export function register(program: Command): void {
     .command('resize')
     .description('grow or shrink a FAT volume (a bare image, or --partition N of a disk), converting its FAT type when needed')
     .argument('<image>', 'the image file')
-    .argument('<size>', 'the new size (bytes, or with K, M, G, T), or min: the smallest that holds the data')
+    .argument('<size>', 'the new size (bytes, or with K, M, G, T), min: the smallest that holds the data, or max (--partition N): all the free space after the partition')
     .option('--free <size>', 'with min: leave this much free space')
     .option('--in-place', 'resize the image file in place instead of through a temporary file')
     .option('--keep-type', 'keep the FAT type: refuse sizes that need another')
@@ -183,15 +156,17 @@ the volume becomes FAT16 or FAT32 (or FAT12, FAT16 when shrinking), unless --kee
 A bare image is written to a temporary file beside it and renamed into place (an interruption
 leaves the old image); it ends up exactly the volume's size. --in-place writes the image itself.
 With --partition N the volume is resized in place and the partition entry follows it (a GPT's
-backup header and the disk file too when the partition is the last one); a partition in the way
-is refused. A volume whose chains are damaged is refused: run fat check --repair first.`)
+backup header and the disk file too when the partition is the last one; for a logical partition,
+5 and up, its EBR and the extended partition); a partition or EBR in the way is refused. SIZE max
+takes the free space up to the next partition or the disk's end. A volume whose chains are
+damaged is refused: run fat check --repair first.`)
     .action(async (image: string, size: string, opts: ResizeCliOptions, cmd: Command) => {
       if (image === '') throw new CliError('resize needs a path, not ""', EXIT_USAGE);
       const { target, options, partition } = parseArgs(size, opts, cmd);
       const dryRun = opts.dryRun === true;
       const done = await whenImageFree(cmd, () => partition !== undefined
-        ? resizePartition(image, partition, target, options, dryRun)
-        : { result: resizeBare(image, target, options, opts.inPlace === true, dryRun), partition: undefined });
+        ? resizePartitionOf(image, partition, target, options, dryRun)
+        : { result: resizeBare(image, target as number | 'min', options, opts.inPlace === true, dryRun), partition: undefined });
       const r = done.result;
       if (opts.json) {
         const json = {

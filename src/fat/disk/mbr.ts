@@ -1,14 +1,11 @@
 import type { BlockDevice } from '../device/block-device.js';
 import type { Partition } from './partition.js';
-import { readBytes, toDeviceSectors } from './probe.js';
-import { le32 } from '../format/bytes.js';
+import { toDeviceSectors } from './probe.js';
+import { EXTENDED_TYPES, hasSignature, isEmptyEntry as isEmpty, rawEntry as entry, readEbrChain, type RawEntry } from './ebr.js';
 
-/** MBR partition types of extended partitions (containers of logical partitions). */
-export const EXTENDED_TYPES: readonly number[] = [0x05, 0x0f, 0x85];
+export { EXTENDED_TYPES };
 /** The single entry of a GPT disk's protective MBR. */
 export const PROTECTIVE_TYPE = 0xee;
-/** Bound on the logical partitions followed through an EBR chain. */
-const MAX_LOGICAL = 128;
 
 export interface MbrTable {
   partitions: Partition[];
@@ -16,21 +13,6 @@ export interface MbrTable {
   protective: boolean;
   warnings: string[];
 }
-
-interface RawEntry {
-  status: number;
-  type: number;
-  start: number;
-  count: number;
-}
-
-function entry(b: Uint8Array, i: number): RawEntry {
-  const o = 446 + 16 * i;
-  return { status: b[o], type: b[o + 4], start: le32(b, o + 8), count: le32(b, o + 12) };
-}
-
-const hasSignature = (b: Uint8Array): boolean => b[510] === 0x55 && b[511] === 0xaa;
-const isEmpty = (e: RawEntry): boolean => e.type === 0 || e.count === 0;
 
 /**
  * Decode an MBR from sector 0 (at least 512 bytes), following the first extended partition's EBR
@@ -61,36 +43,12 @@ export function readMbr(dev: BlockDevice, sector0: Uint8Array, unit = dev.sector
   return table;
 }
 
-/** Follow the EBR chain of an extended partition starting at `extStart`, bounded against loops. */
+/** The logical partitions of the extended partition starting at `extStart` (see readEbrChain). */
 function readLogical(dev: BlockDevice, unit: number, extStart: number, table: MbrTable): void {
-  const seen = new Set<number>();
-  let ebr = extStart;
-  let index = 5;
-  for (let step = 0; ; step++) {
-    if (seen.has(ebr)) {
-      table.warnings.push(`the extended partition's chain loops back to sector ${ebr}: stopped there`);
-      return;
-    }
-    if (step >= MAX_LOGICAL) {
-      table.warnings.push(`more than ${MAX_LOGICAL} logical partitions: stopped there`);
-      return;
-    }
-    seen.add(ebr);
-    const b = readBytes(dev, ebr * unit, 512);
-    if (b === undefined) {
-      table.warnings.push(`extended boot record at sector ${ebr} is beyond the end of the image`);
-      return;
-    }
-    if (!hasSignature(b)) {
-      table.warnings.push(`no 55 AA signature in the extended boot record at sector ${ebr}`);
-      return;
-    }
-    const logical = entry(b, 0);
-    const next = entry(b, 1);
-    if (!isEmpty(logical)) {
-      table.partitions.push(toDeviceSectors(dev, unit, { index: index++, type: logical.type, bootable: logical.status === 0x80 }, ebr + logical.start, logical.count));
-    }
-    if (isEmpty(next) || !EXTENDED_TYPES.includes(next.type)) return;
-    ebr = extStart + next.start;
+  const { links, warnings } = readEbrChain(dev, unit, extStart);
+  for (const l of links) {
+    if (l.index === undefined) continue;
+    table.partitions.push(toDeviceSectors(dev, unit, { index: l.index, type: l.logical.type, bootable: l.logical.status === 0x80 }, l.lba + l.logical.start, l.logical.count));
   }
+  table.warnings.push(...warnings);
 }
