@@ -41,8 +41,8 @@ function sfdiskDisk(img: string, mib: number, script: string[]): void {
 }
 
 /** mkfs.fat (FAT16 unless told) at sector `start`, `kib` KiB, then the tree through the library. */
-function formatAt(img: string, start: number, kib: number, fat = '16'): void {
-  run('mkfs.fat', ['-F', fat, '--invariant', '--offset', String(start), img, String(kib)]);
+function formatAt(img: string, start: number, kib: number, fat = '16', extra: string[] = []): void {
+  run('mkfs.fat', ['-F', fat, ...extra, '--invariant', '--offset', String(start), img, String(kib)]);
   const vol = openImage(img, { offset: start * S, readOnly: false, now: () => new Date('2020-01-01T00:00:00Z') });
   try {
     for (const [p, data] of Object.entries(TREE)) {
@@ -205,6 +205,38 @@ describe.runIf(haveTools)('fat resize --partition: logical partitions and max', 
     const again = fatCli(['--partition', '1', 'resize', gpt, 'max', '--json']);
     expect(again.status, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).partition.size).toBe(j.size);
+  });
+
+  it('a resize that converts the FAT type sets the MBR type byte to the new type (primary and logical)', () => {
+    const types = (img: string): string => run('sfdisk', ['-d', img]).split('\n').filter((l) => / : /.test(l)).map((l) => `${/^\S+?(\d+) /.exec(l)![1]}=${/type=(\w+)/.exec(l)![1]}`).join(' ');
+    // FAT16 volumes of 512-byte clusters: grown to 40 MiB they pass 65,524 clusters and become FAT32.
+    const prim = nodePath.join(dir, 'type-primary.img');
+    sfdiskDisk(prim, 8, ['1 : start=2048, size=3M, type=e']);
+    formatAt(prim, 2048, 3 * 1024, '16', ['-s', '1']);
+    const listing = libraryListing(prim, { offset: 2048 * S });
+    const p1 = fatCli(['--partition', '1', 'resize', prim, '40M']);
+    expect(p1.status, p1.stderr).toBe(0);
+    expect(p1.stdout).toMatch(/FAT16 -> FAT32/);
+    expect(types(prim)).toBe('1=c'); // the LBA form kept: 0x0e -> 0x0c
+    verifyVolume(prim, dir, 2048, 40 * 2048, listing);
+
+    const logical = nodePath.join(dir, 'type-logical.img');
+    sfdiskDisk(logical, 8, ['2 : start=2048, size=4M, type=5', '5 : start=4096, size=3M, type=6']);
+    formatAt(logical, 4096, 3 * 1024, '16', ['-s', '1']);
+    expect(types(logical)).toBe('2=5 5=6');
+    // 0x06 (FAT16, CHS) becomes 0x0b (FAT32, CHS) in the logical partition's EBR ...
+    const p5 = fatCli(['--partition', '5', 'resize', logical, '40M']);
+    expect(p5.status, p5.stderr).toBe(0);
+    expect(p5.stdout).toMatch(/FAT16 -> FAT32/);
+    expect(types(logical)).toBe('2=5 5=b');
+    // ... 0x01 when it shrinks to FAT12, and 0x04 (FAT16 under 32 MiB) when it grows back to FAT16.
+    for (const [size, type, want, sectors] of [['1M', 'FAT12', '5=1', 2048], ['8M', 'FAT16', '5=4', 16384]] as const) {
+      const r = fatCli(['--partition', '5', 'resize', logical, size]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`-> ${type}`));
+      expect(types(logical)).toBe(`2=5 ${want}`);
+      verifyVolume(logical, dir, 4096, sectors, listing);
+    }
   });
 
   it('max on a bare image is a usage error naming why', () => {

@@ -3,6 +3,7 @@ import { SliceDevice } from '../device/slice.js';
 import { findPartition } from '../disk/partition.js';
 import { FatError } from '../errors.js';
 import { checkRoom, partitionRoom, setPartitionSectors } from './partition-entry.js';
+import { setFatPartitionType } from './partition-type.js';
 import { resize, type ResizeOptions, type ResizeResult } from './resize.js';
 
 export interface PartitionResizeOptions extends ResizeOptions {
@@ -32,7 +33,8 @@ export interface PartitionResizeReport {
  * table on the disk gives it (so every file stays readable through it): growing, the disk, then
  * the entry (a partition larger than its volume is a valid state), then the volume, which writes
  * only inside the grown partition; shrinking, the volume first (inside the old partition), then
- * the entry. Flushes between the steps keep that order on the disk.
+ * the entry. Flushes between the steps keep that order on the disk. When the FAT type changed, an
+ * MBR type byte naming the old type is set to the new one last (partition-type.ts).
  */
 export function resizePartition(disk: BlockDevice, n: number, size: number | 'min' | 'max', options: PartitionResizeOptions = {}): { result: ResizeResult; partition: PartitionResizeReport } {
   const { growDisk, ...rest } = options;
@@ -75,5 +77,10 @@ export function resizePartition(disk: BlockDevice, n: number, size: number | 'mi
     setPartitionSectors(disk, table, p, sectors, barrier);
   }
   barrier();
+  if (result.typeChange !== null) {
+    // An MBR type byte that named the old type (0x06 FAT16, 0x0C FAT32, ...) names the new one.
+    setFatPartitionType(disk, table, p, result.to.fatType, sectors);
+    barrier();
+  }
   return { result, partition };
 }
