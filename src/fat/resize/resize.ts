@@ -7,7 +7,7 @@ import { formatSize } from '../mkfs/layout.js';
 import { scanVolume } from './scan.js';
 import { planShape, rootClusters, type PlanInput } from './plan.js';
 import { mapClusters, type Mapping } from './mapping.js';
-import { mapAfterMoves, moveInOldVolume, planMoves, type InPlacePlan } from './in-place.js';
+import { mapInPlace, moveInOldVolume, planMoves, type InPlacePlan } from './in-place.js';
 import { writeResized } from './write.js';
 import type { Shape } from './shape.js';
 
@@ -121,17 +121,9 @@ export function resize(device: BlockDevice, bytes: number | 'min', options: Resi
   let moves: InPlacePlan | undefined;
   let map: Mapping;
   if (inPlace) {
+    // Planned whole before the first write: the moves, then where everything lies after them.
     moves = planMoves(geo, scan, shape);
-    if (options.dryRun) {
-      map = mapAfterMoves(geo, scan, shape, moves.shift, rootCount);
-      map.moved += moves.moves.size;
-    } else {
-      // Counted here, mapped after the moves.
-      const dirClusters = scan.dirs.reduce((n, d, i) => n + (i === 0 && shape.fatType !== 32 ? 0 : i === 0 && geo.fatType !== 32 ? rootCount : d.clusters.length), 0);
-      let files = 0;
-      for (const f of scan.files) files += f.chain.length;
-      map = { chains: [], bad: [], shift: moves.shift, moved: moves.moves.size + dirClusters, used: files + dirClusters, firstFree: 2 };
-    }
+    map = mapInPlace(geo, scan, shape, moves, rootCount);
   } else map = mapClusters(geo, scan, shape, rootCount);
   const newBytes = shape.totalSectors * shape.sectorSize;
   const from = geometryOf({
@@ -152,10 +144,7 @@ export function resize(device: BlockDevice, bytes: number | 'min', options: Resi
   }
   if (out.readOnly) throw new FatError('EROFS', 'device is read-only');
   const barrier = options.sync === false ? () => {} : () => (inPlace ? device : target!).flush();
-  if (moves !== undefined) {
-    moveInOldVolume(io, geo, scan, moves, barrier, options.onProgress);
-    map = mapAfterMoves(geo, scan, shape, moves.shift, rootCount);
-  }
+  if (moves !== undefined) moveInOldVolume(io, geo, scan, moves, barrier, options.onProgress);
   writeResized({
     barrier,
     src: io, out, inPlace, geo, scan, shape, map, media,

@@ -2,6 +2,7 @@ import type { Geometry } from '../format/geometry.js';
 import type { SectorIO } from '../table/sector-io.js';
 import { FatTable } from '../table/fat-table.js';
 import { decodeDirEntry, isLongNameSlot, ATTR, ENTRY_DELETED } from '../format/dir-entry.js';
+import { BAD, EOC_MIN } from '../table/fat-entry.js';
 import { corrupt, FatError } from '../errors.js';
 
 /**
@@ -9,27 +10,55 @@ import { corrupt, FatError } from '../errors.js';
  * cluster chain (files, directories, the FAT32 root) and every directory's bytes with the slots
  * that name a cluster. A volume whose chains cross, loop or are lost is refused (FAT_CORRUPT):
  * resizing it would spread the damage; `check --repair` first.
+ *
+ * Per-cluster state is typed arrays indexed by cluster number (a 1 GiB FAT32 volume has 261,627
+ * clusters): `next` (the FAT as read), `owner` and `pos`; every chain is a view of one array,
+ * `order`, so that renumbering a cluster (`order[pos[k]] = t`) renumbers it in its chain.
  */
 export interface ScannedDir {
   /** Volume path ('/' for the root), for messages. */
   path: string;
-  /** Old clusters of the directory (empty for a FAT12/16 root). */
-  clusters: number[];
+  /** Old clusters of the directory (empty for a FAT12/16 root): a view of `Scan.order`. */
+  clusters: Uint32Array;
   /** The directory's bytes (the whole fixed root, or every cluster). */
   bytes: Uint8Array;
   /** Byte offsets of slots holding a cluster number to renumber, and what they are. */
   refs: { off: number; kind: 'entry' | 'dot' | 'dotdot' }[];
   /** Index of the parent in `dirs` (-1 for the root). */
   parent: number;
+  /** Offset in the parent's bytes of the entry that names this directory (-1 for the root). */
+  entryOff: number;
   /** Slots in use up to the end marker (the root's, for a FAT32 → FAT12/16 conversion). */
   usedSlots: number;
 }
 
+export interface ScannedFile {
+  /** Old clusters, in order: a view of `Scan.order`. */
+  chain: Uint32Array;
+  size: number;
+  /** Index in `dirs` of the directory holding its entry, and the entry's offset in its bytes. */
+  dir: number;
+  entryOff: number;
+}
+
+/** `owner` values: which kind of chain holds a cluster, and whether it is the chain's first. */
+export const OWN_FILE = 1;
+export const OWN_DIR = 2;
+export const OWN_FIRST = 4;
+
 export interface Scan {
   fat: FatTable;
+  /** Every FAT entry as read (indexes 0..maxCluster), before anything moves. */
+  next: Uint32Array;
+  /** Per cluster: 0 (in no chain), OWN_FILE or OWN_DIR, | OWN_FIRST for a chain's first cluster. */
+  owner: Uint8Array;
+  /** Every chain's clusters, chain after chain (`order.subarray(0, used)`); chains are views of it. */
+  order: Uint32Array;
+  /** Per cluster in a chain: its index in `order`. */
+  pos: Uint32Array;
   dirs: ScannedDir[];
   /** File chains (old clusters, in order) and sizes. */
-  files: { chain: number[]; size: number }[];
+  files: ScannedFile[];
   /** Clusters marked bad (kept bad where they stay). */
   bad: number[];
   /** Clusters in use: file, directory and root chains (bad ones not counted). */
@@ -40,32 +69,39 @@ const MAX_DEPTH = 256;
 
 export function scanVolume(io: SectorIO, geo: Geometry): Scan {
   const fat = new FatTable(io, geo);
-  const owner = new Uint8Array(geo.clusterCount + 2);
+  const max = fat.maxCluster;
+  const next = new Uint32Array(max + 1);
+  for (let n = 0; n <= max; n++) next[n] = fat.get(n);
+  const eocMin = EOC_MIN[geo.fatType];
+  const badMark = BAD[geo.fatType];
+  const owner = new Uint8Array(max + 1);
+  const order = new Uint32Array(max + 1);
+  const pos = new Uint32Array(max + 1);
   const dirs: ScannedDir[] = [];
-  const files: Scan['files'] = [];
+  const files: ScannedFile[] = [];
   let used = 0;
   /** Walk and claim a chain: bounded, every link valid, no cluster owned twice (which also catches loops). */
-  const walk = (start: number, what: string): number[] => {
-    const out: number[] = [];
+  const walk = (start: number, what: string, kind: number): Uint32Array => {
     const bad = (why: string, c: number): never => {
       throw new FatError('FAT_CORRUPT', `corrupt volume: ${what} ${why} (run fat check --repair first)`, { cluster: c });
     };
+    const from = used;
     let n = start;
     for (;;) {
-      if (!fat.inRange(n)) bad(`has a chain that reaches cluster ${n}, outside 2..${fat.maxCluster}`, n);
-      if (owner[n]) bad(`shares cluster ${n} with another file (or loops)`, n);
-      owner[n] = 1;
-      out.push(n);
-      const next = fat.get(n);
-      if (fat.isEnd(next)) break;
-      if (next === 0 || fat.isBad(next)) bad(`has a chain that runs into a ${next === 0 ? 'free' : 'bad'} cluster after ${n}`, n);
-      n = next;
+      if (n < 2 || n > max) bad(`has a chain that reaches cluster ${n}, outside 2..${max}`, n);
+      if (owner[n] !== 0) bad(`shares cluster ${n} with another file (or loops)`, n);
+      owner[n] = used === from ? kind | OWN_FIRST : kind;
+      pos[n] = used;
+      order[used++] = n;
+      const v = next[n];
+      if (v >= eocMin) break;
+      if (v === 0 || v === badMark) bad(`has a chain that runs into a ${v === 0 ? 'free' : 'bad'} cluster after ${n}`, n);
+      n = v;
     }
-    used += out.length;
-    return out;
+    return order.subarray(from, used);
   };
   const cs = geo.clusterSize;
-  const readChain = (chain: number[]): Uint8Array => {
+  const readChain = (chain: Uint32Array): Uint8Array => {
     const b = new Uint8Array(chain.length * cs);
     // Read runs of consecutive clusters at once.
     for (let i = 0; i < chain.length; ) {
@@ -78,9 +114,9 @@ export function scanVolume(io: SectorIO, geo: Geometry): Scan {
   };
 
   let rootBytes: Uint8Array;
-  let rootClusters: number[] = [];
+  let rootClusters: Uint32Array = new Uint32Array(0);
   if (geo.fatType === 32) {
-    rootClusters = walk(geo.rootCluster, 'the root directory');
+    rootClusters = walk(geo.rootCluster, 'the root directory', OWN_DIR);
     rootBytes = readChain(rootClusters);
   } else {
     rootBytes = io.readSectors(geo.rootDirStart, geo.rootDirSectors);
@@ -90,10 +126,10 @@ export function scanVolume(io: SectorIO, geo: Geometry): Scan {
     dirs.push(d);
     queue.push({ index: dirs.length - 1, depth });
   };
-  addDir({ path: '/', clusters: rootClusters, bytes: rootBytes, refs: [], parent: -1, usedSlots: 0 }, 0);
+  addDir({ path: '/', clusters: rootClusters, bytes: rootBytes, refs: [], parent: -1, entryOff: -1, usedSlots: 0 }, 0);
   const fat32 = geo.fatType === 32;
-  while (queue.length > 0) {
-    const { index, depth } = queue.shift()!;
+  for (let q = 0; q < queue.length; q++) {
+    const { index, depth } = queue[q];
     const d = dirs[index];
     const b = d.bytes;
     const isRoot = index === 0;
@@ -112,30 +148,28 @@ export function scanVolume(io: SectorIO, geo: Geometry): Scan {
         d.refs.push({ off, kind: name[1] === '.' ? 'dotdot' : 'dot' });
         continue;
       }
-      if (e.cluster === 0) {
-        d.refs.push({ off, kind: 'entry' });
-        continue;
-      }
-      const label = `${d.path === '/' ? '' : d.path}/${name.slice(0, 8).trimEnd()}${name.slice(8).trim() ? `.${name.slice(8).trim()}` : ''}`;
-      const chain = walk(e.cluster, label);
       d.refs.push({ off, kind: 'entry' });
-      if ((attr & ATTR.DIRECTORY) !== 0) {
+      if (e.cluster === 0) continue;
+      const label = `${d.path === '/' ? '' : d.path}/${name.slice(0, 8).trimEnd()}${name.slice(8).trim() ? `.${name.slice(8).trim()}` : ''}`;
+      const isDir = (attr & ATTR.DIRECTORY) !== 0;
+      const chain = walk(e.cluster, label, isDir ? OWN_DIR : OWN_FILE);
+      if (isDir) {
         if (depth + 1 > MAX_DEPTH) throw corrupt('directory tree', `${label} is deeper than ${MAX_DEPTH} levels`);
-        addDir({ path: label, clusters: chain, bytes: readChain(chain), refs: [], parent: index, usedSlots: 0 }, depth + 1);
-      } else files.push({ chain, size: e.size });
+        addDir({ path: label, clusters: chain, bytes: readChain(chain), refs: [], parent: index, entryOff: off, usedSlots: 0 }, depth + 1);
+      } else files.push({ chain, size: e.size, dir: index, entryOff: off });
     }
     d.usedSlots = slot;
   }
   const bad: number[] = [];
   let lost = 0;
-  for (let n = 2; n <= fat.maxCluster; n++) {
-    const v = fat.get(n);
-    if (v === 0 || owner[n]) continue;
-    if (fat.isBad(v)) bad.push(n);
+  for (let n = 2; n <= max; n++) {
+    const v = next[n];
+    if (v === 0 || owner[n] !== 0) continue;
+    if (v === badMark) bad.push(n);
     else lost++;
   }
   if (lost > 0) {
     throw new FatError('FAT_CORRUPT', `corrupt volume: ${lost} cluster${lost === 1 ? ' is' : 's are'} in use but belong to no file (run fat check --repair first)`);
   }
-  return { fat, dirs, files, bad, used };
+  return { fat, next, owner, order, pos, dirs, files, bad, used };
 }
