@@ -5,6 +5,7 @@ import type { Shape } from './shape.js';
 import type { Mapping, NewChain } from './mapping.js';
 import { put16, put32 } from '../format/bytes.js';
 import { EOC_MIN } from '../table/fat-entry.js';
+import { FatTable } from '../table/fat-table.js';
 import { FatError } from '../errors.js';
 
 /**
@@ -28,13 +29,46 @@ export interface InPlacePlan {
   /** Old clusters k that keep their place (as new cluster k − shift): lo ≤ k ≤ hi. */
   lo: number;
   hi: number;
-  /** Old clusters that move inside the old volume first (in chain order), and where to (old numbers). */
+  /** Old clusters that move inside the old volume first (in chain order: files', then directories'), and where to (old numbers). */
   from: Uint32Array;
   to: Uint32Array;
   /** Per old cluster: where it moves (0: it stays). */
   moveTo: Uint32Array;
-  /** Per old cluster: OWN_FILE or OWN_DIR where a moved cluster of that kind lands, else 0. */
-  landed: Uint8Array;
+  /** Where the targets end: the free kept clusters after them take the directories written anew (mapInPlace). */
+  free: FreeCursor;
+}
+
+/**
+ * The free clusters of the old volume from lo on, ascending (from the scan's free runs), then,
+ * past the old end, every cluster; each call says up to which cluster.
+ */
+export class FreeCursor {
+  private run = 0;
+  private k: number;
+  constructor(private readonly scan: Scan, lo: number, private readonly oldMax: number) {
+    this.k = Math.max(2, lo);
+  }
+
+  /** The next one up to `limit` without taking it (0 when there is none). */
+  peek(limit: number): number {
+    const { freeStart, freeEnd, freeRuns } = this.scan;
+    while (this.k <= this.oldMax && this.run < freeRuns) {
+      if (freeEnd[this.run] <= this.k) this.run++;
+      else {
+        if (freeStart[this.run] > this.k) this.k = freeStart[this.run];
+        break;
+      }
+    }
+    if (this.k <= this.oldMax && this.run >= freeRuns) this.k = this.oldMax + 1;
+    return this.k <= limit ? this.k : 0;
+  }
+
+  /** Take the next one up to `limit` (0 when there is none). */
+  take(limit: number): number {
+    const k = this.peek(limit);
+    if (k !== 0) this.k = k + 1;
+    return k;
+  }
 }
 
 /** Which used clusters must move first, and to which free old clusters; ENOSPC when there is no room. */
@@ -47,45 +81,46 @@ export function planMoves(geo: Geometry, scan: Scan, shape: Shape): InPlacePlan 
   const lo = shift + 2;
   const hi = shape.clusterCount + 1 + shift;
   const oldMax = geo.clusterCount + 1;
-  const { order, next, owner } = scan;
+  const { order, owner, pos } = scan;
+  // The clusters in use outside the kept range, sorted into chain order (files' before
+  // directories', each in scan order): a key of the kind and the place in `order`.
+  const ranges = [[2, Math.min(lo - 1, oldMax)], [Math.max(2, hi + 1), oldMax]];
   let count = 0;
-  for (let i = 0; i < scan.used; i++) if (order[i] < lo || order[i] > hi) count++;
+  for (const [a, b] of ranges) for (let k = a; k <= b; k++) if (owner[k] !== 0) count++;
+  const keys = new Uint32Array(count);
+  let m = 0;
+  for (const [a, b] of ranges) for (let k = a; k <= b; k++) if (owner[k] !== 0) keys[m++] = ((owner[k] & OWN_DIR) !== 0 ? DIR_KEY : 0) + pos[k];
+  keys.sort();
   const from = new Uint32Array(count);
   const to = new Uint32Array(count);
   const moveTo = new Uint32Array(oldMax + 1);
-  const landed = new Uint8Array(oldMax + 1);
-  if (count === 0) return { shift, lo, hi, from, to, moveTo, landed };
-  // The clusters outside the kept range, files' then directories', in chain order; each to the
-  // lowest free kept cluster.
-  const last = Math.min(oldMax, hi);
-  let t = Math.max(2, lo);
-  let m = 0;
-  const place = (chain: Uint32Array): void => {
-    for (let i = 0; i < chain.length; i++) {
-      const k = chain[i];
-      if (k >= lo && k <= hi) continue;
-      while (t <= last && next[t] !== 0) t++;
-      if (t > last) {
-        throw new FatError('ENOSPC', `resizing in place must first move ${count} clusters inside the volume, which has room for fewer: free some space, or resize into a new image (without --in-place)`);
-      }
-      from[m] = k;
-      to[m++] = t;
-      moveTo[k] = t;
-      landed[t] = owner[k] & (OWN_FILE | OWN_DIR);
-      t++;
+  // Each to the lowest free kept cluster of the old volume.
+  const free = new FreeCursor(scan, lo, oldMax);
+  for (let i = 0; i < count; i++) {
+    const k = order[keys[i] & POS_MASK];
+    const t = free.take(Math.min(oldMax, hi));
+    if (t === 0) {
+      throw new FatError('ENOSPC', `resizing in place must first move ${count} clusters inside the volume, which has room for fewer: free some space, or resize into a new image (without --in-place)`);
     }
-  };
-  for (const f of scan.files) place(f.chain);
-  for (const d of scan.dirs) place(d.clusters);
-  return { shift, lo, hi, from, to, moveTo, landed };
+    from[i] = k;
+    to[i] = t;
+    moveTo[k] = t;
+  }
+  return { shift, lo, hi, from, to, moveTo, free };
 }
+
+/** Sort keys: positions in `order` (below 2^28, as cluster numbers are), directories' after files'. */
+const POS_MASK = 0x0fffffff;
+const DIR_KEY = 0x10000000;
 
 /** Step 1: move the clusters in the way inside the old volume (see above). Updates `scan`'s chains to the moved clusters. */
 export function moveInOldVolume(io: SectorIO, geo: Geometry, scan: Scan, plan: InPlacePlan, barrier: () => void, onProgress?: (done: number, total: number) => void): void {
   const { from, to, moveTo } = plan;
   const total = from.length;
   if (total === 0) return;
-  const { fat, next, owner, order, pos } = scan;
+  const { next, owner, order, pos } = scan;
+  // The FAT that the moves update (dirty sectors written to every copy).
+  const fat = new FatTable(io, geo);
   const cs = geo.clusterSize;
   const fat32 = geo.fatType === 32;
   const eocMin = EOC_MIN[geo.fatType];
@@ -199,71 +234,50 @@ export function moveInOldVolume(io: SectorIO, geo: Geometry, scan: Scan, plan: I
 /**
  * Step 2's mapping, planned before step 1 writes anything (so a dry run sees what the resize does,
  * and a volume without room fails before the first write): every file cluster keeps its place
- * after step 1 (new = old − shift); every directory is written anew in clusters free in the old
- * volume, and not landed on in step 1 (or past the old end), so that the old directories stay
- * whole until the switch.
+ * after step 1 (new = old − shift: the chains `keep` the shift); every directory is written anew
+ * in clusters free in the old volume, and not landed on in step 1 (or past the old end), so that
+ * the old directories stay whole until the switch.
  */
 export function mapInPlace(geo: Geometry, scan: Scan, shape: Shape, plan: InPlacePlan, rootClusterCount: number): Mapping {
-  const { shift, moveTo, landed } = plan;
-  const { next, owner } = scan;
+  const { shift, moveTo, from, to, lo, hi, free } = plan;
+  const { owner } = scan;
   const newMax = shape.clusterCount + 1;
   const oldMax = geo.clusterCount + 1;
   const chains: NewChain[] = [];
-  // One array of new numbers (files', then directories'), each chain a view of it.
-  const fresh = new Uint32Array(scan.used + (geo.fatType !== 32 && shape.fatType === 32 ? rootClusterCount : 0));
-  let at = 0;
+  const none = new Uint32Array(0);
+  let used = 0;
   for (const f of scan.files) {
-    const old = f.chain;
-    const clusters = fresh.subarray(at, at + old.length);
-    for (let i = 0; i < old.length; i++) clusters[i] = (moveTo[old[i]] || old[i]) - shift;
-    at += old.length;
-    chains.push({ old, clusters, bytes: f.size, dir: -1 });
+    chains.push({ old: f.chain, clusters: none, keep: shift, bytes: f.size, dir: -1 });
+    used += f.chain.length;
   }
-  let used = at;
   const bad: number[] = [];
   for (const k of scan.bad) {
     const j = k - shift;
     if (j >= 2 && j <= newMax) bad.push(j);
   }
-  // New cluster j may hold a directory when its place t = j + shift is unused by the old volume
-  // through step 1 (free, nothing lands there), or past the old end.
-  const writable = (j: number): boolean => {
-    const t = j + shift;
-    return t > oldMax || (t >= 2 && next[t] === 0 && landed[t] === 0);
-  };
-  let nextFree = 2;
-  const take = (n: number): Uint32Array => {
-    const out = fresh.subarray(at, at + n);
-    for (let i = 0; i < n; i++) {
-      while (nextFree <= newMax && !writable(nextFree)) nextFree++;
-      if (nextFree > newMax) throw new FatError('ENOSPC', 'resizing in place needs free clusters to write the directories anew: free some space, or resize into a new image (without --in-place)');
-      out[i] = nextFree++;
-    }
-    at += n;
-    used += n;
-    return out;
-  };
   let root: NewChain | undefined;
-  let moved = plan.from.length;
+  let moved = from.length;
   scan.dirs.forEach((d, i) => {
     if (i === 0 && shape.fatType !== 32) return;
     const n = i === 0 && geo.fatType !== 32 ? rootClusterCount : d.clusters.length;
-    const c: NewChain = { old: i === 0 && geo.fatType !== 32 ? new Uint32Array(0) : d.clusters, clusters: take(n), bytes: n * geo.clusterSize, dir: i };
+    const clusters = new Uint32Array(n);
+    for (let x = 0; x < n; x++) {
+      const t = free.take(hi);
+      if (t === 0) throw new FatError('ENOSPC', 'resizing in place needs free clusters to write the directories anew: free some space, or resize into a new image (without --in-place)');
+      clusters[x] = t - shift;
+    }
+    const c: NewChain = { old: i === 0 && geo.fatType !== 32 ? none : d.clusters, clusters, bytes: n * geo.clusterSize, dir: i };
     if (i === 0) root = c;
     chains.push(c);
+    used += n;
     moved += n;
   });
-  // The lowest cluster of the new volume left free (FSInfo's hint): not a file's (where a kept
-  // cluster or a moved file cluster lies), not bad, not a directory's.
-  const isFree = (j: number): boolean => {
-    const t = j + shift;
-    if (t < 2 || t > oldMax) return !(j < nextFree && writable(j));
-    if (((owner[t] & OWN_FILE) !== 0 && moveTo[t] === 0) || landed[t] === OWN_FILE) return false;
-    if (owner[t] === 0 && next[t] !== 0) return false; // bad
-    return !(j < nextFree && writable(j));
-  };
-  let firstFree = 2;
-  while (firstFree <= newMax && !isFree(firstFree)) firstFree++;
-  if (firstFree > newMax) firstFree = 2;
+  // The lowest cluster of the new volume left free (FSInfo's hint): one over the old metadata,
+  // the next free one after the directories', or one an old directory (or its copy) leaves.
+  let first = lo < 2 ? lo : free.peek(hi) || Infinity;
+  for (const d of scan.dirs) for (const k of d.clusters) if (k >= lo && k <= hi && moveTo[k] === 0 && k < first) first = k;
+  for (let i = 0; i < from.length; i++) if ((owner[from[i]] & OWN_DIR) !== 0 && to[i] < first) first = to[i];
+  const firstFree = first === Infinity ? 2 : first - shift;
+  void oldMax;
   return { chains, ...(root ? { root } : {}), bad, shift, moved, used, firstFree };
 }

@@ -13,8 +13,13 @@ import { FatError } from '../errors.js';
 export interface NewChain {
   /** Old clusters, in order (empty for a root that becomes a chain). */
   old: Uint32Array;
-  /** New clusters, in order. */
+  /** New clusters, in order (empty when the chain `keep`s its place). */
   clusters: Uint32Array;
+  /**
+   * In place, a chain that keeps its place: its new clusters are `old[i] − keep`, read once the
+   * moves are done (in-place.ts: the chains are views that follow them).
+   */
+  keep?: number;
   /** Bytes of data the chain carries (files: their size; directories: their clusters). */
   bytes: number;
   /** Index in scan.dirs for a directory chain (0: the FAT32 root), -1 for a file. */

@@ -1,8 +1,7 @@
 import type { Geometry } from '../format/geometry.js';
 import type { SectorIO } from '../table/sector-io.js';
-import { FatTable } from '../table/fat-table.js';
 import { decodeDirEntry, isLongNameSlot, ATTR, ENTRY_DELETED } from '../format/dir-entry.js';
-import { BAD, EOC_MIN } from '../table/fat-entry.js';
+import { BAD, EOC_MIN, EOC_WRITE, readFatEntry } from '../table/fat-entry.js';
 import { corrupt, FatError } from '../errors.js';
 
 /**
@@ -13,7 +12,10 @@ import { corrupt, FatError } from '../errors.js';
  *
  * Per-cluster state is typed arrays indexed by cluster number (a 1 GiB FAT32 volume has 261,627
  * clusters): `next` (the FAT as read), `owner` and `pos`; every chain is a view of one array,
- * `order`, so that renumbering a cluster (`order[pos[k]] = t`) renumbers it in its chain.
+ * `order`, so that renumbering a cluster (`order[pos[k]] = t`) renumbers it in its chain. A short
+ * process runs each loop over them cold (mostly unoptimised): there are three, the pass over the
+ * FAT, the chain walk and the new FAT's (metadata.ts); everything else works on runs or on the
+ * clusters that move.
  */
 export interface ScannedDir {
   /** Volume path ('/' for the root), for messages. */
@@ -47,15 +49,18 @@ export const OWN_DIR = 2;
 export const OWN_FIRST = 4;
 
 export interface Scan {
-  fat: FatTable;
-  /** Every FAT entry as read (indexes 0..maxCluster), before anything moves. */
-  next: Uint32Array;
+  /** Every FAT entry as read (indexes 0..maxCluster; FAT32's reserved top four bits cleared), before anything moves. */
+  next: Uint32Array | Uint16Array;
   /** Per cluster: 0 (in no chain), OWN_FILE or OWN_DIR, | OWN_FIRST for a chain's first cluster. */
   owner: Uint8Array;
   /** Every chain's clusters, chain after chain (`order.subarray(0, used)`); chains are views of it. */
   order: Uint32Array;
   /** Per cluster in a chain: its index in `order`. */
   pos: Uint32Array;
+  /** The free clusters as runs, ascending: freeStart[i] ≤ k < freeEnd[i], for i < freeRuns. */
+  freeStart: Uint32Array;
+  freeEnd: Uint32Array;
+  freeRuns: number;
   dirs: ScannedDir[];
   /** File chains (old clusters, in order) and sizes. */
   files: ScannedFile[];
@@ -67,13 +72,53 @@ export interface Scan {
 
 const MAX_DEPTH = 256;
 
+/** Whether this machine stores numbers little-endian (as FAT does), so that FAT entries can be typed-array elements. */
+export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The active FAT's entries 0..maxCluster: a view of the bytes as read where the machine allows (FAT16/32), else decoded. */
+function readFat(io: SectorIO, geo: Geometry): Uint32Array | Uint16Array {
+  const copy = geo.activeFat >= 0 ? geo.activeFat : 0;
+  const raw = io.readSectors(geo.fatStart + copy * geo.fatSize, geo.fatSize);
+  const entries = geo.clusterCount + 2;
+  if (LITTLE_ENDIAN && geo.fatType === 32) return new Uint32Array(raw.buffer, raw.byteOffset, entries);
+  if (LITTLE_ENDIAN && geo.fatType === 16) return new Uint16Array(raw.buffer, raw.byteOffset, entries);
+  const out = new Uint32Array(entries);
+  for (let n = 0; n < entries; n++) out[n] = readFatEntry(raw, geo.fatType, n);
+  return out;
+}
+
 export function scanVolume(io: SectorIO, geo: Geometry): Scan {
-  const fat = new FatTable(io, geo);
-  const max = fat.maxCluster;
-  const next = new Uint32Array(max + 1);
-  for (let n = 0; n <= max; n++) next[n] = fat.get(n);
+  const max = geo.clusterCount + 1;
+  const next = readFat(io, geo);
   const eocMin = EOC_MIN[geo.fatType];
   const badMark = BAD[geo.fatType];
+  // One pass over the FAT: clear FAT32's reserved bits, find the bad clusters, the free runs, and
+  // count the clusters in use (which the chains must account for).
+  const mask = EOC_WRITE[geo.fatType];
+  const bad: number[] = [];
+  const freeStart = new Uint32Array((max >> 1) + 2);
+  const freeEnd = new Uint32Array((max >> 1) + 2);
+  let freeRuns = 0;
+  let inUse = true;
+  let nonFree = 0;
+  for (let n = 2; n <= max; n++) {
+    let v = next[n];
+    if (v > mask) next[n] = v &= mask;
+    if (v === 0) {
+      if (inUse) {
+        freeStart[freeRuns] = n;
+        inUse = false;
+      }
+      continue;
+    }
+    if (!inUse) {
+      freeEnd[freeRuns++] = n;
+      inUse = true;
+    }
+    if (v === badMark) bad.push(n);
+    else nonFree++;
+  }
+  if (!inUse) freeEnd[freeRuns++] = max + 1;
   const owner = new Uint8Array(max + 1);
   const order = new Uint32Array(max + 1);
   const pos = new Uint32Array(max + 1);
@@ -160,16 +205,10 @@ export function scanVolume(io: SectorIO, geo: Geometry): Scan {
     }
     d.usedSlots = slot;
   }
-  const bad: number[] = [];
-  let lost = 0;
-  for (let n = 2; n <= max; n++) {
-    const v = next[n];
-    if (v === 0 || owner[n] !== 0) continue;
-    if (v === badMark) bad.push(n);
-    else lost++;
-  }
+  // Every cluster of a chain is in use and not bad: the rest in use belong to no file.
+  const lost = nonFree - used;
   if (lost > 0) {
     throw new FatError('FAT_CORRUPT', `corrupt volume: ${lost} cluster${lost === 1 ? ' is' : 's are'} in use but belong to no file (run fat check --repair first)`);
   }
-  return { fat, next, owner, order, pos, dirs, files, bad, used };
+  return { next, owner, order, pos, freeStart, freeEnd, freeRuns, dirs, files, bad, used };
 }

@@ -110,11 +110,16 @@ export function writeResized(job: WriteJob): void {
   }
 
   // 2. Directories, renumbered.
-  const firstOf = new Map<number, number>();
-  for (const c of map.chains) if (c.old.length > 0 && c.clusters.length > 0) firstOf.set(c.old[0], c.clusters[0]);
+  // Each chain's new first cluster, by its old one.
+  const firstOf = new Uint32Array(geo.clusterCount + 2);
+  for (const c of map.chains) {
+    if (c.old.length === 0) continue;
+    if (c.keep !== undefined) firstOf[c.old[0]] = c.old[0] - c.keep;
+    else if (c.clusters.length > 0) firstOf[c.old[0]] = c.clusters[0];
+  }
   const dirFirst = (i: number): number => {
     if (i === 0) return shape.fatType === 32 ? map.root!.clusters[0] : 0;
-    return firstOf.get(scan.dirs[i].clusters[0])!;
+    return firstOf[scan.dirs[i].clusters[0]];
   };
   const renumber = (d: ScannedDir, index: number, into: Uint8Array): void => {
     const fat32Old = geo.fatType === 32;
@@ -123,7 +128,7 @@ export function writeResized(job: WriteJob): void {
       let n: number;
       if (r.kind === 'dot') n = dirFirst(index);
       else if (r.kind === 'dotdot') n = d.parent <= 0 ? 0 : dirFirst(d.parent);
-      else n = old === 0 ? 0 : firstOf.get(old) ?? 0;
+      else n = old < firstOf.length ? firstOf[old] : 0;
       put16(into, r.off + 20, shape.fatType === 32 ? Math.floor(n / 0x10000) : 0);
       put16(into, r.off + 26, n & 0xffff);
     }
@@ -149,7 +154,7 @@ export function writeResized(job: WriteJob): void {
     out.write(shape.reservedSectors + shape.numFats * shape.fatSize, bytes);
   }
   // 4. The FATs.
-  const fat = buildFat(shape, geo, scan.fat, job.media, map);
+  const fat = buildFat(shape, geo, scan.next[1] & 0x0fffffff, job.media, map);
   for (let i = 0; i < shape.numFats; i++) {
     for (let off = 0; off < fat.length; off += CHUNK) {
       out.write(shape.reservedSectors + i * shape.fatSize + off / shape.sectorSize, fat.subarray(off, Math.min(fat.length, off + CHUNK)));
