@@ -4,6 +4,7 @@ import { computeGeometry, type FatType } from '../format/geometry.js';
 import { SectorIO } from '../table/sector-io.js';
 import { FatError } from '../errors.js';
 import { formatSize } from '../mkfs/layout.js';
+import { readPartitionTable } from '../disk/partition.js';
 import { scanVolume } from './scan.js';
 import { planShape, rootClusters, type PlanInput } from './plan.js';
 import { mapClusters, type Mapping } from './mapping.js';
@@ -69,6 +70,12 @@ export interface ResizeResult {
   bytes: number;
   dryRun: boolean;
   inPlace: boolean;
+  /**
+   * The volume already has the requested size (and cluster size): nothing is written (`to` is
+   * `from`, nothing moves). Into another device (`target`) the copy is still written, and this
+   * is false; a dry run says true either way.
+   */
+  unchanged: boolean;
 }
 
 const geometryOf = (s: Shape): ResizeGeometry => ({
@@ -83,7 +90,17 @@ function openOld(device: BlockDevice): { io: SectorIO; geo: ReturnType<typeof co
   if (device.sectorCount * device.sectorSize < 512) throw new FatError('FAT_NOT_FAT', 'not a FAT image: smaller than 512 bytes');
   device.read(0, first);
   const bs = decodeBootSector(first);
-  validateBootSector(bs);
+  try {
+    validateBootSector(bs);
+  } catch (e) {
+    if (!(e instanceof FatError) || e.code !== 'FAT_NOT_FAT') throw e;
+    // As the rest of fatkit says it (disk/partition.ts), naming the partition table when there is one.
+    const why = `no FAT boot sector (${e.message.replace(/^not a FAT (file system|image): /, '')})`;
+    const table = readPartitionTable(device);
+    throw new FatError('FAT_NOT_FAT', table === undefined
+      ? `not a FAT image: ${why} and no partition table`
+      : `not a FAT image: ${why} but ${table.scheme === 'gpt' ? 'a GPT' : 'an MBR'} partition table: resize a partition of it (--partition N)`, { structure: 'boot sector', sector: 0 });
+  }
   const io = new SectorIO(device, bs.bytesPerSector);
   const geo = computeGeometry(bs, io.sectorCount);
   return { io, geo, media: bs.media };
@@ -103,6 +120,21 @@ export function resize(device: BlockDevice, bytes: number | 'min', options: Resi
   const scan = scanVolume(io, geo);
   const target = options.target;
   const inPlace = !options.copy && (target === undefined || target === device);
+  const from = geometryOf({
+    fatType: geo.fatType, sectorSize: geo.sectorSize, sectorsPerCluster: geo.sectorsPerCluster, reservedSectors: geo.reservedSectors,
+    numFats: geo.numFats, fatSize: geo.fatSize, rootEntries: geo.rootEntries, rootDirSectors: geo.rootDirSectors,
+    totalSectors: geo.totalSectors, dataStart: geo.dataStart, clusterCount: geo.clusterCount,
+  });
+  // The size it already has: nothing to write (unless a copy into another device was asked for).
+  const sameClusters = options.clusterSize === undefined || options.clusterSize === geo.clusterSize;
+  const unchanged = (sectors: number): ResizeResult | undefined => sectors !== geo.totalSectors || !sameClusters || (!inPlace && !options.dryRun) ? undefined : {
+    from, to: from, typeChange: null, clustersUsed: scan.used, clustersToMove: 0, bytesToMove: 0, bytes: from.bytes,
+    dryRun: options.dryRun === true, inPlace, unchanged: true,
+  };
+  if (typeof bytes === 'number' && Number.isSafeInteger(bytes) && bytes > 0) {
+    const same = unchanged(Math.floor(bytes / geo.sectorSize));
+    if (same) return same;
+  }
   const newClusters = (cs: number): number => {
     let n = 0;
     const same = cs === geo.clusterSize;
@@ -117,6 +149,8 @@ export function resize(device: BlockDevice, bytes: number | 'min', options: Resi
     rootChainClusters: geo.fatType === 32 ? scan.dirs[0].clusters.length : 0,
   };
   const { shape } = planShape(input, bytes, { keepType: options.keepType, clusterSize: options.clusterSize, free: options.free, inPlace });
+  const same = unchanged(shape.totalSectors);
+  if (same) return same;
   const rootCount = rootClusters(input, shape.sectorsPerCluster * shape.sectorSize);
   let moves: InPlacePlan | undefined;
   let map: Mapping;
@@ -126,15 +160,10 @@ export function resize(device: BlockDevice, bytes: number | 'min', options: Resi
     map = mapInPlace(geo, scan, shape, moves, rootCount);
   } else map = mapClusters(geo, scan, shape, rootCount);
   const newBytes = shape.totalSectors * shape.sectorSize;
-  const from = geometryOf({
-    fatType: geo.fatType, sectorSize: geo.sectorSize, sectorsPerCluster: geo.sectorsPerCluster, reservedSectors: geo.reservedSectors,
-    numFats: geo.numFats, fatSize: geo.fatSize, rootEntries: geo.rootEntries, rootDirSectors: geo.rootDirSectors,
-    totalSectors: geo.totalSectors, dataStart: geo.dataStart, clusterCount: geo.clusterCount,
-  });
   const result: ResizeResult = {
     from, to: geometryOf(shape), typeChange: shape.fatType === geo.fatType ? null : `FAT${geo.fatType} -> FAT${shape.fatType}`,
     clustersUsed: map.used, clustersToMove: map.moved, bytesToMove: map.moved * shape.sectorsPerCluster * shape.sectorSize,
-    bytes: newBytes, dryRun: options.dryRun === true, inPlace,
+    bytes: newBytes, dryRun: options.dryRun === true, inPlace, unchanged: false,
   };
   if (options.dryRun) return result;
   options.ensureSize?.(newBytes);
