@@ -1,11 +1,11 @@
-import type { Geometry } from '../format/geometry.js';
+import type { FatType, Geometry } from '../format/geometry.js';
 import type { SectorIO } from '../table/sector-io.js';
-import { OWN_DIR, OWN_FILE, OWN_FIRST, type Scan } from './scan.js';
+import { OWN_DIR, OWN_FILE, fatEntries, type Scan } from './scan.js';
+import { FatPatch } from './fat-patch.js';
 import type { Shape } from './shape.js';
 import type { Mapping, NewChain } from './mapping.js';
 import { put16, put32 } from '../format/bytes.js';
-import { EOC_MIN } from '../table/fat-entry.js';
-import { FatTable } from '../table/fat-table.js';
+import { EOC_MIN, EOC_WRITE, writeFatEntry } from '../table/fat-entry.js';
 import { FatError } from '../errors.js';
 
 /**
@@ -89,7 +89,7 @@ export function planMoves(geo: Geometry, scan: Scan, shape: Shape): InPlacePlan 
   for (const [a, b] of ranges) for (let k = a; k <= b; k++) if (owner[k] !== 0) count++;
   const keys = new Uint32Array(count);
   let m = 0;
-  for (const [a, b] of ranges) for (let k = a; k <= b; k++) if (owner[k] !== 0) keys[m++] = ((owner[k] & OWN_DIR) !== 0 ? DIR_KEY : 0) + pos[k];
+  for (const [a, b] of ranges) for (let k = a; k <= b; k++) if (owner[k] !== 0) keys[m++] = (owner[k] === OWN_DIR ? DIR_KEY : 0) + pos[k];
   keys.sort();
   const from = new Uint32Array(count);
   const to = new Uint32Array(count);
@@ -118,12 +118,12 @@ export function moveInOldVolume(io: SectorIO, geo: Geometry, scan: Scan, plan: I
   const { from, to, moveTo } = plan;
   const total = from.length;
   if (total === 0) return;
-  const { next, owner, order, pos } = scan;
-  // The FAT that the moves update (dirty sectors written to every copy).
-  const fat = new FatTable(io, geo);
+  const { next, owner, first, order, pos } = scan;
+  const fat = new FatPatch(io, geo, scan.raw);
   const cs = geo.clusterSize;
   const fat32 = geo.fatType === 32;
   const eocMin = EOC_MIN[geo.fatType];
+  const mask = EOC_WRITE[geo.fatType];
   const oldMax = geo.clusterCount + 1;
   const sectorOf = (k: number): number => geo.dataStart + (k - 2) * geo.sectorsPerCluster;
   const ss = geo.sectorSize;
@@ -139,12 +139,12 @@ export function moveInOldVolume(io: SectorIO, geo: Geometry, scan: Scan, plan: I
   const buf = new Uint8Array(Math.min(RUN, total) * cs);
   const copyFiles = (first: number, last: number): void => {
     for (let k = first; k <= last; ) {
-      if (moveTo[k] === 0 || (owner[k] & OWN_FILE) === 0) {
+      if (moveTo[k] === 0 || owner[k] !== OWN_FILE) {
         k++;
         continue;
       }
       let n = 1;
-      while (k + n <= last && n < RUN && moveTo[k + n] === moveTo[k] + n && (owner[k + n] & OWN_FILE) !== 0) n++;
+      while (k + n <= last && n < RUN && moveTo[k + n] === moveTo[k] + n && owner[k + n] === OWN_FILE) n++;
       const b = buf.subarray(0, n * cs);
       io.read(sectorOf(k), b);
       io.write(sectorOf(moveTo[k]), b);
@@ -167,7 +167,7 @@ export function moveInOldVolume(io: SectorIO, geo: Geometry, scan: Scan, plan: I
   }
   // b. Chain the copies (each copy's successor: the copy of the successor, or the successor).
   for (let i = 0; i < total; i++) {
-    const v = next[from[i]];
+    const v = next[from[i]] & mask;
     fat.set(to[i], v >= eocMin ? v : moveTo[v] || v);
   }
   fat.flush();
@@ -175,7 +175,7 @@ export function moveInOldVolume(io: SectorIO, geo: Geometry, scan: Scan, plan: I
   // c. Point every chain at the copies: FAT links from clusters that stay, then entries and `..`.
   for (let i = 0; i < total; i++) {
     const k = from[i];
-    if ((owner[k] & OWN_FIRST) !== 0) continue;
+    if (first[k] !== 0) continue;
     const before = order[pos[k] - 1];
     if (moveTo[before] === 0) fat.set(before, to[i]);
   }
@@ -276,8 +276,53 @@ export function mapInPlace(geo: Geometry, scan: Scan, shape: Shape, plan: InPlac
   // the next free one after the directories', or one an old directory (or its copy) leaves.
   let first = lo < 2 ? lo : free.peek(hi) || Infinity;
   for (const d of scan.dirs) for (const k of d.clusters) if (k >= lo && k <= hi && moveTo[k] === 0 && k < first) first = k;
-  for (let i = 0; i < from.length; i++) if ((owner[from[i]] & OWN_DIR) !== 0 && to[i] < first) first = to[i];
+  for (let i = 0; i < from.length; i++) if (owner[from[i]] === OWN_DIR && to[i] < first) first = to[i];
   const firstFree = first === Infinity ? 2 : first - shift;
   void oldMax;
-  return { chains, ...(root ? { root } : {}), bad, shift, moved, used, firstFree };
+  return { chains, ...(root ? { root } : {}), bad, shift, moved, used, firstFree, keptFat: (fat) => keptFat(fat, shape.fatType, scan, plan) };
+}
+
+/**
+ * The new FAT's entries of the files, which keep their place: by the runs the scan found, each
+ * split where it leaves the kept range (those clusters moved, one by one); a kept run n..e is one
+ * typed-array copy (new cluster j links to j + 1).
+ */
+function keptFat(fat: Uint8Array, type: FatType, scan: Scan, plan: InPlacePlan): void {
+  const { runs, iota } = scan;
+  const { lo, hi, shift, moveTo } = plan;
+  const entries = fatEntries(fat, type);
+  const put = (j: number, v: number): void => {
+    if (entries !== undefined) entries[j] = v;
+    else writeFatEntry(fat, type, j, v);
+  };
+  const eoc = EOC_WRITE[type];
+  for (const f of scan.files) {
+    let last = -1;
+    for (let r = f.runsFrom; r < f.runsTo; r++) {
+      const a = runs[2 * r];
+      const b = runs[2 * r + 1];
+      // Below the kept range (moved), in it (kept: one copy), above it (moved).
+      for (let k = a, end = Math.min(b, lo - 1); k <= end; k++) {
+        const j = moveTo[k] - shift;
+        if (last >= 0) put(last, j);
+        last = j;
+      }
+      const ka = Math.max(a, lo);
+      const kb = Math.min(b, hi);
+      if (ka <= kb) {
+        const j = ka - shift;
+        const n = kb - ka + 1;
+        if (last >= 0) put(last, j);
+        if (entries !== undefined && j + n <= iota.length) entries.set(iota.subarray(j + 1, j + n), j);
+        else for (let i = 0; i < n - 1; i++) put(j + i, j + i + 1);
+        last = j + n - 1;
+      }
+      for (let k = Math.max(a, hi + 1); k <= b; k++) {
+        const j = moveTo[k] - shift;
+        if (last >= 0) put(last, j);
+        last = j;
+      }
+    }
+    if (last >= 0) put(last, eoc);
+  }
 }

@@ -40,6 +40,8 @@ export interface Mapping {
   used: number;
   /** The lowest free new cluster (2 when none), for FSInfo's hint. */
   firstFree: number;
+  /** In place: writes the entries of every chain that `keep`s its place into a new FAT (by runs, not cluster by cluster). */
+  keptFat?: (fat: Uint8Array) => void;
 }
 
 export function mapClusters(geo: Geometry, scan: Scan, shape: Shape, rootClusterCount: number): Mapping {

@@ -1,5 +1,5 @@
 import type { Geometry } from '../format/geometry.js';
-import { LITTLE_ENDIAN } from './scan.js';
+import { fatEntries } from './scan.js';
 import type { Shape } from './shape.js';
 import type { Mapping } from './mapping.js';
 import { decodeBootSector, encodeBootSector } from '../format/boot-sector.js';
@@ -24,8 +24,10 @@ export function buildFat(shape: Shape, geo: Geometry, entry1: number, media: num
   // FAT16 and FAT32 entries as elements of a typed array (the FAT is all zeros: FAT32's top four
   // bits stay zero); FAT12's 12-bit entries one by one. A chain that keeps its place (in place)
   // is renumbered as it is written: one pass over its clusters.
-  const entries = !LITTLE_ENDIAN || t === 12 ? undefined : t === 16 ? new Uint16Array(b.buffer, b.byteOffset, b.length >> 1) : new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
+  const entries = fatEntries(b, t);
+  map.keptFat?.(b);
   for (const c of map.chains) {
+    if (c.keep !== undefined && map.keptFat !== undefined) continue;
     const keep = c.keep;
     const cl = keep === undefined ? c.clusters : c.old;
     const d = keep ?? 0;

@@ -1,4 +1,4 @@
-import type { Geometry } from '../format/geometry.js';
+import type { FatType, Geometry } from '../format/geometry.js';
 import type { SectorIO } from '../table/sector-io.js';
 import { decodeDirEntry, isLongNameSlot, ATTR, ENTRY_DELETED } from '../format/dir-entry.js';
 import { BAD, EOC_MIN, EOC_WRITE, readFatEntry } from '../table/fat-entry.js';
@@ -11,11 +11,11 @@ import { corrupt, FatError } from '../errors.js';
  * resizing it would spread the damage; `check --repair` first.
  *
  * Per-cluster state is typed arrays indexed by cluster number (a 1 GiB FAT32 volume has 261,627
- * clusters): `next` (the FAT as read), `owner` and `pos`; every chain is a view of one array,
- * `order`, so that renumbering a cluster (`order[pos[k]] = t`) renumbers it in its chain. A short
- * process runs each loop over them cold (mostly unoptimised): there are three, the pass over the
- * FAT, the chain walk and the new FAT's (metadata.ts); everything else works on runs or on the
- * clusters that move.
+ * clusters): `next` (the FAT as read), `owner`, `first` and `pos`; every chain is a view of one
+ * array, `order`, so that renumbering a cluster (`order[pos[k]] = t`) renumbers it in its chain.
+ * A short process runs its loops cold (mostly unoptimised, some 100 ns a turn), so chains are
+ * walked by runs of consecutive links, claimed and recorded with typed-array builtins (fill, set,
+ * indexOf); only the clusters in no chain are looked at one by one.
  */
 export interface ScannedDir {
   /** Volume path ('/' for the root), for messages. */
@@ -38,25 +38,38 @@ export interface ScannedFile {
   /** Old clusters, in order: a view of `Scan.order`. */
   chain: Uint32Array;
   size: number;
+  /** Its runs of consecutive clusters: `Scan.runs` pairs from..to (exclusive), as read. */
+  runsFrom: number;
+  runsTo: number;
   /** Index in `dirs` of the directory holding its entry, and the entry's offset in its bytes. */
   dir: number;
   entryOff: number;
 }
 
-/** `owner` values: which kind of chain holds a cluster, and whether it is the chain's first. */
+/** `owner` values: which kind of chain holds a cluster. */
 export const OWN_FILE = 1;
 export const OWN_DIR = 2;
-export const OWN_FIRST = 4;
 
 export interface Scan {
-  /** Every FAT entry as read (indexes 0..maxCluster; FAT32's reserved top four bits cleared), before anything moves. */
+  /** The active FAT's bytes as read; in-place.ts patches them (fat-patch.ts) as clusters move. */
+  raw: Uint8Array;
+  /**
+   * Every FAT entry (indexes 0..maxCluster) as read: a view of `raw` (FAT16/32 on a little-endian
+   * machine), else decoded. FAT32's reserved top four bits included: mask with EOC_WRITE.
+   */
   next: Uint32Array | Uint16Array;
-  /** Per cluster: 0 (in no chain), OWN_FILE or OWN_DIR, | OWN_FIRST for a chain's first cluster. */
+  /** Per cluster: 0 (in no chain), OWN_FILE or OWN_DIR. */
   owner: Uint8Array;
+  /** Per cluster: 1 where a chain starts. */
+  first: Uint8Array;
   /** Every chain's clusters, chain after chain (`order.subarray(0, used)`); chains are views of it. */
   order: Uint32Array;
   /** Per cluster in a chain: its index in `order`. */
   pos: Uint32Array;
+  /** The chains' runs of consecutive clusters, as first, last pairs (walk order). */
+  runs: number[];
+  /** iota[i] = i, for i ≤ maxCluster + 1. */
+  iota: Uint32Array;
   /** The free clusters as runs, ascending: freeStart[i] ≤ k < freeEnd[i], for i < freeRuns. */
   freeStart: Uint32Array;
   freeEnd: Uint32Array;
@@ -75,57 +88,46 @@ const MAX_DEPTH = 256;
 /** Whether this machine stores numbers little-endian (as FAT does), so that FAT entries can be typed-array elements. */
 export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** The active FAT's entries 0..maxCluster: a view of the bytes as read where the machine allows (FAT16/32), else decoded. */
-function readFat(io: SectorIO, geo: Geometry): Uint32Array | Uint16Array {
+/** A FAT's bytes as typed-array entries (FAT16/32 on a little-endian machine), else undefined. */
+export function fatEntries(b: Uint8Array, type: FatType): Uint16Array | Uint32Array | undefined {
+  if (!LITTLE_ENDIAN || type === 12 || b.byteOffset % 4 !== 0) return undefined;
+  return type === 16 ? new Uint16Array(b.buffer, b.byteOffset, b.length >> 1) : new Uint32Array(b.buffer, b.byteOffset, b.length >> 2);
+}
+
+/** The active FAT's bytes, and its entries 0..maxCluster: a view of them where the machine allows (FAT16/32), else decoded. */
+function readFat(io: SectorIO, geo: Geometry): { raw: Uint8Array; next: Uint32Array | Uint16Array } {
   const copy = geo.activeFat >= 0 ? geo.activeFat : 0;
   const raw = io.readSectors(geo.fatStart + copy * geo.fatSize, geo.fatSize);
   const entries = geo.clusterCount + 2;
-  if (LITTLE_ENDIAN && geo.fatType === 32) return new Uint32Array(raw.buffer, raw.byteOffset, entries);
-  if (LITTLE_ENDIAN && geo.fatType === 16) return new Uint16Array(raw.buffer, raw.byteOffset, entries);
-  const out = new Uint32Array(entries);
-  for (let n = 0; n < entries; n++) out[n] = readFatEntry(raw, geo.fatType, n);
-  return out;
+  if (LITTLE_ENDIAN && geo.fatType === 32) return { raw, next: new Uint32Array(raw.buffer, raw.byteOffset, entries) };
+  if (LITTLE_ENDIAN && geo.fatType === 16) return { raw, next: new Uint16Array(raw.buffer, raw.byteOffset, entries) };
+  const next = new Uint32Array(entries);
+  for (let n = 0; n < entries; n++) next[n] = readFatEntry(raw, geo.fatType, n);
+  return { raw, next };
 }
 
 export function scanVolume(io: SectorIO, geo: Geometry): Scan {
   const max = geo.clusterCount + 1;
-  const next = readFat(io, geo);
+  const { raw, next } = readFat(io, geo);
   const eocMin = EOC_MIN[geo.fatType];
   const badMark = BAD[geo.fatType];
-  // One pass over the FAT: clear FAT32's reserved bits, find the bad clusters, the free runs, and
-  // count the clusters in use (which the chains must account for).
   const mask = EOC_WRITE[geo.fatType];
-  const bad: number[] = [];
-  const freeStart = new Uint32Array((max >> 1) + 2);
-  const freeEnd = new Uint32Array((max >> 1) + 2);
-  let freeRuns = 0;
-  let inUse = true;
-  let nonFree = 0;
-  for (let n = 2; n <= max; n++) {
-    let v = next[n];
-    if (v > mask) next[n] = v &= mask;
-    if (v === 0) {
-      if (inUse) {
-        freeStart[freeRuns] = n;
-        inUse = false;
-      }
-      continue;
-    }
-    if (!inUse) {
-      freeEnd[freeRuns++] = n;
-      inUse = true;
-    }
-    if (v === badMark) bad.push(n);
-    else nonFree++;
-  }
-  if (!inUse) freeEnd[freeRuns++] = max + 1;
   const owner = new Uint8Array(max + 1);
+  const first = new Uint8Array(max + 1);
   const order = new Uint32Array(max + 1);
   const pos = new Uint32Array(max + 1);
+  const iota = new Uint32Array(max + 2);
+  for (let i = 0; i < iota.length; i++) iota[i] = i;
   const dirs: ScannedDir[] = [];
   const files: ScannedFile[] = [];
+  const runs: number[] = [];
   let used = 0;
-  /** Walk and claim a chain: bounded, every link valid, no cluster owned twice (which also catches loops). */
+  /**
+   * Walk and claim a chain: bounded, every link valid, no cluster owned twice (which also catches
+   * loops). A run n..e of entries that each name the next cluster (n → n+1 → … → e) is claimed at
+   * once; a link inside a run is in range, and neither free nor bad (the type's cluster limits keep
+   * e + 1 below the bad mark).
+   */
   const walk = (start: number, what: string, kind: number): Uint32Array => {
     const bad = (why: string, c: number): never => {
       throw new FatError('FAT_CORRUPT', `corrupt volume: ${what} ${why} (run fat check --repair first)`, { cluster: c });
@@ -134,15 +136,27 @@ export function scanVolume(io: SectorIO, geo: Geometry): Scan {
     let n = start;
     for (;;) {
       if (n < 2 || n > max) bad(`has a chain that reaches cluster ${n}, outside 2..${max}`, n);
-      if (owner[n] !== 0) bad(`shares cluster ${n} with another file (or loops)`, n);
-      owner[n] = used === from ? kind | OWN_FIRST : kind;
-      pos[n] = used;
-      order[used++] = n;
-      const v = next[n];
+      let e = n;
+      while (e < max && next[e] === e + 1) e++;
+      const run = owner.subarray(n, e + 1);
+      const a = run.indexOf(OWN_FILE);
+      const b = run.indexOf(OWN_DIR);
+      if (a >= 0 || b >= 0) {
+        const c = n + (a < 0 ? b : b < 0 ? a : Math.min(a, b));
+        bad(`shares cluster ${c} with another file (or loops)`, c);
+      }
+      run.fill(kind);
+      runs.push(n, e);
+      const len = e + 1 - n;
+      order.set(iota.subarray(n, e + 1), used);
+      pos.set(iota.subarray(used, used + len), n);
+      used += len;
+      const v = next[e] & mask;
       if (v >= eocMin) break;
-      if (v === 0 || v === badMark) bad(`has a chain that runs into a ${v === 0 ? 'free' : 'bad'} cluster after ${n}`, n);
+      if (v === 0 || v === badMark) bad(`has a chain that runs into a ${v === 0 ? 'free' : 'bad'} cluster after ${e}`, e);
       n = v;
     }
+    first[start] = 1;
     return order.subarray(from, used);
   };
   const cs = geo.clusterSize;
@@ -197,18 +211,44 @@ export function scanVolume(io: SectorIO, geo: Geometry): Scan {
       if (e.cluster === 0) continue;
       const label = `${d.path === '/' ? '' : d.path}/${name.slice(0, 8).trimEnd()}${name.slice(8).trim() ? `.${name.slice(8).trim()}` : ''}`;
       const isDir = (attr & ATTR.DIRECTORY) !== 0;
+      const runsFrom = runs.length >> 1;
       const chain = walk(e.cluster, label, isDir ? OWN_DIR : OWN_FILE);
       if (isDir) {
         if (depth + 1 > MAX_DEPTH) throw corrupt('directory tree', `${label} is deeper than ${MAX_DEPTH} levels`);
         addDir({ path: label, clusters: chain, bytes: readChain(chain), refs: [], parent: index, entryOff: off, usedSlots: 0 }, depth + 1);
-      } else files.push({ chain, size: e.size, dir: index, entryOff: off });
+      } else files.push({ chain, size: e.size, runsFrom, runsTo: runs.length >> 1, dir: index, entryOff: off });
     }
     d.usedSlots = slot;
   }
-  // Every cluster of a chain is in use and not bad: the rest in use belong to no file.
-  const lost = nonFree - used;
+  // The clusters in no chain, one by one (the others are skipped by indexOf): free (in runs), bad, or lost.
+  const bad: number[] = [];
+  const freeStart = new Uint32Array((max >> 1) + 2);
+  const freeEnd = new Uint32Array((max >> 1) + 2);
+  let freeRuns = 0;
+  let lost = 0;
+  for (let n = owner.indexOf(0, 2); n >= 0; n = n > max ? -1 : owner.indexOf(0, n)) {
+    let runStart = -1;
+    for (; n <= max && owner[n] === 0; n++) {
+      const v = next[n] & mask;
+      if (v === 0) {
+        if (runStart < 0) runStart = n;
+        continue;
+      }
+      if (runStart >= 0) {
+        freeStart[freeRuns] = runStart;
+        freeEnd[freeRuns++] = n;
+        runStart = -1;
+      }
+      if (v === badMark) bad.push(n);
+      else lost++;
+    }
+    if (runStart >= 0) {
+      freeStart[freeRuns] = runStart;
+      freeEnd[freeRuns++] = n;
+    }
+  }
   if (lost > 0) {
     throw new FatError('FAT_CORRUPT', `corrupt volume: ${lost} cluster${lost === 1 ? ' is' : 's are'} in use but belong to no file (run fat check --repair first)`);
   }
-  return { next, owner, order, pos, freeStart, freeEnd, freeRuns, dirs, files, bad, used };
+  return { raw, next, owner, first, order, pos, runs, iota, freeStart, freeEnd, freeRuns, dirs, files, bad, used };
 }
