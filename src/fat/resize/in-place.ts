@@ -1,6 +1,6 @@
 import type { FatType, Geometry } from '../format/geometry.js';
 import type { SectorIO } from '../table/sector-io.js';
-import { OWN_DIR, OWN_FILE, fatEntries, type Scan } from './scan.js';
+import { OWN_DIR, OWN_FILE, SHORT_RUN, fatEntries, type Scan } from './scan.js';
 import { FatPatch } from './fat-patch.js';
 import type { Shape } from './shape.js';
 import type { Mapping, NewChain } from './mapping.js';
@@ -313,7 +313,7 @@ function keptFat(fat: Uint8Array, type: FatType, scan: Scan, plan: InPlacePlan):
         const j = ka - shift;
         const n = kb - ka + 1;
         if (last >= 0) put(last, j);
-        if (entries !== undefined && j + n <= iota.length) entries.set(iota.subarray(j + 1, j + n), j);
+        if (entries !== undefined && n >= SHORT_RUN && j + n <= iota.length) entries.set(iota.subarray(j + 1, j + n), j);
         else for (let i = 0; i < n - 1; i++) put(j + i, j + i + 1);
         last = j + n - 1;
       }
