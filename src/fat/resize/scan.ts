@@ -13,9 +13,11 @@ import { corrupt, FatError } from '../errors.js';
  * Per-cluster state is typed arrays indexed by cluster number (a 1 GiB FAT32 volume has 261,627
  * clusters): `next` (the FAT as read), `owner`, `first` and `pos`; every chain is a view of one
  * array, `order`, so that renumbering a cluster (`order[pos[k]] = t`) renumbers it in its chain.
- * A short process runs its loops cold (mostly unoptimised, some 100 ns a turn), so chains are
- * walked by runs of consecutive links, claimed and recorded with typed-array builtins (fill, set,
- * indexOf); only the clusters in no chain are looked at one by one.
+ * A short process runs its loops cold (mostly unoptimised, tens of ns a turn), so chains are
+ * walked by runs of consecutive links (one tight loop follows them), claimed and recorded with
+ * typed-array builtins (fill, set, indexOf); the clusters in no chain are looked at one by one.
+ * On a 1 GiB FAT32 volume holding 900 MiB (bench/resize) this scan takes about half the time
+ * of a walk cluster by cluster, mostly the one loop that fills `iota`.
  */
 export interface ScannedDir {
   /** Volume path ('/' for the root), for messages. */
