@@ -107,6 +107,26 @@ function openOld(device: BlockDevice): { io: SectorIO; geo: ReturnType<typeof co
 }
 
 /**
+ * The smallest number of sectors in (fails, upTo) whose plan `attempt` makes (undefined: none
+ * below `upTo`). More room never hurts a plan, so a bisection finds the edge.
+ */
+function smallestInPlace<T>(fails: number, upTo: number, attempt: (sectors: number) => T | undefined): T | undefined {
+  let lo = fails;
+  let hi = upTo;
+  let best: T | undefined;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const r = attempt(mid);
+    if (r === undefined) lo = mid;
+    else {
+      hi = mid;
+      best = r;
+    }
+  }
+  return best;
+}
+
+/**
  * Resize the FAT volume on `device` to `bytes` (whole sectors; 'min': the smallest that holds its
  * data plus `free`), growing or shrinking its FATs as mkfs.fat sizes them and keeping its type
  * unless the cluster count needs another (then converting FAT12↔16↔32, or refusing with
@@ -148,17 +168,44 @@ export function resize(device: BlockDevice, bytes: number | 'min', options: Resi
     geo, clustersFor: newClusters, rootSlots: scan.dirs[0].usedSlots,
     rootChainClusters: geo.fatType === 32 ? scan.dirs[0].clusters.length : 0,
   };
-  const { shape } = planShape(input, bytes, { keepType: options.keepType, clusterSize: options.clusterSize, free: options.free, inPlace });
+  const planOptions = { keepType: options.keepType, clusterSize: options.clusterSize, free: options.free, inPlace };
+  let { shape } = planShape(input, bytes, planOptions);
   const same = unchanged(shape.totalSectors);
   if (same) return same;
-  const rootCount = rootClusters(input, shape.sectorsPerCluster * shape.sectorSize);
   let moves: InPlacePlan | undefined;
   let map: Mapping;
   if (inPlace) {
     // Planned whole before the first write: the moves, then where everything lies after them.
-    moves = planMoves(geo, scan, shape);
-    map = mapInPlace(geo, scan, shape, moves, rootCount);
-  } else map = mapClusters(geo, scan, shape, rootCount);
+    const inPlacePlan = (sh: Shape): { moves: InPlacePlan; map: Mapping } => {
+      const m = planMoves(geo, scan, sh);
+      return { moves: m, map: mapInPlace(geo, scan, sh, m, rootClusters(input, sh.sectorsPerCluster * sh.sectorSize)) };
+    };
+    let planned: { moves: InPlacePlan; map: Mapping } | undefined;
+    try {
+      planned = inPlacePlan(shape);
+    } catch (e) {
+      if (bytes !== 'min' || !(e instanceof FatError) || e.code !== 'ENOSPC') throw e;
+      // The smallest volume that holds the data may leave no room to move what is in the way
+      // first: min in place is then the smallest size, up to the current one, that has it (the
+      // current one: nothing to do).
+      const found = smallestInPlace(shape.totalSectors, geo.totalSectors, (sectors) => {
+        try {
+          const sh = planShape(input, sectors * geo.sectorSize, planOptions).shape;
+          return { shape: sh, ...inPlacePlan(sh) };
+        } catch {
+          return undefined;
+        }
+      });
+      if (found === undefined) {
+        const noop = unchanged(geo.totalSectors);
+        if (noop) return noop;
+        throw e;
+      }
+      shape = found.shape;
+      planned = found;
+    }
+    ({ moves, map } = planned);
+  } else map = mapClusters(geo, scan, shape, rootClusters(input, shape.sectorsPerCluster * shape.sectorSize));
   const newBytes = shape.totalSectors * shape.sectorSize;
   const result: ResizeResult = {
     from, to: geometryOf(shape), typeChange: shape.fatType === geo.fatType ? null : `FAT${geo.fatType} -> FAT${shape.fatType}`,

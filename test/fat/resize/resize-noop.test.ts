@@ -84,3 +84,28 @@ describe('resize of what holds no FAT volume', () => {
     expect(err(disk).message).toMatch(/^not a FAT image: no FAT boot sector \(.+\) but an MBR partition table: resize a partition of it \(--partition N\)$/);
   });
 });
+
+describe('min in place', () => {
+  it('a second min in place is a no-op, not ENOSPC (the smallest size it can reach is the one it has)', () => {
+    const dev = new MemoryDevice(16 * MIB);
+    mkfs(dev, { fatType: 16, size: 16 * MIB, volumeId: 0x12345678, time: NOW() });
+    const vol = Volume.open(dev, { now: NOW });
+    vol.writeFile('/index.html', '<h1>hi</h1>'.repeat(500));
+    vol.mkdir('/docs');
+    vol.writeFile('/docs/a.txt', 'a'.repeat(70_000));
+    vol.close();
+    const first = resize(dev, 'min');
+    expect(first.unchanged).toBe(false);
+    const shrunk = new MemoryDevice(dev.bytes.slice(0, first.bytes));
+    const before = shrunk.bytes.slice();
+    // The plain minimum is smaller, but in place there is no room to move what is in its way.
+    expect(resize(shrunk, 'min', { dryRun: true, copy: true }).bytes).toBeLessThan(first.bytes);
+    const again = resize(shrunk, 'min');
+    expect(again).toMatchObject({ unchanged: true, bytes: first.bytes, clustersToMove: 0 });
+    expect(resize(shrunk, 'min', { dryRun: true })).toEqual({ ...again, dryRun: true });
+    expect(Buffer.compare(shrunk.bytes, before)).toBe(0);
+    const vol2 = Volume.open(shrunk, { readOnly: true });
+    expect(vol2.readFile('/docs/a.txt', 'utf8')).toBe('a'.repeat(70_000));
+    vol2.close();
+  });
+});
