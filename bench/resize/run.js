@@ -25,12 +25,18 @@ const env = { ...process.env, MTOOLS_SKIP_CHECK: '1', LC_ALL: 'C', PATH: `${proc
 const work = fs.mkdtempSync(path.join(process.env.BENCH_TMP ?? os.tmpdir(), 'fatkit-bench-resize-'));
 const base = path.join(work, 'base.img');
 
+// GNU time, when installed, also gives each command's CPU time (user + system): steadier than wall
+// time on a shared machine.
+const gnuTime = fs.existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%U %S', 'true'], { encoding: 'utf8' }).status === 0;
+
 function run(argv) {
+  const cmd = gnuTime ? ['/usr/bin/time', '-f', 'fatkit-bench-cpu %U %S', ...argv] : argv;
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { env, encoding: 'utf8', maxBuffer: 64 * MiB });
+  const r = spawnSync(cmd[0], cmd.slice(1), { env, encoding: 'utf8', maxBuffer: 64 * MiB });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${argv.join(' ')} exited ${r.status ?? r.signal}: ${r.stderr}`);
-  return { wall, stdout: r.stdout };
+  const m = /fatkit-bench-cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  return { wall, cpu: m ? Number(m[1]) + Number(m[2]) : NaN, stdout: r.stdout };
 }
 
 async function makeBase() {
@@ -65,6 +71,8 @@ async function main() {
   const cps = [];
   const resizes = [];
   const nosyncs = [];
+  const cpu = { cp: [], resize: [], nosync: [], node: [] };
+  const nodes = [];
   let last;
   for (let r = 0; r < rounds; r++) {
     const copy = path.join(work, 'copy.img');
@@ -74,11 +82,13 @@ async function main() {
     // cp of the image (what the target is measured against), then a copy to resize (not timed).
     const c = run(['cp', base, copy]);
     cps.push(c.wall);
+    cpu.cp.push(c.cpu);
     fs.renameSync(copy, img);
     // Let the copy's own writeback finish (untimed), so that the resize is not charged for cp's.
     run(['sync', img]);
     const t = run(['node', cli, 'resize', img, '8G', '--in-place', '--json']);
     resizes.push(t.wall);
+    cpu.resize.push(t.cpu);
     last = JSON.parse(t.stdout);
     // The same without the flushes between steps (what cp does: no fdatasync at all).
     const img2 = path.join(work, 'work2.img');
@@ -87,7 +97,12 @@ async function main() {
     run(['sync', img2]);
     const u = run(['node', cli, 'resize', img2, '8G', '--in-place', '--no-sync', '--json']);
     nosyncs.push(u.wall);
+    cpu.nosync.push(u.cpu);
     fs.rmSync(img2, { force: true });
+    // What a bare node start costs in the same round.
+    const z = run(['node', '-e', '0']);
+    nodes.push(z.wall);
+    cpu.node.push(z.cpu);
     log(`round ${r + 1}: cp ${c.wall.toFixed(3)} s, resize ${t.wall.toFixed(3)} s (${(t.wall / c.wall).toFixed(3)}x), --no-sync ${u.wall.toFixed(3)} s (${(u.wall / c.wall).toFixed(3)}x)`);
     if (r === 0) {
       const f = spawnSync('fsck.fat', ['-n', img], { env, encoding: 'utf8' });
@@ -100,11 +115,15 @@ async function main() {
   const cp = median(cps);
   const rz = median(resizes);
   const ns = median(nosyncs);
+  const cpuMedian = { cp: median(cpu.cp), resize: median(cpu.resize), nosync: median(cpu.nosync), node: median(cpu.node) };
+  const nd = median(nodes);
+  const cpuRow = (x) => (Number.isNaN(x) ? 'n/a' : x.toFixed(2));
   const results = {
     date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, load: os.loadavg(), rounds,
     base: { bytes: info.totalBytes, used: info.usedClusters * info.clusterSize, clusterSize: info.clusterSize },
     cp: { median: cp, all: cps }, resize: { median: rz, all: resizes }, ratio: rz / cp,
     resizeNoSync: { median: ns, all: nosyncs }, ratioNoSync: ns / cp,
+    cpu: { median: cpuMedian, all: cpu }, nodeStart: { median: nd, all: nodes },
     moved: { clusters: last.clustersToMove, bytes: last.bytesToMove }, from: last.from, to: last.to,
   };
   fs.writeFileSync(path.join(here, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
@@ -113,17 +132,18 @@ async function main() {
 Target (issue #17): \`fat resize IMG 8G --in-place\` takes at most 0.25x the time \`cp\` takes to copy
 the 1 GiB image, in the same run.
 
-| | median wall (s) | rounds (s) |
-|---|---|---|
-| \`cp\` of the 1 GiB image | ${cp.toFixed(3)} | ${cps.map((x) => x.toFixed(3)).join(', ')} |
-| \`fat resize IMG 8G --in-place\` (whole process) | ${rz.toFixed(3)} | ${resizes.map((x) => x.toFixed(3)).join(', ')} |
-| \`fat resize IMG 8G --in-place --no-sync\` | ${ns.toFixed(3)} | ${nosyncs.map((x) => x.toFixed(3)).join(', ')} |
-| **ratio** (default, with 4 fdatasync barriers) | **${(rz / cp).toFixed(3)}x** | |
-| **ratio** (--no-sync: like cp, no fdatasync) | **${(ns / cp).toFixed(3)}x** | |
+| | median wall (s) | rounds (s) | median CPU, user + system (s) |
+|---|---|---|---|
+| \`cp\` of the 1 GiB image | ${cp.toFixed(3)} | ${cps.map((x) => x.toFixed(3)).join(', ')} | ${cpuRow(cpuMedian.cp)} |
+| \`fat resize IMG 8G --in-place\` (whole process) | ${rz.toFixed(3)} | ${resizes.map((x) => x.toFixed(3)).join(', ')} | ${cpuRow(cpuMedian.resize)} |
+| \`fat resize IMG 8G --in-place --no-sync\` | ${ns.toFixed(3)} | ${nosyncs.map((x) => x.toFixed(3)).join(', ')} | ${cpuRow(cpuMedian.nosync)} |
+| \`node -e 0\` (a bare start, for scale) | ${nd.toFixed(3)} | ${nodes.map((x) => x.toFixed(3)).join(', ')} | ${cpuRow(cpuMedian.node)} |
+| **ratio** (default, with 4 fdatasync barriers) | **${(rz / cp).toFixed(3)}x** | | |
+| **ratio** (--no-sync: like cp, no fdatasync) | **${(ns / cp).toFixed(3)}x** | | |
 
 The default flushes the image (fdatasync) at the four points where the write order must hold
 across a power failure (see src/fat/resize/in-place.ts); \`cp\` flushes nothing, so \`--no-sync\` is
-the like-for-like figure. A bare \`node\` start costs about 0.1 s of either figure here.
+the like-for-like figure. A bare \`node\` start (the \`node -e 0\` row) is part of either figure.
 
 What the resize did: FAT ${last.from.fatSize} -> ${last.to.fatSize} sectors x ${last.to.numFats}, clusters
 ${last.from.clusterCount} -> ${last.to.clusterCount} of ${last.to.clusterSize} bytes; ${last.clustersToMove} clusters

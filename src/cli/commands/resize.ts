@@ -58,7 +58,10 @@ function resizeBare(image: string, target: number | 'min', options: ResizeOption
     const probe = FileDevice.open(image, { readOnly: true });
     let bytes: number;
     try {
-      bytes = resize(probe, target, { ...options, dryRun: true, copy: true }).bytes;
+      const plan = resize(probe, target, { ...options, dryRun: true, copy: true });
+      // Already that size: no temporary file, no write.
+      if (plan.unchanged) return { ...plan, dryRun: false };
+      bytes = plan.bytes;
     } finally {
       probe.close();
     }
@@ -129,7 +132,9 @@ function human(image: string, r: ResizeResult, part: PartitionReport | undefined
   const lines = [
     `${image}${part ? ` partition ${part.index}` : ''}: ${r.typeChange ?? `FAT${t.fatType}`}, ${formatSize(f.bytes)} -> ${formatSize(t.bytes)} (${t.bytes} bytes)`,
     `clusters: ${f.clusterCount} -> ${t.clusterCount} of ${formatSize(t.clusterSize)}; FAT: ${f.fatSize} -> ${t.fatSize} sectors x ${t.numFats}; data starts at sector ${t.dataStart}`,
-    `${dryRun ? 'would move' : 'moved'}: ${r.clustersToMove} of ${r.clustersUsed} clusters in use (${formatSize(r.bytesToMove)})`,
+    r.unchanged
+      ? `unchanged: the volume already has this size; nothing ${dryRun ? 'would be' : 'was'} written`
+      : `${dryRun ? 'would move' : 'moved'}: ${r.clustersToMove} of ${r.clustersUsed} clusters in use (${formatSize(r.bytesToMove)})`,
   ];
   if (part) lines.push(`partition ${part.index}: ${formatSize(part.size)} at byte ${part.start}; disk ${formatSize(part.diskSize)}`);
   if (dryRun) lines.push('dry run: nothing was written');
@@ -172,6 +177,7 @@ damaged is refused: run fat check --repair first.`)
         const json = {
           image, dryRun, inPlace: partition !== undefined || opts.inPlace === true, partition: done.partition ?? null,
           from: r.from, to: r.to, typeChange: r.typeChange, clustersUsed: r.clustersUsed, clustersToMove: r.clustersToMove, bytesToMove: r.bytesToMove,
+          unchanged: r.unchanged,
         };
         await writeOut(`${JSON.stringify(json, null, 2)}\n`);
       } else await writeOut(human(image, r, done.partition, dryRun));

@@ -12,9 +12,14 @@ import { FatError } from '../errors.js';
  */
 export interface NewChain {
   /** Old clusters, in order (empty for a root that becomes a chain). */
-  old: number[];
-  /** New clusters, in order. */
-  clusters: number[];
+  old: Uint32Array;
+  /** New clusters, in order (empty when the chain `keep`s its place). */
+  clusters: Uint32Array;
+  /**
+   * In place, a chain that keeps its place: its new clusters are `old[i] − keep`, read once the
+   * moves are done (in-place.ts: the chains are views that follow them).
+   */
+  keep?: number;
   /** Bytes of data the chain carries (files: their size; directories: their clusters). */
   bytes: number;
   /** Index in scan.dirs for a directory chain (0: the FAT32 root), -1 for a file. */
@@ -35,6 +40,8 @@ export interface Mapping {
   used: number;
   /** The lowest free new cluster (2 when none), for FSInfo's hint. */
   firstFree: number;
+  /** In place: writes the entries of every chain that `keep`s its place into a new FAT (by runs, not cluster by cluster). */
+  keptFat?: (fat: Uint8Array) => void;
 }
 
 export function mapClusters(geo: Geometry, scan: Scan, shape: Shape, rootClusterCount: number): Mapping {
@@ -46,25 +53,24 @@ export function mapClusters(geo: Geometry, scan: Scan, shape: Shape, rootCluster
   const taken = new Uint8Array(newMax + 1);
   const chains: NewChain[] = [];
   let root: NewChain | undefined;
-  const lengthFor = (old: number[], bytes: number, isFile: boolean): number =>
+  const lengthFor = (old: Uint32Array, bytes: number, isFile: boolean): number =>
     sameCs ? old.length : isFile ? Math.ceil(bytes / newCs) : Math.ceil((old.length * geo.clusterSize) / newCs);
 
   for (let i = 0; i < scan.dirs.length; i++) {
     const d = scan.dirs[i];
     if (i === 0) {
       if (shape.fatType !== 32) continue;
-      root = { old: geo.fatType === 32 && sameCs ? d.clusters : [], clusters: [], bytes: 0, dir: 0 };
-      root.clusters = new Array<number>(geo.fatType === 32 && sameCs ? d.clusters.length : rootClusterCount).fill(0);
-      root.bytes = root.clusters.length * newCs;
+      const n = geo.fatType === 32 && sameCs ? d.clusters.length : rootClusterCount;
+      root = { old: geo.fatType === 32 && sameCs ? d.clusters : new Uint32Array(0), clusters: new Uint32Array(n), bytes: n * newCs, dir: 0 };
       chains.push(root);
       continue;
     }
     const n = lengthFor(d.clusters, 0, false);
-    chains.push({ old: d.clusters, clusters: new Array<number>(n).fill(0), bytes: d.clusters.length * geo.clusterSize, dir: i });
+    chains.push({ old: d.clusters, clusters: new Uint32Array(n), bytes: d.clusters.length * geo.clusterSize, dir: i });
   }
   for (const f of scan.files) {
     const n = lengthFor(f.chain, f.size, true);
-    chains.push({ old: f.chain, clusters: new Array<number>(n).fill(0), bytes: Math.min(f.size, f.chain.length * geo.clusterSize), dir: -1 });
+    chains.push({ old: f.chain, clusters: new Uint32Array(n), bytes: Math.min(f.size, f.chain.length * geo.clusterSize), dir: -1 });
   }
 
   // Clusters that keep their place.

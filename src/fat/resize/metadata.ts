@@ -1,5 +1,5 @@
 import type { Geometry } from '../format/geometry.js';
-import type { FatTable } from '../table/fat-table.js';
+import { fatEntries } from './scan.js';
 import type { Shape } from './shape.js';
 import type { Mapping } from './mapping.js';
 import { decodeBootSector, encodeBootSector } from '../format/boot-sector.js';
@@ -14,15 +14,29 @@ import { BAD, EOC_WRITE as EOC, writeFatEntry as setEntry } from '../table/fat-e
  * changes only the geometry; a FAT12/16 ↔ FAT32 conversion rewrites it in the other layout,
  * keeping those fields (the boot code cannot follow: it is fatkit's).
  */
-/** One FAT copy of the new volume. */
-export function buildFat(shape: Shape, geo: Geometry, oldFat: FatTable, media: number, map: Mapping): Uint8Array {
+/** One FAT copy of the new volume (`entry1`: the old FAT's entry 1, kept when the type stays). */
+export function buildFat(shape: Shape, geo: Geometry, entry1: number, media: number, map: Mapping): Uint8Array {
   const t = shape.fatType;
   const b = new Uint8Array(shape.fatSize * shape.sectorSize);
   setEntry(b, t, 0, (EOC[t] & ~0xff) | media);
-  setEntry(b, t, 1, t === geo.fatType ? oldFat.get(1) : EOC[t]);
+  setEntry(b, t, 1, t === geo.fatType ? entry1 : EOC[t]);
+  const eoc = EOC[t];
+  // FAT16 and FAT32 entries as elements of a typed array (the FAT is all zeros: FAT32's top four
+  // bits stay zero); FAT12's 12-bit entries one by one. A chain that keeps its place (in place)
+  // is renumbered as it is written: one pass over its clusters.
+  const entries = fatEntries(b, t);
+  map.keptFat?.(b);
   for (const c of map.chains) {
-    const cl = c.clusters;
-    for (let i = 0; i < cl.length; i++) setEntry(b, t, cl[i], i + 1 < cl.length ? cl[i + 1] : EOC[t]);
+    if (c.keep !== undefined && map.keptFat !== undefined) continue;
+    const keep = c.keep;
+    const cl = keep === undefined ? c.clusters : c.old;
+    const d = keep ?? 0;
+    const last = cl.length - 1;
+    if (last < 0) continue;
+    if (entries !== undefined) {
+      for (let i = 0; i < last; i++) entries[cl[i] - d] = cl[i + 1] - d;
+      entries[cl[last] - d] = eoc;
+    } else for (let i = 0; i <= last; i++) setEntry(b, t, cl[i] - d, i < last ? cl[i + 1] - d : eoc);
   }
   for (const j of map.bad) setEntry(b, t, j, BAD[t]);
   return b;

@@ -61,6 +61,8 @@ export function resizePartition(disk: BlockDevice, n: number, size: number | 'mi
   const diskSectors = room.diskSectorsFor(sectors);
   const partition = { index: n, start: p.startLba * ss, size: sectors * ss, diskSize: diskSectors * ss };
   if (rest.dryRun) return { result: plan, partition };
+  // The size it already has: nothing to write, neither the volume nor the table.
+  if (plan.unchanged && sectors === p.sectorCount) return { result: { ...plan, dryRun: false }, partition };
   const barrier = rest.sync === false ? () => {} : () => disk.flush();
   let result: ResizeResult;
   if (sectors > p.sectorCount) {

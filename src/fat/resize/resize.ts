@@ -4,10 +4,11 @@ import { computeGeometry, type FatType } from '../format/geometry.js';
 import { SectorIO } from '../table/sector-io.js';
 import { FatError } from '../errors.js';
 import { formatSize } from '../mkfs/layout.js';
+import { readPartitionTable } from '../disk/partition.js';
 import { scanVolume } from './scan.js';
 import { planShape, rootClusters, type PlanInput } from './plan.js';
 import { mapClusters, type Mapping } from './mapping.js';
-import { mapAfterMoves, moveInOldVolume, planMoves, type InPlacePlan } from './in-place.js';
+import { mapInPlace, moveInOldVolume, planMoves, type InPlacePlan } from './in-place.js';
 import { writeResized } from './write.js';
 import type { Shape } from './shape.js';
 
@@ -69,6 +70,12 @@ export interface ResizeResult {
   bytes: number;
   dryRun: boolean;
   inPlace: boolean;
+  /**
+   * The volume already has the requested size (and cluster size): nothing is written (`to` is
+   * `from`, nothing moves). Into another device (`target`) the copy is still written, and this
+   * is false; a dry run says true either way.
+   */
+  unchanged: boolean;
 }
 
 const geometryOf = (s: Shape): ResizeGeometry => ({
@@ -83,10 +90,40 @@ function openOld(device: BlockDevice): { io: SectorIO; geo: ReturnType<typeof co
   if (device.sectorCount * device.sectorSize < 512) throw new FatError('FAT_NOT_FAT', 'not a FAT image: smaller than 512 bytes');
   device.read(0, first);
   const bs = decodeBootSector(first);
-  validateBootSector(bs);
+  try {
+    validateBootSector(bs);
+  } catch (e) {
+    if (!(e instanceof FatError) || e.code !== 'FAT_NOT_FAT') throw e;
+    // As the rest of fatkit says it (disk/partition.ts), naming the partition table when there is one.
+    const why = `no FAT boot sector (${e.message.replace(/^not a FAT (file system|image): /, '')})`;
+    const table = readPartitionTable(device);
+    throw new FatError('FAT_NOT_FAT', table === undefined
+      ? `not a FAT image: ${why} and no partition table`
+      : `not a FAT image: ${why} but ${table.scheme === 'gpt' ? 'a GPT' : 'an MBR'} partition table: resize a partition of it (--partition N)`, { structure: 'boot sector', sector: 0 });
+  }
   const io = new SectorIO(device, bs.bytesPerSector);
   const geo = computeGeometry(bs, io.sectorCount);
   return { io, geo, media: bs.media };
+}
+
+/**
+ * The smallest number of sectors in (fails, upTo) whose plan `attempt` makes (undefined: none
+ * below `upTo`). More room never hurts a plan, so a bisection finds the edge.
+ */
+function smallestInPlace<T>(fails: number, upTo: number, attempt: (sectors: number) => T | undefined): T | undefined {
+  let lo = fails;
+  let hi = upTo;
+  let best: T | undefined;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const r = attempt(mid);
+    if (r === undefined) lo = mid;
+    else {
+      hi = mid;
+      best = r;
+    }
+  }
+  return best;
 }
 
 /**
@@ -103,6 +140,21 @@ export function resize(device: BlockDevice, bytes: number | 'min', options: Resi
   const scan = scanVolume(io, geo);
   const target = options.target;
   const inPlace = !options.copy && (target === undefined || target === device);
+  const from = geometryOf({
+    fatType: geo.fatType, sectorSize: geo.sectorSize, sectorsPerCluster: geo.sectorsPerCluster, reservedSectors: geo.reservedSectors,
+    numFats: geo.numFats, fatSize: geo.fatSize, rootEntries: geo.rootEntries, rootDirSectors: geo.rootDirSectors,
+    totalSectors: geo.totalSectors, dataStart: geo.dataStart, clusterCount: geo.clusterCount,
+  });
+  // The size it already has: nothing to write (unless a copy into another device was asked for).
+  const sameClusters = options.clusterSize === undefined || options.clusterSize === geo.clusterSize;
+  const unchanged = (sectors: number): ResizeResult | undefined => sectors !== geo.totalSectors || !sameClusters || (!inPlace && !options.dryRun) ? undefined : {
+    from, to: from, typeChange: null, clustersUsed: scan.used, clustersToMove: 0, bytesToMove: 0, bytes: from.bytes,
+    dryRun: options.dryRun === true, inPlace, unchanged: true,
+  };
+  if (typeof bytes === 'number' && Number.isSafeInteger(bytes) && bytes > 0) {
+    const same = unchanged(Math.floor(bytes / geo.sectorSize));
+    if (same) return same;
+  }
   const newClusters = (cs: number): number => {
     let n = 0;
     const same = cs === geo.clusterSize;
@@ -116,33 +168,49 @@ export function resize(device: BlockDevice, bytes: number | 'min', options: Resi
     geo, clustersFor: newClusters, rootSlots: scan.dirs[0].usedSlots,
     rootChainClusters: geo.fatType === 32 ? scan.dirs[0].clusters.length : 0,
   };
-  const { shape } = planShape(input, bytes, { keepType: options.keepType, clusterSize: options.clusterSize, free: options.free, inPlace });
-  const rootCount = rootClusters(input, shape.sectorsPerCluster * shape.sectorSize);
+  const planOptions = { keepType: options.keepType, clusterSize: options.clusterSize, free: options.free, inPlace };
+  let { shape } = planShape(input, bytes, planOptions);
+  const same = unchanged(shape.totalSectors);
+  if (same) return same;
   let moves: InPlacePlan | undefined;
   let map: Mapping;
   if (inPlace) {
-    moves = planMoves(geo, scan, shape);
-    if (options.dryRun) {
-      map = mapAfterMoves(geo, scan, shape, moves.shift, rootCount);
-      map.moved += moves.moves.size;
-    } else {
-      // Counted here, mapped after the moves.
-      const dirClusters = scan.dirs.reduce((n, d, i) => n + (i === 0 && shape.fatType !== 32 ? 0 : i === 0 && geo.fatType !== 32 ? rootCount : d.clusters.length), 0);
-      let files = 0;
-      for (const f of scan.files) files += f.chain.length;
-      map = { chains: [], bad: [], shift: moves.shift, moved: moves.moves.size + dirClusters, used: files + dirClusters, firstFree: 2 };
+    // Planned whole before the first write: the moves, then where everything lies after them.
+    const inPlacePlan = (sh: Shape): { moves: InPlacePlan; map: Mapping } => {
+      const m = planMoves(geo, scan, sh);
+      return { moves: m, map: mapInPlace(geo, scan, sh, m, rootClusters(input, sh.sectorsPerCluster * sh.sectorSize)) };
+    };
+    let planned: { moves: InPlacePlan; map: Mapping } | undefined;
+    try {
+      planned = inPlacePlan(shape);
+    } catch (e) {
+      if (bytes !== 'min' || !(e instanceof FatError) || e.code !== 'ENOSPC') throw e;
+      // The smallest volume that holds the data may leave no room to move what is in the way
+      // first: min in place is then the smallest size, up to the current one, that has it (the
+      // current one: nothing to do).
+      const found = smallestInPlace(shape.totalSectors, geo.totalSectors, (sectors) => {
+        try {
+          const sh = planShape(input, sectors * geo.sectorSize, planOptions).shape;
+          return { shape: sh, ...inPlacePlan(sh) };
+        } catch {
+          return undefined;
+        }
+      });
+      if (found === undefined) {
+        const noop = unchanged(geo.totalSectors);
+        if (noop) return noop;
+        throw e;
+      }
+      shape = found.shape;
+      planned = found;
     }
-  } else map = mapClusters(geo, scan, shape, rootCount);
+    ({ moves, map } = planned);
+  } else map = mapClusters(geo, scan, shape, rootClusters(input, shape.sectorsPerCluster * shape.sectorSize));
   const newBytes = shape.totalSectors * shape.sectorSize;
-  const from = geometryOf({
-    fatType: geo.fatType, sectorSize: geo.sectorSize, sectorsPerCluster: geo.sectorsPerCluster, reservedSectors: geo.reservedSectors,
-    numFats: geo.numFats, fatSize: geo.fatSize, rootEntries: geo.rootEntries, rootDirSectors: geo.rootDirSectors,
-    totalSectors: geo.totalSectors, dataStart: geo.dataStart, clusterCount: geo.clusterCount,
-  });
   const result: ResizeResult = {
     from, to: geometryOf(shape), typeChange: shape.fatType === geo.fatType ? null : `FAT${geo.fatType} -> FAT${shape.fatType}`,
     clustersUsed: map.used, clustersToMove: map.moved, bytesToMove: map.moved * shape.sectorsPerCluster * shape.sectorSize,
-    bytes: newBytes, dryRun: options.dryRun === true, inPlace,
+    bytes: newBytes, dryRun: options.dryRun === true, inPlace, unchanged: false,
   };
   if (options.dryRun) return result;
   options.ensureSize?.(newBytes);
@@ -152,10 +220,7 @@ export function resize(device: BlockDevice, bytes: number | 'min', options: Resi
   }
   if (out.readOnly) throw new FatError('EROFS', 'device is read-only');
   const barrier = options.sync === false ? () => {} : () => (inPlace ? device : target!).flush();
-  if (moves !== undefined) {
-    moveInOldVolume(io, geo, scan, moves, barrier, options.onProgress);
-    map = mapAfterMoves(geo, scan, shape, moves.shift, rootCount);
-  }
+  if (moves !== undefined) moveInOldVolume(io, geo, scan, moves, barrier, options.onProgress);
   writeResized({
     barrier,
     src: io, out, inPlace, geo, scan, shape, map, media,

@@ -32,7 +32,7 @@ export interface WriteJob {
 const CHUNK = 4 * 1024 * 1024;
 
 /** Runs of consecutive clusters: [first, count] pairs. */
-function runs(clusters: number[], from: number, to: number, max: number): [number, number][] {
+function runs(clusters: Uint32Array, from: number, to: number, max: number): [number, number][] {
   const out: [number, number][] = [];
   for (let i = from; i < to; ) {
     let j = i + 1;
@@ -49,30 +49,27 @@ export function writeResized(job: WriteJob): void {
   const newCs = shape.sectorsPerCluster * shape.sectorSize;
   const oldSector = (k: number): number => geo.dataStart + (k - 2) * geo.sectorsPerCluster;
   const newSector = (j: number): number => shape.dataStart + (j - 2) * shape.sectorsPerCluster;
-  const buf = new Uint8Array(CHUNK);
-  const rbuf = new Uint8Array(CHUNK + 65536);
+  // Copy buffers (into another device only).
+  const buf = job.inPlace ? new Uint8Array(0) : new Uint8Array(CHUNK);
+  const rbuf = job.inPlace ? buf : new Uint8Array(CHUNK + 65536);
   const total = map.moved;
   let done = 0;
 
-  // 1. File data.
-  for (const c of map.chains) {
+  // 1. File data. In place every file cluster already lies where its new number puts it
+  // (in-place.ts moved those in the way, and keeps the others on the old grid): nothing to copy.
+  if (!job.inPlace) for (const c of map.chains) {
     if (c.dir !== -1 || c.clusters.length === 0) continue;
     if (c.old.length === c.clusters.length) copySameSize(c);
     else copyStream(c);
   }
 
   function copySameSize(c: NewChain): void {
-    // Pairs whose place changes (all of them into another device), grouped where both sides run on.
+    // Into another device every pair is copied, grouped where both sides run on.
     const n = c.old.length;
+    const maxRun = CHUNK / oldCs;
     for (let i = 0; i < n; ) {
-      if (job.inPlace && oldSector(c.old[i]) === newSector(c.clusters[i])) {
-        i++;
-        continue;
-      }
       let j = i + 1;
-      const maxRun = CHUNK / oldCs;
-      while (j < n && j - i < maxRun && c.old[j] === c.old[j - 1] + 1 && c.clusters[j] === c.clusters[j - 1] + 1
-        && !(job.inPlace && oldSector(c.old[j]) === newSector(c.clusters[j]))) j++;
+      while (j < n && j - i < maxRun && c.old[j] === c.old[j - 1] + 1 && c.clusters[j] === c.clusters[j - 1] + 1) j++;
       const b = buf.subarray(0, (j - i) * oldCs);
       src.read(oldSector(c.old[i]), b);
       out.write(newSector(c.clusters[i]), b);
@@ -113,11 +110,16 @@ export function writeResized(job: WriteJob): void {
   }
 
   // 2. Directories, renumbered.
-  const firstOf = new Map<number, number>();
-  for (const c of map.chains) if (c.old.length > 0 && c.clusters.length > 0) firstOf.set(c.old[0], c.clusters[0]);
+  // Each chain's new first cluster, by its old one.
+  const firstOf = new Uint32Array(geo.clusterCount + 2);
+  for (const c of map.chains) {
+    if (c.old.length === 0) continue;
+    if (c.keep !== undefined) firstOf[c.old[0]] = c.old[0] - c.keep;
+    else if (c.clusters.length > 0) firstOf[c.old[0]] = c.clusters[0];
+  }
   const dirFirst = (i: number): number => {
     if (i === 0) return shape.fatType === 32 ? map.root!.clusters[0] : 0;
-    return firstOf.get(scan.dirs[i].clusters[0])!;
+    return firstOf[scan.dirs[i].clusters[0]];
   };
   const renumber = (d: ScannedDir, index: number, into: Uint8Array): void => {
     const fat32Old = geo.fatType === 32;
@@ -126,7 +128,7 @@ export function writeResized(job: WriteJob): void {
       let n: number;
       if (r.kind === 'dot') n = dirFirst(index);
       else if (r.kind === 'dotdot') n = d.parent <= 0 ? 0 : dirFirst(d.parent);
-      else n = old === 0 ? 0 : firstOf.get(old) ?? 0;
+      else n = old < firstOf.length ? firstOf[old] : 0;
       put16(into, r.off + 20, shape.fatType === 32 ? Math.floor(n / 0x10000) : 0);
       put16(into, r.off + 26, n & 0xffff);
     }
@@ -152,7 +154,7 @@ export function writeResized(job: WriteJob): void {
     out.write(shape.reservedSectors + shape.numFats * shape.fatSize, bytes);
   }
   // 4. The FATs.
-  const fat = buildFat(shape, geo, scan.fat, job.media, map);
+  const fat = buildFat(shape, geo, scan.next[1] & 0x0fffffff, job.media, map);
   for (let i = 0; i < shape.numFats; i++) {
     for (let off = 0; off < fat.length; off += CHUNK) {
       out.write(shape.reservedSectors + i * shape.fatSize + off / shape.sectorSize, fat.subarray(off, Math.min(fat.length, off + CHUNK)));
