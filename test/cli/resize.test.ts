@@ -4,6 +4,7 @@
  * entry (and GPT backup header and disk file) follow, with sgdisk -v and fsck.fat as witnesses.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +93,33 @@ describe('fat resize', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^fat: [^\n]+\n$/);
     expect(fs.statSync(hostile).size).toBe(4096);
+  });
+
+  it('in place, a volume whose FATs end past sector 65535 is refused naming that limit, and its own reason comes first', () => {
+    // 128 GiB FAT32 of 32 KiB clusters (sparse): 2 x 32,768 FAT sectors after 64 reserved ones.
+    const img = fresh(['--size', '128G', '--fat', '32']);
+    // The metadata (the first 40 MiB) and the file's size and time stand for its bytes (too many to hash).
+    const state = (): [string, number, number] => {
+      const fd = fs.openSync(img, 'r');
+      const head = Buffer.alloc(40 * MIB);
+      fs.readSync(fd, head, 0, head.length, 0);
+      fs.closeSync(fd);
+      const st = fs.statSync(img);
+      return [createHash('sha256').update(head).digest('hex'), st.size, st.mtimeMs];
+    };
+    const before = state();
+    const limit = fatCli(['resize', img, '200G', '--in-place']);
+    expect(limit.status).toBe(1);
+    expect(limit.stderr).toBe('fat: the old FATs end at sector 65600, past the 65535 reserved sectors a boot sector can name, so the new ones cannot go where the old volume does not look: this volume cannot be resized in place safely (a bare image can be, through a temporary file: without --in-place)\n');
+    // A size that no FAT32 volume of these clusters can have says so, not the in-place limit.
+    const large = fatCli(['resize', img, '20T', '--in-place', '--keep-type']);
+    expect(large.status).toBe(1);
+    expect(large.stderr).toMatch(/^fat: 20 TiB is too large for FAT32 with 32768-byte clusters .*the largest is 2 TiB/);
+    expect(state()).toEqual(before);
+    // Through a temporary file it can be done.
+    const dry = fatCli(['resize', img, '200G', '--dry-run']);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/128 GiB -> 200 GiB/);
   });
 
   it('a GPT disk whose last partition grows: the entry, the backup header and the disk follow (sgdisk -v clean)', () => {

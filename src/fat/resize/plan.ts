@@ -117,8 +117,10 @@ export function planShape(input: PlanInput, bytes: number | 'min', options: Plan
     const g = input.geo;
     if (!(e instanceof FatError) || !options.inPlace || g.dataStart <= 65535 || e.code === 'EINVAL' && /cluster size/.test(e.message)) throw e;
     // In place the new FATs start past the old ones (or before them when they fit): past sector
-    // 65535 the boot sector cannot name them.
-    throw new FatError('FAT_UNSUPPORTED', `the old FATs end at sector ${g.dataStart}, past the 65535 reserved sectors a boot sector can name: this volume cannot be resized in place safely; resize it into a new image (${e.message})`);
+    // 65535 the boot sector cannot name them. When the size fails for a reason of its own (too
+    // small for the data, too large for the type), that reason is the one to give.
+    planShapeAt(input, bytes, { ...options, inPlace: false });
+    throw new FatError('FAT_UNSUPPORTED', `the old FATs end at sector ${g.dataStart}, past the 65535 reserved sectors a boot sector can name, so the new ones cannot go where the old volume does not look: this volume cannot be resized in place safely (a bare image can be, through a temporary file: without --in-place)`);
   }
 }
 
