@@ -6,6 +6,7 @@
 // devDependency) the unbundled CLI that tsc wrote is kept: it works the same, only starts slower.
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
+import { builtinModules } from 'node:module';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Chunk names carry content hashes: clear the old ones so dist/ holds only this build's (also
@@ -22,7 +23,7 @@ try {
 }
 await esbuild.build({
   entryPoints: [path.join(root, 'src/cli/main.ts')],
-  plugins: [flattenIndexImports()],
+  plugins: [flattenIndexImports(), builtinsThroughRequire()],
   outdir: path.join(root, 'dist/cli'),
   // Code only some commands need (crunch, picomatch for --include/--exclude, the progress bar) goes
   // into chunks loaded on first use, so a start parses and runs only what the command needs.
@@ -40,6 +41,35 @@ await esbuild.build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
+/**
+ * Node's built-in modules through require(), not import: Node builds an ES module namespace of a
+ * built-in by reading every export, which runs its lazy getters (`import * as fs from 'node:fs'`
+ * loads fs/promises, readline and the stream modules for fs.promises and fs.ReadStream; ~3-5 ms of
+ * CPU at every start, bench/small/PROFILE.md). require() returns the object and reads nothing. And
+ * commander's `require('node:child_process')` (for executable subcommands, which fat has none of)
+ * is deferred to its first use: loading child_process loads net, dgram and the streams.
+ */
+function builtinsThroughRequire() {
+  const builtins = new Set(builtinModules);
+  const isBuiltin = (p) => p.startsWith('node:') || builtins.has(p.split('/')[0]);
+  return {
+    name: 'builtins-through-require',
+    setup(build) {
+      build.onResolve({ filter: /^node:child_process$/ }, (args) =>
+        /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'node:child_process', namespace: 'fatkit-lazy-builtin' } : undefined);
+      build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
+        args.kind === 'import-statement' && isBuiltin(args.path) && !/[\\/]node_modules[\\/]/.test(args.importer)
+          ? { path: args.path, namespace: 'fatkit-builtin' }
+          : undefined);
+      build.onLoad({ filter: /.*/, namespace: 'fatkit-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+      build.onLoad({ filter: /.*/, namespace: 'fatkit-lazy-builtin' }, (args) => ({
+        contents: `let m; module.exports = new Proxy({}, { get: (_, k) => (m ??= require(${JSON.stringify(args.path)}))[k] });`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 /**
  * The CLI imports the library through src/index.ts only (the layering rule), but esbuild splits
  * code by file: every module a barrel re-exports lands in chunks that every importer of the barrel
