@@ -1,6 +1,6 @@
 import { versionOnly } from './argv.js';
 import { VERSION } from './version.js';
-import { watchStdout } from './output.js';
+import { OutputError, reportOutputError, watchStdout, writeOut } from './output.js';
 import { waitArgs } from './wait.js';
 
 // What main.ts starts once Node's compile cache is on: `fat --version` at once, else the program
@@ -8,7 +8,10 @@ import { waitArgs } from './wait.js';
 const argv = waitArgs(process.argv);
 if (versionOnly(argv)) {
   watchStdout();
-  process.stdout.write(`${VERSION}\n`);
+  await writeOut(`${VERSION}\n`).catch((e: unknown) => {
+    if (!(e instanceof OutputError)) throw e;
+    reportOutputError(e);
+  });
 } else {
   const [{ loadProgram }, { run }, { installSignalHandlers }] = await Promise.all([import('./program.js'), import('./run.js'), import('./signals.js')]);
   installSignalHandlers();
