@@ -11,8 +11,9 @@ import { builtinModules } from 'node:module';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Chunk names carry content hashes: clear the old ones so dist/ holds only this build's (also
 // when esbuild is missing and the unbundled CLI is kept: no stale chunks are shipped).
-(await import('node:fs')).rmSync(path.join(root, 'dist/cli/chunks'), { recursive: true, force: true });
-const requireFs = await import('node:fs');
+const fsSync = await import('node:fs');
+for (const d of ['dist/cli/chunks', 'dist/cli/run']) fsSync.rmSync(path.join(root, d), { recursive: true, force: true });
+const requireFs = fsSync;
 let esbuild;
 try {
   esbuild = await import('esbuild');
@@ -21,9 +22,17 @@ try {
   (await import('node:fs')).chmodSync(path.join(root, 'dist/cli/main.js'), 0o755);
   process.exit(0);
 }
+// Every command and alias, from the COMMANDS table of program.ts (`names: ['list', 'ls'], load:
+// () => import('./commands/list.js')`): each gets a runner (src/cli/runners.ts).
+const commands = [...fsSync.readFileSync(path.join(root, 'src/cli/program.ts'), 'utf8').matchAll(/names:\s*\[([^\]]*)\],\s*load:\s*\(\)\s*=>\s*import\('\.\/commands\/([a-z-]+)\.js'\)/g)]
+  .map((m) => ({ module: m[2], names: [...m[1].matchAll(/'([^']+)'/g)].map((n) => n[1]) }));
+if (commands.length < 10) throw new Error(`bundle-cli: found ${commands.length} commands in src/cli/program.ts; has the COMMANDS table changed shape?`);
+const runners = Object.fromEntries(commands.flatMap((c) => c.names.map((n) => [n, `../run/${c.module}.js`])));
+const banner = { js: "import { createRequire as __fatkitCreateRequire } from 'node:module';\nconst require = __fatkitCreateRequire(import.meta.url);" };
+
 await esbuild.build({
   entryPoints: [path.join(root, 'src/cli/main.ts')],
-  plugins: [flattenIndexImports(), builtinsThroughRequire()],
+  plugins: [runnerTable(), flattenIndexImports(), builtinsThroughRequire()],
   outdir: path.join(root, 'dist/cli'),
   // Code only some commands need (crunch, picomatch for --include/--exclude, the progress bar) goes
   // into chunks loaded on first use, so a start parses and runs only what the command needs.
@@ -37,10 +46,49 @@ await esbuild.build({
   // The native mmap addon is loaded at run time, when it is installed.
   external: ['mmap-io'],
   // CommonJS dependencies call require(): give the ESM bundle one.
-  banner: { js: "import { createRequire as __fatkitCreateRequire } from 'node:module';\nconst require = __fatkitCreateRequire(import.meta.url);" },
+  banner,
   legalComments: 'linked',
   logLevel: 'warning',
 });
+
+// The runners: one self-contained file per command (no splitting: the program, commander, the
+// command and the library code it reaches; what it imports lazily, such as picomatch, inlined
+// and initialised on first use). Modules with state the start shares with a command (the output
+// watch, the image locks) run in one copy only: the start hands over before running any of it.
+await esbuild.build({
+  entryPoints: commands.map((c) => ({ in: `fatkit-runner:${c.module}`, out: c.module })),
+  plugins: [flattenIndexImports(), builtinsThroughRequire(), {
+    name: 'fatkit-runners',
+    setup(build) {
+      build.onResolve({ filter: /^fatkit-runner:/ }, (args) => ({ path: args.path.slice('fatkit-runner:'.length), namespace: 'fatkit-runner' }));
+      build.onLoad({ filter: /.*/, namespace: 'fatkit-runner' }, (args) => ({
+        contents: `import { runCommand } from ${JSON.stringify(path.join(root, 'src/cli/runner.ts'))};\nimport * as command from ${JSON.stringify(path.join(root, `src/cli/commands/${args.path}.ts`))};\nexport const start = (argv) => runCommand(command, argv);\n`,
+        loader: 'js',
+        resolveDir: path.join(root, 'src/cli'),
+      }));
+    },
+  }],
+  outdir: path.join(root, 'dist/cli/run'),
+  bundle: true,
+  splitting: false,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['mmap-io'],
+  banner,
+  legalComments: 'linked',
+  logLevel: 'warning',
+});
+
+/** The table of runners (src/cli/runners.ts), written into the split bundle. */
+function runnerTable() {
+  return {
+    name: 'fatkit-runner-table',
+    setup(build) {
+      build.onLoad({ filter: /[\\/]src[\\/]cli[\\/]runners\.ts$/ }, () => ({ contents: `export const RUNNERS = ${JSON.stringify(runners)};`, loader: 'ts' }));
+    },
+  };
+}
 /**
  * Node's built-in modules through require(), not import: Node builds an ES module namespace of a
  * built-in by reading every export, which runs its lazy getters (`import * as fs from 'node:fs'`

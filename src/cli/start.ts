@@ -1,8 +1,9 @@
-import { versionOnly } from './argv.js';
+import { commandWord, versionOnly } from './argv.js';
 import { VERSION } from './version.js';
 import { OutputError, reportOutputError, watchStdout, writeOut } from './output.js';
 import { waitArgs } from './wait.js';
 import { tuneJit } from './jit.js';
+import { RUNNERS } from './runners.js';
 
 // What main.ts starts once Node's compile cache is on: `fat --version` at once, else the program
 // for this command line only (commander, the command's module and what it uses, loaded on demand).
@@ -15,7 +16,25 @@ if (versionOnly(argv)) {
   });
 } else {
   tuneJit();
-  const [{ loadProgram }, { run }, { installSignalHandlers }] = await Promise.all([import('./program.js'), import('./run.js'), import('./signals.js')]);
-  installSignalHandlers();
-  await run(await loadProgram(argv), argv);
+  const word = commandWord(argv);
+  const runner = word !== undefined && Object.hasOwn(RUNNERS, word) ? await loadRunner(RUNNERS[word]) : undefined;
+  if (runner !== undefined) {
+    await runner(argv);
+  } else {
+    // --help, help, an unknown command, or no runners (tsc's build): the program, every command.
+    const [{ loadProgram }, { run }, { installSignalHandlers }] = await Promise.all([import('./program.js'), import('./run.js'), import('./signals.js')]);
+    installSignalHandlers();
+    await run(await loadProgram(argv), argv);
+  }
+}
+
+/** A runner's start (runners.ts: the command in one module); undefined when its file is missing. */
+async function loadRunner(file: string): Promise<((argv: string[]) => Promise<void>) | undefined> {
+  try {
+    return ((await import(new URL(file, import.meta.url).href)) as { start: (argv: string[]) => Promise<void> }).start;
+  } catch (e) {
+    // An install without dist/cli/run/ (or a file of it): the program's own path still works.
+    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    throw e;
+  }
 }

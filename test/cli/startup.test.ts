@@ -75,6 +75,26 @@ describe('a start loads the code of the command it runs, and no other', () => {
     expect([typo.status, typo.stderr]).toEqual([2, "fat: unknown command 'lst' (Did you mean one of list, ls?) (see --help)\n"]);
   });
 
+  it('a command runs from its runner (one module), which npm pack ships; without it, from the chunks', () => {
+    const r = loadedSources(['list', 'site.img'], work);
+    expect([r.status, r.stderr, r.stdout]).toEqual([0, '', '/a.txt\n']);
+    const own = r.files.map((f) => path.relative(root, f)).filter((f) => !/^dist\/cli\/(main\.js|chunks\/(start|chunk)-[A-Z0-9]+\.js)$/.test(f));
+    expect(own).toEqual(['dist/cli/run/list.js']);
+    const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+    const packed = new Set((JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
+    const modules = [...fs.readFileSync(path.join(root, 'src/cli/program.ts'), 'utf8').matchAll(/import\('\.\/commands\/([a-z-]+)\.js'\)/g)].map((m) => m[1]);
+    expect(modules.length).toBeGreaterThan(15);
+    expect(modules.filter((m) => !packed.has(`dist/cli/run/${m}.js`))).toEqual([]);
+    // An install that lacks a runner still runs the command, through the program's own path.
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'fatkit-no-runner-'));
+    fs.cpSync(path.join(root, 'dist', 'cli'), path.join(copy, 'dist', 'cli'), { recursive: true });
+    fs.copyFileSync(path.join(root, 'package.json'), path.join(copy, 'package.json'));
+    fs.rmSync(path.join(copy, 'dist', 'cli', 'run', 'list.js'));
+    const without = spawnSync(process.execPath, [path.join(copy, 'dist', 'cli', 'main.js'), 'list', 'site.img'], { cwd: work, encoding: 'utf8' });
+    expect([without.status, without.stderr, without.stdout]).toEqual([0, '', '/a.txt\n']);
+    fs.rmSync(copy, { recursive: true, force: true });
+  });
+
   it('Node >= 22.1 caches the compiled code (module.enableCompileCache); Node 20 runs without it', () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'fatkit-compile-cache-'));
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_COMPILE_CACHE: cache };
