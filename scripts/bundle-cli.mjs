@@ -27,8 +27,52 @@ try {
 const commands = [...fsSync.readFileSync(path.join(root, 'src/cli/program.ts'), 'utf8').matchAll(/names:\s*\[([^\]]*)\],\s*load:\s*\(\)\s*=>\s*import\('\.\/commands\/([a-z-]+)\.js'\)/g)]
   .map((m) => ({ module: m[2], names: [...m[1].matchAll(/'([^']+)'/g)].map((n) => n[1]) }));
 if (commands.length < 10) throw new Error(`bundle-cli: found ${commands.length} commands in src/cli/program.ts; has the COMMANDS table changed shape?`);
-const runners = Object.fromEntries(commands.flatMap((c) => c.names.map((n) => [n, `../run/${c.module}.js`])));
+const runners = {};
 const banner = { js: "import { createRequire as __fatkitCreateRequire } from 'node:module';\nconst require = __fatkitCreateRequire(import.meta.url);" };
+
+// The runners: one self-contained file per command (no splitting: the program, commander, the
+// command and the library code it reaches; what it imports lazily, such as picomatch, inlined
+// and initialised on first use). Modules with state the start shares with a command (the output
+// watch, the image locks) run in one copy only: the start hands over before running any of it.
+// Built first: the split bundle's start carries their names (src/cli/runners.ts).
+const built = await esbuild.build({
+  entryPoints: commands.map((c) => ({ in: `fatkit-runner:${c.module}`, out: c.module })),
+  plugins: [flattenIndexImports(), builtinsThroughRequire(), {
+    name: 'fatkit-runners',
+    setup(build) {
+      build.onResolve({ filter: /^fatkit-runner:/ }, (args) => ({ path: args.path.slice('fatkit-runner:'.length), namespace: 'fatkit-runner' }));
+      build.onLoad({ filter: /.*/, namespace: 'fatkit-runner' }, (args) => ({
+        contents: `import { runCommand } from ${JSON.stringify(path.join(root, 'src/cli/runner.ts'))};\nimport * as command from ${JSON.stringify(path.join(root, `src/cli/commands/${args.path}.ts`))};\nexport const start = (argv) => runCommand(command, argv);\n`,
+        loader: 'js',
+        resolveDir: path.join(root, 'src/cli'),
+      }));
+    },
+  }],
+  outdir: path.join(root, 'dist/cli/run'),
+  // CommonJS (so Node 20 can compile a runner with V8's code cache, src/cli/code-cache.ts), its
+  // content hash in its name (the cache's key).
+  entryNames: '[name]-[hash]',
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  splitting: false,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  external: ['mmap-io'],
+  define: { 'import.meta.url': '__fatkitUrl' },
+  banner: { js: 'var __fatkitUrl = require("node:url").pathToFileURL(__filename).href;' },
+  legalComments: 'linked',
+  logLevel: 'warning',
+  metafile: true,
+});
+for (const [out, meta] of Object.entries(built.metafile.outputs)) {
+  const module = meta.entryPoint?.replace(/^fatkit-runner:/, '');
+  const c = commands.find((x) => x.module === module);
+  if (c) for (const n of c.names) runners[n] = `../run/${path.basename(out)}`;
+}
+if (Object.keys(runners).length !== commands.flatMap((c) => c.names).length) throw new Error('bundle-cli: a runner is missing from the build');
+
+
 
 await esbuild.build({
   entryPoints: [path.join(root, 'src/cli/main.ts')],
@@ -46,35 +90,6 @@ await esbuild.build({
   // The native mmap addon is loaded at run time, when it is installed.
   external: ['mmap-io'],
   // CommonJS dependencies call require(): give the ESM bundle one.
-  banner,
-  legalComments: 'linked',
-  logLevel: 'warning',
-});
-
-// The runners: one self-contained file per command (no splitting: the program, commander, the
-// command and the library code it reaches; what it imports lazily, such as picomatch, inlined
-// and initialised on first use). Modules with state the start shares with a command (the output
-// watch, the image locks) run in one copy only: the start hands over before running any of it.
-await esbuild.build({
-  entryPoints: commands.map((c) => ({ in: `fatkit-runner:${c.module}`, out: c.module })),
-  plugins: [flattenIndexImports(), builtinsThroughRequire(), {
-    name: 'fatkit-runners',
-    setup(build) {
-      build.onResolve({ filter: /^fatkit-runner:/ }, (args) => ({ path: args.path.slice('fatkit-runner:'.length), namespace: 'fatkit-runner' }));
-      build.onLoad({ filter: /.*/, namespace: 'fatkit-runner' }, (args) => ({
-        contents: `import { runCommand } from ${JSON.stringify(path.join(root, 'src/cli/runner.ts'))};\nimport * as command from ${JSON.stringify(path.join(root, `src/cli/commands/${args.path}.ts`))};\nexport const start = (argv) => runCommand(command, argv);\n`,
-        loader: 'js',
-        resolveDir: path.join(root, 'src/cli'),
-      }));
-    },
-  }],
-  outdir: path.join(root, 'dist/cli/run'),
-  bundle: true,
-  splitting: false,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  external: ['mmap-io'],
   banner,
   legalComments: 'linked',
   logLevel: 'warning',

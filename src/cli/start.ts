@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { commandWord, versionOnly } from './argv.js';
 import { VERSION } from './version.js';
 import { OutputError, reportOutputError, watchStdout, writeOut } from './output.js';
@@ -30,11 +31,13 @@ if (versionOnly(argv)) {
 
 /** A runner's start (runners.ts: the command in one module); undefined when its file is missing. */
 async function loadRunner(file: string): Promise<((argv: string[]) => Promise<void>) | undefined> {
+  const { loadRunner: load } = await import('./code-cache.js');
   try {
-    return ((await import(new URL(file, import.meta.url).href)) as { start: (argv: string[]) => Promise<void> }).start;
+    return load(fileURLToPath(new URL(file, import.meta.url))).start;
   } catch (e) {
     // An install without dist/cli/run/ (or a file of it): the program's own path still works.
-    if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND') return undefined;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'MODULE_NOT_FOUND') return undefined;
     throw e;
   }
 }
