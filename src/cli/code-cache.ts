@@ -14,8 +14,8 @@ import * as vm from 'node:vm';
  * user's cache directory. The cache can only make a start faster, never break one: a cache that is
  * missing, unreadable, stale or corrupt is ignored (V8 rejects data that does not match its
  * version, flags or source) and written anew after the run; a cache directory that cannot be made
- * or written is left alone. The file name carries the runner's content hash and Node's version,
- * so an upgrade never meets an old cache. `FATKIT_CODE_CACHE=0` turns it off.
+ * or written is left alone. The cache's name carries the runner's content hash, size and time and
+ * Node's version, so neither an upgrade nor a runner edited in place meets an old cache. `FATKIT_CODE_CACHE=0` turns it off.
  */
 
 /** What a runner module exports. */
@@ -63,7 +63,10 @@ export function loadRunner(file: string): Runner {
 
 function loadCached(file: string, dir: string): Runner {
   const source = fs.readFileSync(file, 'utf8');
-  const cacheFile = path.join(dir, `${path.basename(file, '.cjs')}-${process.version}-${process.arch}.v8`);
+  // V8 checks a cache against the source's length only: the file's size and time are in the key
+  // too, so a runner changed in place (not rebuilt, which renames it) never meets its old code.
+  const st = fs.statSync(file);
+  const cacheFile = path.join(dir, `${path.basename(file, '.cjs')}-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8`);
   let cachedData: Buffer | undefined;
   try {
     cachedData = trusted(dir) ? fs.readFileSync(cacheFile) : undefined;

@@ -46,7 +46,7 @@ describe('a start with the code cache', () => {
     const first = list();
     expect([first.status, first.stderr, first.stdout]).toEqual([0, '', '/a.txt\n']);
     expect(first.files).toHaveLength(1);
-    expect(first.files[0]).toMatch(new RegExp(`^list-[A-Z0-9]+-${process.version.replace(/\./g, '\\.')}-${process.arch}\\.v8$`));
+    expect(first.files[0]).toMatch(new RegExp(`^list-[A-Z0-9]+-${process.version.replace(/\./g, '\\.')}-${process.arch}-\\d+-\\d+\\.v8$`));
     expect((fs.statSync(first.dir).mode & 0o777).toString(8)).toBe('700');
     const file = path.join(first.dir, first.files[0]!);
     const before = fs.statSync(file);
@@ -77,6 +77,29 @@ describe('a start with the code cache', () => {
       });
       expect({ kind, status: r.status, stderr: r.stderr, stdout: r.stdout }).toEqual({ kind, status: 0, stderr: '', stdout: '/a.txt\n' });
       expect({ kind, replaced: !fs.readFileSync(path.join(r.dir, name)).equals(bytes) }).toEqual({ kind, replaced: true });
+    }
+  });
+
+  it.skipIf(nodeHasCache)('a runner changed in place (same name, same length) does not run its old cached code', () => {
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'fatkit-edited-runner-'));
+    try {
+      fs.cpSync(path.join(root, 'dist', 'cli'), path.join(copy, 'dist', 'cli'), { recursive: true });
+      fs.copyFileSync(path.join(root, 'package.json'), path.join(copy, 'package.json'));
+      const runner = path.join(copy, 'dist', 'cli', 'run', fs.readdirSync(path.join(copy, 'dist', 'cli', 'run')).find((f) => /^list-.*\.cjs$/.test(f))!);
+      const home = path.join(work, 'edited');
+      const run = () => spawnSync(process.execPath, [path.join(copy, 'dist', 'cli', 'main.js'), 'list', 'site.img'], { cwd: work, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: home, FATKIT_CODE_CACHE: '' } });
+      expect(run().stdout).toBe('/a.txt\n');
+      // The line list prints for a file, edited to print it with a marker: as long as before.
+      const text = fs.readFileSync(runner, 'utf8');
+      const edited = text.replace('`${e.path}/` : e.path}', '`${e.path}/`:e.path+1}');
+      expect(edited.length).toBe(text.length);
+      expect(edited).not.toBe(text);
+      fs.writeFileSync(runner, edited);
+      fs.utimesSync(runner, new Date(), new Date(Date.now() + 5000));
+      const r = run();
+      expect([r.status, r.stderr, r.stdout]).toEqual([0, '', '/a.txt1\n']);
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
     }
   });
 
