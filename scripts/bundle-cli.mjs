@@ -68,21 +68,23 @@ const built = await esbuild.build({
 for (const [out, meta] of Object.entries(built.metafile.outputs)) {
   const module = meta.entryPoint?.replace(/^fatkit-runner:/, '');
   const c = commands.find((x) => x.module === module);
-  if (c) for (const n of c.names) runners[n] = `../run/${path.basename(out)}`;
+  if (c) for (const n of c.names) runners[n] = `./run/${path.basename(out)}`;
 }
 if (Object.keys(runners).length !== commands.flatMap((c) => c.names).length) throw new Error('bundle-cli: a runner is missing from the build');
 
 
 
-await esbuild.build({
-  entryPoints: [path.join(root, 'src/cli/main.ts')],
-  plugins: [runnerTable(), flattenIndexImports(), builtinsThroughRequire()],
-  outdir: path.join(root, 'dist/cli'),
+// The program's own path (src/cli/fallback.ts: --help, unknown commands): split by file, each
+// command's module a chunk loaded on demand.
+const fallback = await esbuild.build({
+  entryPoints: [path.join(root, 'src/cli/fallback.ts')],
+  plugins: [flattenIndexImports(), builtinsThroughRequire()],
+  outdir: path.join(root, 'dist/cli/chunks'),
   // Code only some commands need (crunch, picomatch for --include/--exclude, the progress bar) goes
   // into chunks loaded on first use, so a start parses and runs only what the command needs.
   splitting: true,
-  entryNames: '[name]',
-  chunkNames: 'chunks/[name]-[hash]',
+  entryNames: '[name]-[hash]',
+  chunkNames: '[name]-[hash]',
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -93,14 +95,37 @@ await esbuild.build({
   banner,
   legalComments: 'linked',
   logLevel: 'warning',
+  metafile: true,
+});
+const fallbackOut = Object.entries(fallback.metafile.outputs).find(([, m]) => m.entryPoint?.endsWith('src/cli/fallback.ts'))?.[0];
+if (!fallbackOut) throw new Error('bundle-cli: the fallback chunk is missing from the build');
+const fallbackPath = `./chunks/${path.basename(fallbackOut)}`;
+
+// The start (main.js): one file, the version answered without loading anything else; the runners
+// and the fallback chunk by name (src/cli/runners.ts).
+await esbuild.build({
+  entryPoints: [path.join(root, 'src/cli/main.ts')],
+  plugins: [runnerTable(), flattenIndexImports(), builtinsThroughRequire()],
+  outfile: path.join(root, 'dist/cli/main.js'),
+  bundle: true,
+  splitting: false,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  external: ['mmap-io'],
+  banner,
+  legalComments: 'linked',
+  logLevel: 'warning',
 });
 
-/** The table of runners (src/cli/runners.ts), written into the split bundle. */
+/** The table of runners (src/cli/runners.ts) written into main.js, and the fallback chunk's name. */
 function runnerTable() {
   return {
     name: 'fatkit-runner-table',
     setup(build) {
       build.onLoad({ filter: /[\\/]src[\\/]cli[\\/]runners\.ts$/ }, () => ({ contents: `export const RUNNERS = ${JSON.stringify(runners)};`, loader: 'ts' }));
+      // start.ts's import('./fallback.js'): the split bundle's chunk, left for run time.
+      build.onResolve({ filter: /^\.\/fallback\.js$/ }, (args) => (/[\\/]src[\\/]cli[\\/]start\.ts$/.test(args.importer) ? { path: fallbackPath, external: true } : undefined));
     },
   };
 }

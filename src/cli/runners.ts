@@ -1,9 +1,10 @@
 /**
  * Each command's runner: one file holding everything `fat NAME` runs (commander, the program, the
  * command, the library code it reaches), so a start loads one module for it instead of the ~25
- * chunks of the split bundle (~10-25 ms of CPU, bench/small/PROFILE.md). By command name and
- * alias, relative to the module that imports them. Empty here: scripts/bundle-cli.mjs writes the
- * table into the bundle with the runners (dist/cli/run/); without them (tsc's unbundled build)
- * every start takes the program's own path (program.ts loadProgram).
+ * chunks of a split bundle (~10-25 ms of CPU, bench/small/PROFILE.md). By command name and
+ * alias, relative to the start's module. Empty here: scripts/bundle-cli.mjs writes the table into
+ * dist/cli/main.js with the runners (dist/cli/run/); without them (tsc's unbundled build) every
+ * start takes the program's own path (fallback.ts).
  */
 export const RUNNERS: Readonly<Record<string, string>> = {};
+

@@ -6,27 +6,29 @@ import { waitArgs } from './wait.js';
 import { tuneJit } from './jit.js';
 import { RUNNERS } from './runners.js';
 
-// What main.ts starts once Node's compile cache is on: `fat --version` at once, else the program
-// for this command line only (commander, the command's module and what it uses, loaded on demand).
-const argv = waitArgs(process.argv);
-if (versionOnly(argv)) {
-  watchStdout();
-  await writeOut(`${VERSION}\n`).catch((e: unknown) => {
-    if (!(e instanceof OutputError)) throw e;
-    reportOutputError(e);
-  });
-} else {
+/**
+ * What main.ts starts once Node's compile cache is on: `fat --version` at once, else the command's
+ * runner (runners.ts), else the program's own path (fallback.ts: help, unknown commands).
+ */
+export async function start(): Promise<void> {
+  const argv = waitArgs(process.argv);
+  if (versionOnly(argv)) {
+    watchStdout();
+    await writeOut(`${VERSION}\n`).catch((e: unknown) => {
+      if (!(e instanceof OutputError)) throw e;
+      reportOutputError(e);
+    });
+    return;
+  }
   tuneJit();
   const word = commandWord(argv);
   const runner = word !== undefined && Object.hasOwn(RUNNERS, word) ? await loadRunner(RUNNERS[word]) : undefined;
   if (runner !== undefined) {
     await runner(argv);
-  } else {
-    // --help, help, an unknown command, or no runners (tsc's build): the program, every command.
-    const [{ loadProgram }, { run }, { installSignalHandlers }] = await Promise.all([import('./program.js'), import('./run.js'), import('./signals.js')]);
-    installSignalHandlers();
-    await run(await loadProgram(argv), argv);
+    return;
   }
+  // Not bundled with the start (scripts/bundle-cli.mjs): its chunks load only on this path.
+  await (await import('./fallback.js')).runProgram(argv);
 }
 
 /** A runner's start (runners.ts: the command in one module); undefined when its file is missing. */

@@ -48,8 +48,8 @@ function reachable(): Set<string> {
       if (f.endsWith('.d.ts')) target = target.replace(/\.js$/, '.d.ts');
       queue.push(target);
     }
-    // The CLI's start names each command's runner in a table (src/cli/runners.ts): "../run/list-HASH.cjs".
-    for (const m of text.matchAll(/['"](\.\.\/run\/[^'"]+\.cjs)['"]/g)) queue.push(path.posix.normalize(path.posix.join(path.posix.dirname(f), m[1])));
+    // The CLI's start names each command's runner in a table (src/cli/runners.ts): "./run/list-HASH.cjs".
+    for (const m of text.matchAll(/['"](\.{1,2}\/run\/[^'"]+\.cjs)['"]/g)) queue.push(path.posix.normalize(path.posix.join(path.posix.dirname(f), m[1])));
   }
   return seen;
 }
