@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Bundle the `fat` command line (dist/cli/main.js, over tsc's output of it, plus dist/cli/chunks/ for
-// what only some commands need): loading ~190 modules one by one cost ~0.1 s of CPU at every start
-// (bench/build/PROFILE.md). The library
+// Bundle the `fat` command line: dist/cli/main.js (the start, over tsc's output of it), one runner
+// per command in dist/cli/run/ (the command with all it uses, one file) and dist/cli/chunks/ (the
+// --help path, split): loading ~190 modules one by one cost ~0.1 s of CPU at every start
+// (bench/build/PROFILE.md), ~25 chunks still ~10-25 ms (bench/small/PROFILE.md). The library
 // entry points (dist/index.js, dist/core.js) stay as tsc wrote them. Without esbuild (a
 // devDependency) the unbundled CLI that tsc wrote is kept: it works the same, only starts slower.
 import { fileURLToPath } from 'node:url';
