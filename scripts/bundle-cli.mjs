@@ -38,7 +38,8 @@ const banner = { js: "import { createRequire as __fatkitCreateRequire } from 'no
 // Built first: the split bundle's start carries their names (src/cli/runners.ts).
 const built = await esbuild.build({
   entryPoints: commands.map((c) => ({ in: `fatkit-runner:${c.module}`, out: c.module })),
-  plugins: [flattenIndexImports(), builtinsThroughRequire(), {
+  // A runner compiled as a vm.Script cannot import(): built-ins it imports on demand are require()d.
+  plugins: [flattenIndexImports(), builtinsThroughRequire({ dynamic: true }), {
     name: 'fatkit-runners',
     setup(build) {
       build.onResolve({ filter: /^fatkit-runner:/ }, (args) => ({ path: args.path.slice('fatkit-runner:'.length), namespace: 'fatkit-runner' }));
@@ -69,16 +70,19 @@ const built = await esbuild.build({
 for (const [out, meta] of Object.entries(built.metafile.outputs)) {
   const module = meta.entryPoint?.replace(/^fatkit-runner:/, '');
   const c = commands.find((x) => x.module === module);
-  if (c) for (const n of c.names) runners[n] = `./run/${path.basename(out)}`;
+  // What still calls import() (serve loading a crunch module, the crunch runtime's fs) cannot run
+  // as a vm.Script: such a runner is always require()d (script: false, src/cli/code-cache.ts).
+  const script = !/\bimport\s*\(/.test(fsSync.readFileSync(path.join(root, out), 'utf8'));
+  if (c) for (const n of c.names) runners[n] = { file: `./run/${path.basename(out)}`, script };
 }
 if (Object.keys(runners).length !== commands.flatMap((c) => c.names).length) throw new Error('bundle-cli: a runner is missing from the build');
 
 
 
-// The program's own path (src/cli/fallback.ts: --help, unknown commands): split by file, each
-// command's module a chunk loaded on demand.
+// The program's own path (src/cli/runner.ts runProgram: --help, unknown commands): split by
+// file, each command's module a chunk loaded on demand.
 const fallback = await esbuild.build({
-  entryPoints: [path.join(root, 'src/cli/fallback.ts')],
+  entryPoints: [path.join(root, 'src/cli/runner.ts')],
   plugins: [flattenIndexImports(), builtinsThroughRequire()],
   outdir: path.join(root, 'dist/cli/chunks'),
   // Code only some commands need (crunch, picomatch for --include/--exclude, the progress bar) goes
@@ -98,7 +102,7 @@ const fallback = await esbuild.build({
   logLevel: 'warning',
   metafile: true,
 });
-const fallbackOut = Object.entries(fallback.metafile.outputs).find(([, m]) => m.entryPoint?.endsWith('src/cli/fallback.ts'))?.[0];
+const fallbackOut = Object.entries(fallback.metafile.outputs).find(([, m]) => m.entryPoint?.endsWith('src/cli/runner.ts'))?.[0];
 if (!fallbackOut) throw new Error('bundle-cli: the fallback chunk is missing from the build');
 const fallbackPath = `./chunks/${path.basename(fallbackOut)}`;
 
@@ -125,8 +129,8 @@ function runnerTable() {
     name: 'fatkit-runner-table',
     setup(build) {
       build.onLoad({ filter: /[\\/]src[\\/]cli[\\/]runners\.ts$/ }, () => ({ contents: `export const RUNNERS = ${JSON.stringify(runners)};`, loader: 'ts' }));
-      // start.ts's import('./fallback.js'): the split bundle's chunk, left for run time.
-      build.onResolve({ filter: /^\.\/fallback\.js$/ }, (args) => (/[\\/]src[\\/]cli[\\/]start\.ts$/.test(args.importer) ? { path: fallbackPath, external: true } : undefined));
+      // start.ts's import('./runner.js'): the split bundle's chunk, left for run time.
+      build.onResolve({ filter: /^\.\/runner\.js$/ }, (args) => (/[\\/]src[\\/]cli[\\/]start\.ts$/.test(args.importer) ? { path: fallbackPath, external: true } : undefined));
     },
   };
 }
@@ -138,7 +142,7 @@ function runnerTable() {
  * commander's `require('node:child_process')` (for executable subcommands, which fat has none of)
  * is deferred to its first use: loading child_process loads net, dgram and the streams.
  */
-function builtinsThroughRequire() {
+function builtinsThroughRequire({ dynamic = false } = {}) {
   const builtins = new Set(builtinModules);
   const isBuiltin = (p) => p.startsWith('node:') || builtins.has(p.split('/')[0]);
   return {
@@ -147,7 +151,7 @@ function builtinsThroughRequire() {
       build.onResolve({ filter: /^node:child_process$/ }, (args) =>
         /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'node:child_process', namespace: 'fatkit-lazy-builtin' } : undefined);
       build.onResolve({ filter: /^[a-z_:/]+$/ }, (args) =>
-        args.kind === 'import-statement' && isBuiltin(args.path) && !/[\\/]node_modules[\\/]/.test(args.importer)
+        (args.kind === 'import-statement' || (dynamic && args.kind === 'dynamic-import')) && isBuiltin(args.path) && !/[\\/]node_modules[\\/]/.test(args.importer)
           ? { path: args.path, namespace: 'fatkit-builtin' }
           : undefined);
       build.onLoad({ filter: /.*/, namespace: 'fatkit-builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));

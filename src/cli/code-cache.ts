@@ -53,10 +53,13 @@ function trusted(dir: string): boolean {
   }
 }
 
-/** Load the runner at `file` (absolute), through the code cache on Node without its own. */
-export function loadRunner(file: string): Runner {
+/**
+ * Load the runner at `file` (absolute), through the code cache on Node without its own when it
+ * may run as a script (`script`: it calls no import(), which a vm.Script cannot).
+ */
+export function loadRunner(file: string, script = true): Runner {
   const hasNodeCache = typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === 'function';
-  const dir = hasNodeCache ? undefined : codeCacheDir();
+  const dir = hasNodeCache || !script ? undefined : codeCacheDir();
   if (dir === undefined) return nodeModule.createRequire(file)(file) as Runner;
   return loadCached(file, dir);
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { tuneJit } from '../../src/cli/jit.js';
+import { tuneJit } from '../../src/cli/start.js';
 
 const cli = path.resolve(import.meta.dirname, '..', '..', 'dist', 'cli', 'main.js');
 
