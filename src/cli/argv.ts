@@ -15,3 +15,18 @@ export function versionOnly(argv: readonly string[]): boolean {
   }
   return false;
 }
+
+/**
+ * The command word of a command line (process.argv shape, after waitArgs): the first word that is
+ * not a global option or its value, as program.ts commandNameOf finds it with commander; undefined
+ * when `--` or nothing comes first. The start picks the command's runner by it (runners.ts).
+ */
+export function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return undefined;
+    if (!a.startsWith('-') || a === '-') return a;
+    if (GLOBAL_VALUE_OPTIONS.includes(a) || (a === '--wait' && /^\d+(\.\d+)?$/.test(argv[i + 1] ?? ''))) i++;
+  }
+  return undefined;
+}

@@ -9,4 +9,4 @@ try {
 } catch {
   // a read-only or missing cache directory: run without it
 }
-await import('./start.js');
+await (await import('./start.js')).start();

@@ -41,19 +41,46 @@ export function reportOutputError(err: OutputError): void {
 /** The exit status to set, unless standard output has failed (then it stays 1). */
 export const exitStatus = (code: number): number => (failed && !failed.quiet ? 1 : code);
 
-/** Watch process.stdout for errors of writes nobody awaits. */
+/**
+ * Watch process.stdout for errors of writes nobody awaits (help text, a JSON error). The stream is
+ * created on first use, not here: creating it loads Node's stream modules (net for a pipe or a
+ * terminal), which commands that write through writeOut's file descriptor never need.
+ */
 export function watchStdout(): void {
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => reportOutputError(new OutputError(e)));
+  const watch = (s: NodeJS.WriteStream): void => {
+    s.on('error', (e: NodeJS.ErrnoException) => reportOutputError(new OutputError(e)));
+  };
+  const d = Object.getOwnPropertyDescriptor(process, 'stdout');
+  if (!d?.get || !d.configurable) {
+    watch(process.stdout);
+    return;
+  }
+  const get = d.get;
+  Object.defineProperty(process, 'stdout', {
+    configurable: true,
+    enumerable: d.enumerable,
+    get() {
+      Object.defineProperty(process, 'stdout', d);
+      const s = get.call(process) as NodeJS.WriteStream;
+      watch(s);
+      return s;
+    },
+  });
 }
 
+/**
+ * fd 1 while it is written directly (writeSync, which reports partial writes and errors at once,
+ * and needs no stream): files, devices, pipes and terminals alike. Undefined once a write would
+ * block (a non-blocking pipe someone else shares, EAGAIN) or when fd 1 is not open: the stream
+ * (process.stdout) then takes over.
+ */
 let syncFd: number | undefined | null = null;
 
-/** fd 1 when it is a file or a device (not a terminal): written with writeSync, which reports partial writes. */
-function fileOutput(): number | undefined {
+function directOutput(): number | undefined {
   if (syncFd === null) {
     try {
-      const st = fs.fstatSync(1);
-      syncFd = (st.isFile() || st.isCharacterDevice()) && !process.stdout.isTTY ? 1 : undefined;
+      fs.fstatSync(1);
+      syncFd = 1;
     } catch {
       syncFd = undefined;
     }
@@ -64,19 +91,21 @@ function fileOutput(): number | undefined {
 /** Write to stdout (waiting when a pipe is full); rejects with OutputError once stdout has failed. */
 export async function writeOut(chunk: Uint8Array | string): Promise<void> {
   if (failed) throw failed;
-  const fd = fileOutput();
+  const fd = directOutput();
   if (fd !== undefined) {
     // Node's stream for files drops the rest of a partial write (a disk filling up): loop here.
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     let off = 0;
     try {
       while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+      return;
     } catch (e) {
-      throw (failed = new OutputError(e as NodeJS.ErrnoException));
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw (failed = new OutputError(e as NodeJS.ErrnoException));
+      syncFd = undefined;
+      chunk = buf.subarray(off);
     }
-    return;
   }
-  // A pipe or terminal: wait while it is full. An error arriving later is recorded by watchStdout's
+  // The stream: wait while it is full. An error arriving later is recorded by watchStdout's
   // listener (and reported there); the next writeOut throws it, so the command stops.
   const out = process.stdout;
   if (out.write(chunk)) return;

@@ -95,3 +95,45 @@ describe('host names for entries the host cannot hold', () => {
     expect(fs.readdirSync(path.join(out, dir))).toEqual(['inside.txt']);
   });
 });
+
+describe('what is already in the output directory', () => {
+  function tree(): string {
+    const dev = new MemoryDevice(4 << 20);
+    mkfs(dev, { volumeId: 0x12345678, time: Date.UTC(2024, 0, 1) });
+    const v = Volume.open(dev, { now: () => new Date(Date.UTC(2024, 0, 2)) });
+    v.mkdir('/d/e', { recursive: true });
+    v.writeFile('/d/f.txt', 'f\n');
+    v.writeFile('/d/e/g.txt', 'g\n');
+    v.writeFile('/top.txt', 'top\n');
+    v.close();
+    const img = path.join(work, `tree-${Math.random().toString(36).slice(2)}.img`);
+    fs.writeFileSync(img, dev.bytes);
+    return img;
+  }
+
+  it('a link planted where a file or directory goes is not written through; directories it made need no look', () => {
+    const img = tree();
+    const outside = path.join(work, 'outside');
+    fs.mkdirSync(path.join(outside, 'e'), { recursive: true });
+    fs.writeFileSync(path.join(outside, 'kept.txt'), 'kept\n');
+    const out = path.join(work, 'planted');
+    fs.mkdirSync(path.join(out, 'd'), { recursive: true });
+    fs.symlinkSync(path.join(outside, 'kept.txt'), path.join(out, 'd', 'f.txt'));
+    fs.symlinkSync(path.join(outside, 'e'), path.join(out, 'd', 'e'));
+    const r = fatCli(['extract', img, '-o', out]);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n').sort()).toEqual([
+      `fat: /d/e: skipped: refusing to write through the symbolic link ${fs.realpathSync(out)}/d/e`,
+      `fat: /d/f.txt: skipped: refusing to write through the symbolic link ${fs.realpathSync(out)}/d/f.txt`,
+    ]);
+    expect(fs.readFileSync(path.join(outside, 'kept.txt'), 'utf8')).toBe('kept\n');
+    expect(fs.readdirSync(path.join(outside, 'e'))).toEqual([]);
+    expect(fs.readFileSync(path.join(out, 'top.txt'), 'utf8')).toBe('top\n');
+    // A fresh output directory: everything, with the files' times.
+    const fresh = path.join(work, 'fresh', 'out');
+    const f = fatCli(['extract', img, '-o', fresh]);
+    expect([f.status, f.stderr]).toEqual([0, '']);
+    expect(fs.readFileSync(path.join(fresh, 'd', 'e', 'g.txt'), 'utf8')).toBe('g\n');
+    expect(fs.statSync(path.join(fresh, 'd', 'e', 'g.txt')).mtime.toISOString()).toBe('2024-01-02T00:00:00.000Z');
+  });
+});

@@ -83,4 +83,29 @@ describe('standard output that cannot be written', () => {
       expect({ args, ...r }).toEqual({ args, status: 0, stderr: '' });
     }
   });
+
+  it('writes straight to fd 1, and through the stream when a non-blocking pipe is full (EAGAIN)', async () => {
+    // A preload that creates process.stdout first makes fd 1 non-blocking (libuv's pipe handle);
+    // the reader waits before reading, so the pipe fills and writeSync meets EAGAIN.
+    const preload = nodePath.join(dir, 'nonblocking-stdout.cjs');
+    fs.writeFileSync(preload, 'process.stdout;\n');
+    for (const pre of [[], ['--require', preload]]) {
+      const r = await new Promise<{ status: number | null; stderr: string; bytes: number; sample: string }>((resolve) => {
+        const child = spawn(process.execPath, [...pre, FAT_MAIN, 'cat', 'a.img', '/big.bin'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        const chunks: Buffer[] = [];
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.stdout.pause();
+        setTimeout(() => {
+          child.stdout.on('data', (d: Buffer) => chunks.push(d));
+          child.stdout.resume();
+        }, 300);
+        child.on('close', (status) => {
+          const all = Buffer.concat(chunks);
+          resolve({ status, stderr, bytes: all.length, sample: all.toString('latin1').replace(/x/g, '') });
+        });
+      });
+      expect({ pre, ...r }).toEqual({ pre, status: 0, stderr: '', bytes: 1 << 20, sample: '' });
+    }
+  });
 });

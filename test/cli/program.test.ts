@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { COMMANDS, baseProgram, commandNameOf, loadProgram } from '../../src/cli/program.js';
 import { waitArgs } from '../../src/cli/wait.js';
-import { GLOBAL_VALUE_OPTIONS, versionOnly } from '../../src/cli/argv.js';
+import { GLOBAL_VALUE_OPTIONS, commandWord, versionOnly } from '../../src/cli/argv.js';
 
 describe('the command table (lazy loading)', () => {
   it('lists every command under the names its module registers, in --help order', async () => {
@@ -26,6 +26,12 @@ describe('the command table (lazy loading)', () => {
     expect(name('--version')).toBeUndefined();
     expect(name('--', 'list')).toBeUndefined();
     expect(name()).toBeUndefined();
+    // The start picks a command's runner without commander: it finds the same word.
+    for (const args of [['list', 'a.img'], ['--partition', '2', 'ls', 'a.img'], ['--offset=512', '--code-page', 'cp850', 'x', 'a.img'], ['--wait', '5', 'add', 'a.img'],
+      ['--wait', 'add', 'a.img'], ['-q', '--debug', 'make', 'a.img'], ['--version'], ['--', 'list'], [], ['--partition', 'list', 'a.img'], ['help', 'list'], ['-', 'x']]) {
+      const argv = waitArgs(['node', 'fat', ...args]);
+      expect([args, commandWord(argv)]).toEqual([args, commandNameOf(p, argv)]);
+    }
   });
 
   it('loads one command for its command line, none for --version, all otherwise', async () => {

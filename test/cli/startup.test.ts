@@ -35,7 +35,12 @@ function loadedSources(args: string[], cwd: string): { status: number | null; st
   const hook = `import fs from 'node:fs'; export async function load(url, ctx, next) { if (url.startsWith('file:')) fs.appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, ctx); }`;
   const preload = path.join(cwd, 'report-esm.mjs');
   fs.writeFileSync(preload, `import { register } from 'node:module';\nregister('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));\n`);
-  const r = spawnSync(process.execPath, ['--import', preload, cli, ...args], { cwd, encoding: 'utf8' });
+  // A command's runner is CommonJS, required or compiled as a script (src/cli/code-cache.ts): its
+  // file is read with fs.readFileSync, which this preload watches.
+  const cjs = path.join(cwd, 'report-cjs.cjs');
+  fs.writeFileSync(cjs, `const fs = require('node:fs'); const url = require('node:url'); const read = fs.readFileSync;
+fs.readFileSync = function (f, ...rest) { if (typeof f === 'string' && f.endsWith('.cjs') && f.includes('dist')) fs.appendFileSync(${JSON.stringify(log)}, url.pathToFileURL(f).href + '\\n'); return read.call(this, f, ...rest); };\n`);
+  const r = spawnSync(process.execPath, ['--require', cjs, '--import', preload, cli, ...args], { cwd, encoding: 'utf8' });
   const files = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((u) => new URL(u).pathname);
   const sources = files.flatMap((f) => [path.relative(root, f), ...[...fs.readFileSync(f, 'utf8').matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)].map((m) => m[1])]);
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, files, sources };
@@ -75,6 +80,28 @@ describe('a start loads the code of the command it runs, and no other', () => {
     expect([typo.status, typo.stderr]).toEqual([2, "fat: unknown command 'lst' (Did you mean one of list, ls?) (see --help)\n"]);
   });
 
+  it('a command runs from its runner (one module), which npm pack ships; without it, from the chunks', () => {
+    const r = loadedSources(['list', 'site.img'], work);
+    expect([r.status, r.stderr, r.stdout]).toEqual([0, '', '/a.txt\n']);
+    const own = r.files.map((f) => path.relative(root, f)).filter((f) => !/^dist\/cli\/(main\.js|chunks\/(start|chunk|code-cache)-[A-Z0-9]+\.js)$/.test(f));
+    expect(own).toHaveLength(1);
+    expect(own[0]).toMatch(/^dist\/cli\/run\/list-[A-Z0-9]+\.cjs$/);
+    const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8' });
+    const packed = new Set((JSON.parse(pack.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
+    const modules = [...fs.readFileSync(path.join(root, 'src/cli/program.ts'), 'utf8').matchAll(/import\('\.\/commands\/([a-z-]+)\.js'\)/g)].map((m) => m[1]);
+    expect(modules.length).toBeGreaterThan(15);
+    const runners = fs.readdirSync(path.join(root, 'dist', 'cli', 'run')).filter((f) => f.endsWith('.cjs'));
+    expect(modules.filter((m) => !runners.some((f) => f.startsWith(`${m}-`) && packed.has(`dist/cli/run/${f}`)))).toEqual([]);
+    // An install that lacks a runner still runs the command, through the program's own path.
+    const copy = fs.mkdtempSync(path.join(os.tmpdir(), 'fatkit-no-runner-'));
+    fs.cpSync(path.join(root, 'dist', 'cli'), path.join(copy, 'dist', 'cli'), { recursive: true });
+    fs.copyFileSync(path.join(root, 'package.json'), path.join(copy, 'package.json'));
+    for (const f of fs.readdirSync(path.join(copy, 'dist', 'cli', 'run'))) if (f.startsWith('list-')) fs.rmSync(path.join(copy, 'dist', 'cli', 'run', f));
+    const without = spawnSync(process.execPath, [path.join(copy, 'dist', 'cli', 'main.js'), 'list', 'site.img'], { cwd: work, encoding: 'utf8' });
+    expect([without.status, without.stderr, without.stdout]).toEqual([0, '', '/a.txt\n']);
+    fs.rmSync(copy, { recursive: true, force: true });
+  });
+
   it('Node >= 22.1 caches the compiled code (module.enableCompileCache); Node 20 runs without it', () => {
     const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'fatkit-compile-cache-'));
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_COMPILE_CACHE: cache };
@@ -104,6 +131,16 @@ describe('a command loads only what it needs', () => {
     expect(listed.builtins.filter((m) => /^(zlib|crypto|internal\/crypto\/|readline)/.test(m))).toEqual([]);
     // fat serve's server waits for `fat serve`.
     expect([...made.builtins, ...listed.builtins].filter((m) => /^(https?|_http_)/.test(m))).toEqual([]);
+  });
+
+  it('list and --version load neither child_process (commander defers it), fs streams (built-ins come through require) nor net (stdout is written through fd 1)', () => {
+    // An ES module import of node:fs runs its lazy getters (fs.promises, fs.ReadStream); commander
+    // requires child_process (net, dgram) for executable subcommands fat does not have.
+    for (const args of [['list', 'site.img'], ['--version']]) {
+      const r = loadedBuiltins(args, work);
+      expect([r.status, r.stderr]).toEqual([0, '']);
+      expect(r.builtins.filter((m) => /^(child_process|net|dgram|internal\/child_process|internal\/fs\/streams)$/.test(m))).toEqual([]);
+    }
   });
 
   it('crunch still works, loading its code on first use', () => {

@@ -41,13 +41,15 @@ function reachable(): Set<string> {
     const f = queue.pop()!;
     if (seen.has(f)) continue;
     seen.add(f);
-    if (!/\.(js|d\.ts)$/.test(f)) continue;
+    if (!/\.(c?js|d\.ts)$/.test(f)) continue;
     const text = fs.readFileSync(path.join(root, f), 'utf8');
     for (const m of text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g)) {
       let target = path.posix.normalize(path.posix.join(path.posix.dirname(f), m[1]));
       if (f.endsWith('.d.ts')) target = target.replace(/\.js$/, '.d.ts');
       queue.push(target);
     }
+    // The CLI's start names each command's runner in a table (src/cli/runners.ts): "./run/list-HASH.cjs".
+    for (const m of text.matchAll(/['"](\.{1,2}\/run\/[^'"]+\.cjs)['"]/g)) queue.push(path.posix.normalize(path.posix.join(path.posix.dirname(f), m[1])));
   }
   return seen;
 }

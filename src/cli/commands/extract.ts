@@ -124,7 +124,7 @@ function place(writer: SafeWriter, comps: string[], e: WalkEntry, volume: Volume
     const t = writer.target(names);
     if ('skip' in t) return t;
     if (e.stats.isDirectory()) {
-      fs.mkdirSync(t.path, { recursive: true });
+      if (fs.mkdirSync(t.path, { recursive: true }) === t.path) writer.created(t.path);
       return t;
     }
     try {
