@@ -1,10 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import * as crunchCommand from '../../src/cli/commands/crunch.js';
-import { run } from '../../src/cli/run.js';
 import { tempDir, writeTree } from './helpers.js';
 
 let work: ReturnType<typeof tempDir>;
@@ -21,20 +18,13 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-/** `fat crunch ...` through the real command module and error reporting; stdout, stderr, status. */
+/**
+ * `fat crunch ...` through the built CLI (the command writes its report to fd 1 directly, which
+ * an in-process spy on process.stdout would not see): stdout, stderr, status.
+ */
 async function fat(...args: string[]): Promise<{ out: string; err: string; status: number }> {
-  const program = new Command('fat').option('-q, --quiet').option('--debug').exitOverride().configureOutput({ writeErr: () => undefined });
-  crunchCommand.register(program);
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  process.exitCode = undefined;
-  await run(program, ['node', 'fat', ...args]);
-  vi.restoreAllMocks();
-  const status = Number(process.exitCode ?? 0);
-  process.exitCode = undefined;
-  return { out, err, status };
+  const r = spawnSync(process.execPath, [path.resolve('dist/cli/main.js'), ...args], { env: process.env, encoding: 'utf8' });
+  return { out: r.stdout, err: r.stderr, status: r.status ?? -1 };
 }
 
 describe('fat crunch', () => {
