@@ -44,6 +44,31 @@ export interface VolumeOptions {
 }
 
 const MAX_PROBLEMS = 10000;
+/** Directories the path cache remembers before it starts again (a bound for hostile callers). */
+const PATH_CACHE_MAX = 4096;
+
+/** A directory found by path: its listing, its record (undefined: the root), its canonical path. */
+type DirAt = { dir: Directory; rec: DirRecord | undefined; path: string };
+type Resolved = { rec: DirRecord | undefined; parent: Directory | undefined; path: string };
+
+/**
+ * A path's last component and what precedes it ('' for the root), when the last component is an
+ * ordinary name (not empty, `.` or `..`) and the path holds no NUL: the paths the path cache can answer. undefined
+ * sends the path through splitPath, which knows the rest (and the errors).
+ */
+function lastPart(path: string): { parent: string; name: string } | undefined {
+  if (typeof path !== 'string' || path.indexOf('\0') >= 0) return undefined;
+  const i = path.lastIndexOf('/');
+  const name = i < 0 ? path : path.slice(i + 1);
+  if (name === '' || name === '.' || name === '..') return undefined;
+  return { parent: i <= 0 ? '' : path.slice(0, i), name };
+}
+
+/** Look a path component up: trailing dots and spaces (and leading spaces) are not part of a name, on lookup as on create. */
+function findPart(listing: Directory, part: string): DirRecord | undefined {
+  const last = part.charCodeAt(part.length - 1);
+  return listing.find(part.charCodeAt(0) !== 0x20 && last !== 0x20 && last !== 0x2e ? part : part.replace(/^ +/, '').replace(/[. ]+$/, '') || part);
+}
 
 /** A mounted FAT volume: the fs-like facade over a block device. */
 export class Volume implements VolumeCore {
@@ -57,6 +82,12 @@ export class Volume implements VolumeCore {
   readonly problems: Problem[] = [];
   private readonly seenProblems = new Set<string>();
   private readonly dirCache = new Map<string, Directory>();
+  /**
+   * Paths (as callers wrote them) of directories resolved before -> the directory: a file at
+   * `/a/b/c.txt` is found without resolving `/a/b` from the root again. Only existing directories
+   * are remembered; removing or renaming any directory, a repair and close forget them all.
+   */
+  private readonly pathCache = new Map<string, DirAt>();
   /** Files with open handles, by their entry: one shared chain per file, kept right across renames. */
   private readonly openFiles = new OpenFiles();
   private closed = false;
@@ -123,6 +154,28 @@ export class Volume implements VolumeCore {
   /** @internal Forget a removed directory (its clusters may be reused). */
   forgetDir(cluster: number): void {
     this.dirCache.delete(String(cluster));
+    this.pathCache.clear();
+  }
+
+  /** @internal A directory is about to move or be removed: paths resolved before may now lead elsewhere. */
+  forgetPaths(): void {
+    this.pathCache.clear();
+  }
+
+  /**
+   * The directory at `key` (the part of a path before its last `/`; '' for the root), from the path
+   * cache, else resolved from the root (iteratively: no recursion, whatever the depth) and remembered.
+   */
+  private parentDir(key: string): DirAt {
+    const hit = this.pathCache.get(key);
+    if (hit !== undefined) return hit;
+    return this.remember(key, this.dirAtRecord(this.resolveFromRoot(key === '' ? '/' : key)));
+  }
+
+  private remember(key: string, at: DirAt): DirAt {
+    if (this.pathCache.size >= PATH_CACHE_MAX) this.pathCache.clear();
+    this.pathCache.set(key, at);
+    return at;
   }
 
   /** @internal Every cached directory with unwritten changes is written. */
@@ -141,7 +194,21 @@ export class Volume implements VolumeCore {
   }
 
   /** @internal Resolve a path to its record (undefined for the root) and the listing that holds it. */
-  resolve(path: string): { rec: DirRecord | undefined; parent: Directory | undefined; path: string } {
+  resolve(path: string): Resolved {
+    const last = lastPart(path);
+    if (last === undefined) return this.resolveFromRoot(path);
+    this.assertOpen();
+    const parent = this.parentDir(last.parent);
+    const found = findPart(parent.dir, last.name);
+    if (!found) {
+      const p = joinPath(parent.path, last.name);
+      throw new FatError('ENOENT', `no such file or directory: ${p}`, { path: p });
+    }
+    return { rec: found, parent: parent.dir, path: joinPath(parent.path, found.name) };
+  }
+
+  /** resolve() component by component from the root. */
+  private resolveFromRoot(path: string): Resolved {
     const parts = splitPath(path);
     let loc = this.rootLocation();
     let cur = '/';
@@ -149,10 +216,7 @@ export class Volume implements VolumeCore {
     let parent: Directory | undefined;
     for (let i = 0; i < parts.length; i++) {
       const listing = this.dir(loc, cur);
-      // Trailing dots and spaces (and leading spaces) are not part of a name, on lookup as on create.
-      const part = parts[i];
-      const last = part.charCodeAt(part.length - 1);
-      const found = listing.find(part.charCodeAt(0) !== 0x20 && last !== 0x20 && last !== 0x2e ? part : part.replace(/^ +/, '').replace(/[. ]+$/, '') || part);
+      const found = findPart(listing, parts[i]);
       const next = joinPath(cur, found ? found.name : parts[i]);
       if (!found) throw new FatError('ENOENT', `no such file or directory: ${joinPath(cur, parts[i])}`, { path: next });
       parent = listing;
@@ -212,9 +276,17 @@ export class Volume implements VolumeCore {
     return walkVolume(this, path, options);
   }
 
-  /** @internal The directory (record) at `path`, which must be one. */
-  dirAt(path: string): { dir: Directory; rec: DirRecord | undefined; path: string } {
-    const { rec, path: abs } = this.resolve(path);
+  /** @internal The directory (record) at `path`, which must be one (remembered in the path cache). */
+  dirAt(path: string): DirAt {
+    const hit = this.pathCache.get(path);
+    if (hit !== undefined) {
+      this.assertOpen();
+      return hit;
+    }
+    return this.remember(path, this.dirAtRecord(this.resolve(path)));
+  }
+
+  private dirAtRecord({ rec, path: abs }: Resolved): DirAt {
     if (rec && !(rec.raw.attr & ATTR.DIRECTORY)) throw new FatError('ENOTDIR', `not a directory: ${abs}`, { path: abs });
     return { dir: this.dir(this.dirLocationOf(rec, abs), abs), rec, path: abs };
   }
@@ -224,10 +296,20 @@ export class Volume implements VolumeCore {
    * cleaned name, and the entry already there under that name, if any.
    */
   resolveForCreate(path: string): { dir: Directory; name: string; existing: DirRecord | undefined; path: string; parentCluster: number } {
-    const parts = splitPath(path);
-    const last = parts.pop();
-    if (last === undefined) throw new FatError('EEXIST', 'the root directory already exists', { path: '/' });
-    const parent = this.dirAt(`/${parts.join('/')}`);
+    const lp = lastPart(path);
+    let parent: DirAt;
+    let last: string;
+    if (lp !== undefined) {
+      this.assertOpen();
+      parent = this.parentDir(lp.parent);
+      last = lp.name;
+    } else {
+      const parts = splitPath(path);
+      const l = parts.pop();
+      if (l === undefined) throw new FatError('EEXIST', 'the root directory already exists', { path: '/' });
+      parent = this.dirAt(`/${parts.join('/')}`);
+      last = l;
+    }
     const name = cleanName(last, joinPath(parent.path, last));
     const existing = parent.dir.find(name);
     const parentCluster = parent.rec ? parent.rec.raw.cluster : 0;
@@ -399,6 +481,7 @@ export class Volume implements VolumeCore {
     if (this.dirtyMarked && !dirty) setCleanBit(this, false);
     this.fat.flush();
     this.dirCache.clear();
+    this.pathCache.clear();
     this.openFiles.reattach((f) => {
       const { dir } = this.dirAt(f.dir.path);
       const rec = dir.records.find((r) => r.index === f.rec.index);
@@ -441,6 +524,7 @@ export class Volume implements VolumeCore {
     this.closed = true;
     if (!this.readOnly) releaseWriter(this.device);
     this.dirCache.clear();
+    this.pathCache.clear();
     if (this.options.closeDevice === true) this.device.close();
     this.options.onClose?.();
   }

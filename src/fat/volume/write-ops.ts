@@ -280,6 +280,7 @@ export interface RmOptions {
  * whose directories link back to an ancestor is refused before anything is removed.
  */
 function removeRecord(vol: Volume, parent: Directory, rec: DirRecord, path: string, recursive: boolean): void {
+  if (rec.raw.attr & ATTR.DIRECTORY) vol.forgetPaths();
   const order: { parent: Directory; rec: DirRecord; path: string }[] = [{ parent, rec, path }];
   const seen = new Set<number>();
   for (let i = 0; i < order.length; i++) {
@@ -362,8 +363,9 @@ export function rename(vol: Volume, from: string, to: string): void {
   } else if (t.existing === srcRec && t.name === srcRec.name) {
     return; // same name, same place
   }
+  // Paths resolved through the directory that moves (or is replaced) lead elsewhere from now on.
+  if (isDir) vol.forgetPaths();
   const raw: RawDirEntry = { ...srcRec.raw, name: new Uint8Array(11) };
-  // All or nothing in memory: a new name that does not fit (a full FAT12/16 root) changes nothing.
   // All or nothing in memory: a new name that does not fit (a full FAT12/16 root) changes nothing.
   // On disk the new entry is written before the old one is removed: a crash between the two leaves
   // both names on the same clusters (fsck.fat keeps the data under one of them), never the file lost.
