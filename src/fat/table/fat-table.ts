@@ -19,6 +19,8 @@ export class FatTable {
   private readonly sectorSize: number;
   private freeCount = -1;
   private hint = 2;
+  /** The FAT copies a flush writes (the active one only when mirroring is off). */
+  private copies: number[] | undefined;
 
   constructor(private readonly io: SectorIO, private readonly geo: Geometry) {
     this.type = geo.fatType;
@@ -144,7 +146,11 @@ export class FatTable {
         continue;
       }
       if (start < 0) start = n;
-      if (n - start + 1 === count) return Array.from({ length: count }, (_, i) => start + i);
+      if (n - start + 1 === count) {
+        const run = new Array<number>(count);
+        for (let i = 0; i < count; i++) run[i] = start + i;
+        return run;
+      }
     }
     return undefined;
   }
@@ -199,8 +205,8 @@ export class FatTable {
   flush(): void {
     if (this.dirtyList.length === 0) return;
     const g = this.geo;
-    const copies = g.activeFat >= 0 ? [g.activeFat] : Array.from({ length: g.numFats }, (_, i) => i);
-    const list = this.dirtyList.sort((a, b) => a - b);
+    const copies = (this.copies ??= g.activeFat >= 0 ? [g.activeFat] : Array.from({ length: g.numFats }, (_, i) => i));
+    const list = this.dirtyList.length > 1 ? this.dirtyList.sort((a, b) => a - b) : this.dirtyList;
     let i = 0;
     while (i < list.length) {
       let j = i + 1;

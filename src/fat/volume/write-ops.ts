@@ -2,9 +2,8 @@ import type { Volume } from './volume.js';
 import type { Directory } from '../dir/dir-handle.js';
 import type { DirRecord } from '../dir/directory.js';
 import { ATTR, CASE_LOWER_BASE, CASE_LOWER_EXT, ENTRY_SIZE, encodeDirEntry, type RawDirEntry } from '../format/dir-entry.js';
-import { encodeDosTime } from '../format/dos-time.js';
-import { encodeLongName } from '../format/long-name.js';
-import { DOT_NAME, DOTDOT_NAME, planShortName, shortNameChecksum } from '../format/short-name.js';
+import { encodeDosTime, type DosDateTime } from '../format/dos-time.js';
+import { DOT_NAME, DOTDOT_NAME, planShortName } from '../format/short-name.js';
 import { clusterToSector } from '../format/geometry.js';
 import { fileClusters, writeClusters } from '../file/chain.js';
 import { FatError } from '../errors.js';
@@ -38,23 +37,44 @@ export function validTime(t: TimeLike, what = 'time'): Date {
 
 /** Check every time of `opts` before anything is written: the one validation of TimeLike inputs. */
 export function checkTimes(opts: EntryOptions): void {
-  for (const k of ['mtime', 'atime', 'birthtime'] as const) if (opts[k] !== undefined) validTime(opts[k], k);
+  if (opts.mtime !== undefined) validTime(opts.mtime, 'mtime');
+  if (opts.atime !== undefined) validTime(opts.atime, 'atime');
+  if (opts.birthtime !== undefined) validTime(opts.birthtime, 'birthtime');
 }
 
 const toDate = (t: TimeLike | undefined, fallback: Date): Date => (t === undefined ? fallback : validTime(t));
 
 /** Files cannot be made at the root's path: it is a directory (EISDIR, as node:fs says). */
 export function refuseRoot(path: string): void {
+  // A path whose last component is a name (not empty, `.` or `..`) is not the root: no split needed.
+  if (typeof path === 'string' && path.indexOf('\0') < 0) {
+    const last = path.length - 1 - path.lastIndexOf('/');
+    if (last > 2 || (last > 0 && path.charCodeAt(path.length - 1) !== 0x2e) || (last === 2 && path.charCodeAt(path.length - 2) !== 0x2e)) return;
+  }
   if (splitPath(path).length === 0) throw new FatError('EISDIR', 'is a directory: /', { path: '/' });
+}
+
+/** The last time encoded, and its encoding (a run of writes stamps the same time again and again). */
+let lastMs = NaN;
+let lastDos: DosDateTime = { date: 0, time: 0, tenths: 0 };
+
+/** encodeDosTime, remembering the last answer (read-only: callers copy its fields). */
+function dosTime(d: Date): DosDateTime {
+  const ms = d.getTime();
+  if (ms !== lastMs) {
+    lastDos = encodeDosTime(ms);
+    lastMs = ms;
+  }
+  return lastDos;
 }
 
 /** A fresh short entry with times stamped. */
 function makeRaw(vol: Volume, attr: number, cluster: number, size: number, opts: EntryOptions): RawDirEntry {
-  const now = vol.now();
-  // Creation and access times default to the modification time: encoded once then.
-  const m = encodeDosTime(toDate(opts.mtime, now));
-  const c = opts.birthtime === undefined ? m : encodeDosTime(validTime(opts.birthtime));
-  const a = opts.atime === undefined ? m : encodeDosTime(validTime(opts.atime));
+  // Creation and access times default to the modification time: encoded once then. The clock
+  // is asked only when the modification time is not given.
+  const m = dosTime(opts.mtime === undefined ? vol.now() : validTime(opts.mtime));
+  const c = opts.birthtime === undefined ? m : dosTime(validTime(opts.birthtime));
+  const a = opts.atime === undefined ? m : dosTime(validTime(opts.atime));
   return {
     name: new Uint8Array(11),
     attr,
@@ -72,11 +92,10 @@ function makeRaw(vol: Volume, attr: number, cluster: number, size: number, opts:
 
 /** Insert an entry named `name` into `dir`: short name chosen, long-name slots when needed. */
 export function createEntry(vol: Volume, dir: Directory, name: string, raw: RawDirEntry): DirRecord {
-  const plan = planShortName(name, vol.page, (k) => dir.isShortTaken(k));
+  const plan = planShortName(name, vol.page, dir.shortTaken);
   raw.name = plan.raw;
   raw.caseFlags = (raw.caseFlags & ~(CASE_LOWER_BASE | CASE_LOWER_EXT)) | plan.caseFlags;
-  const slots = plan.needsLongName ? encodeLongName(name, shortNameChecksum(plan.raw)) : new Uint8Array(0);
-  return dir.insert(name, slots, raw);
+  return dir.insertNamed(name, raw, plan.needsLongName);
 }
 
 /** Clusters needed for `size` bytes. */
