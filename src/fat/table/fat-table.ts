@@ -220,3 +220,9 @@ export class FatTable {
   }
 
 }
+
+/** One FatTable kept alive, over no FAT: see SHAPE_KEEPER in dir/dir-handle.ts (V8 keeps the optimized code for its layout). */
+export const FAT_TABLE_SHAPE_KEEPER = new FatTable(
+  { readSectors: () => new Uint8Array(0) } as unknown as SectorIO,
+  { fatType: 16, clusterCount: 0, sectorSize: 512, activeFat: -1, fatStart: 0, fatSize: 0, numFats: 1 } as unknown as Geometry,
+);

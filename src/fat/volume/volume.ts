@@ -1,4 +1,5 @@
 import type { BlockDevice } from '../device/block-device.js';
+import { MemoryDevice } from '../device/memory.js';
 import type { Geometry } from '../format/geometry.js';
 import { decodeBootSector, validateBootSector, type BootSector } from '../format/boot-sector.js';
 import { computeGeometry } from '../format/geometry.js';
@@ -9,13 +10,14 @@ import { SectorIO } from '../table/sector-io.js';
 import { ATTR } from '../format/dir-entry.js';
 import type { DirLocation, DirRecord, Problem, VolumeCore } from '../dir/directory.js';
 import { Directory } from '../dir/dir-handle.js';
-import { cleanName } from '../format/name-rules.js';
 import * as ops from './write-ops.js';
 import { FileHandle, type OpenFile, type OpenFlags } from './file-handle.js';
 import { setLabel } from './label.js';
 import { fileClusters, readChunks, readClusters } from '../file/chain.js';
 import { FatStats, type FatDirent } from '../dir/stats.js';
-import { joinPath, splitPath } from '../format/path.js';
+import { joinPath } from '../format/path.js';
+import { PathResolver, type DirAt, type ForCreate, type Resolved } from './resolve.js';
+import { tinyVolumeImage } from './shape-keeper.js';
 import { walkVolume, type WalkEntry, type WalkOptions } from './walk.js';
 import { isDirty, readFsInfo, setCleanBit, volumeInfo, writeFsInfo, type VolumeInfo } from './state.js';
 import { readableOf, writableOf } from './streams.js';
@@ -44,32 +46,11 @@ export interface VolumeOptions {
 }
 
 const MAX_PROBLEMS = 10000;
-/** Directories the path cache remembers before it starts again (a bound for hostile callers). */
-const PATH_CACHE_MAX = 4096;
 
-/** A directory found by path: its listing, its record (undefined: the root), its canonical path. */
-type DirAt = { dir: Directory; rec: DirRecord | undefined; path: string };
-type Resolved = { rec: DirRecord | undefined; parent: Directory | undefined; path: string };
-
-/**
- * A path's last component and what precedes it ('' for the root), when the last component is an
- * ordinary name (not empty, `.` or `..`) and the path holds no NUL: the paths the path cache can answer. undefined
- * sends the path through splitPath, which knows the rest (and the errors).
- */
-function lastPart(path: string): { parent: string; name: string } | undefined {
-  if (typeof path !== 'string' || path.indexOf('\0') >= 0) return undefined;
-  const i = path.lastIndexOf('/');
-  const name = i < 0 ? path : path.slice(i + 1);
-  if (name === '' || name === '.' || name === '..') return undefined;
-  return { parent: i <= 0 ? '' : path.slice(0, i), name };
-}
-
-/** Look a path component up: trailing dots and spaces (and leading spaces) are not part of a name, on lookup as on create. */
-function findPart(listing: Directory, part: string): DirRecord | undefined {
-  const last = part.charCodeAt(part.length - 1);
-  return listing.find(part.charCodeAt(0) !== 0x20 && last !== 0x20 && last !== 0x2e ? part : part.replace(/^ +/, '').replace(/[. ]+$/, '') || part);
-}
-
+/** See shape-keeper.ts. */
+let shapeKeeper: Volume | undefined;
+/** @internal The kept volume (after the first open). */
+export const keptVolume = (): Volume | undefined => shapeKeeper;
 /** A mounted FAT volume: the fs-like facade over a block device. */
 export class Volume implements VolumeCore {
   readonly io: SectorIO;
@@ -82,12 +63,8 @@ export class Volume implements VolumeCore {
   readonly problems: Problem[] = [];
   private readonly seenProblems = new Set<string>();
   private readonly dirCache = new Map<string, Directory>();
-  /**
-   * Paths (as callers wrote them) of directories resolved before -> the directory: a file at
-   * `/a/b/c.txt` is found without resolving `/a/b` from the root again. Only existing directories
-   * are remembered; removing or renaming any directory, a repair and close forget them all.
-   */
-  private readonly pathCache = new Map<string, DirAt>();
+  /** Paths to entries and directories, with the cache of directories found by path (resolve.ts). */
+  private readonly paths = new PathResolver(this);
   /** Files with open handles, by their entry: one shared chain per file, kept right across renames. */
   private readonly openFiles = new OpenFiles();
   private closed = false;
@@ -118,6 +95,8 @@ export class Volume implements VolumeCore {
 
   /** Mount the FAT volume on `device` (which starts at the boot sector; see findFatVolume). */
   static open(device: BlockDevice, options: VolumeOptions = {}): Volume {
+    // One small volume kept alive keeps V8's optimized volume code alive (shape-keeper.ts).
+    shapeKeeper ??= new Volume(new MemoryDevice(tinyVolumeImage(), { readOnly: true }), { readOnly: true });
     return new Volume(device, options);
   }
 
@@ -134,7 +113,8 @@ export class Volume implements VolumeCore {
 
   // ---- directories ----
 
-  private rootLocation(): DirLocation {
+  /** @internal */
+  rootLocation(): DirLocation {
     return this.geo.fatType === 32 ? { kind: 'chain', cluster: this.geo.rootCluster } : { kind: 'fixed' };
   }
 
@@ -154,28 +134,12 @@ export class Volume implements VolumeCore {
   /** @internal Forget a removed directory (its clusters may be reused). */
   forgetDir(cluster: number): void {
     this.dirCache.delete(String(cluster));
-    this.pathCache.clear();
+    this.paths.forget();
   }
 
   /** @internal A directory is about to move or be removed: paths resolved before may now lead elsewhere. */
   forgetPaths(): void {
-    this.pathCache.clear();
-  }
-
-  /**
-   * The directory at `key` (the part of a path before its last `/`; '' for the root), from the path
-   * cache, else resolved from the root (iteratively: no recursion, whatever the depth) and remembered.
-   */
-  private parentDir(key: string): DirAt {
-    const hit = this.pathCache.get(key);
-    if (hit !== undefined) return hit;
-    return this.remember(key, this.dirAtRecord(this.resolveFromRoot(key === '' ? '/' : key)));
-  }
-
-  private remember(key: string, at: DirAt): DirAt {
-    if (this.pathCache.size >= PATH_CACHE_MAX) this.pathCache.clear();
-    this.pathCache.set(key, at);
-    return at;
+    this.paths.forget();
   }
 
   /** @internal Every cached directory with unwritten changes is written. */
@@ -195,39 +159,7 @@ export class Volume implements VolumeCore {
 
   /** @internal Resolve a path to its record (undefined for the root) and the listing that holds it. */
   resolve(path: string): Resolved {
-    const last = lastPart(path);
-    if (last === undefined) return this.resolveFromRoot(path);
-    this.assertOpen();
-    const parent = this.parentDir(last.parent);
-    const found = findPart(parent.dir, last.name);
-    if (!found) {
-      const p = joinPath(parent.path, last.name);
-      throw new FatError('ENOENT', `no such file or directory: ${p}`, { path: p });
-    }
-    return { rec: found, parent: parent.dir, path: joinPath(parent.path, found.name) };
-  }
-
-  /** resolve() component by component from the root. */
-  private resolveFromRoot(path: string): Resolved {
-    const parts = splitPath(path);
-    let loc = this.rootLocation();
-    let cur = '/';
-    let rec: DirRecord | undefined;
-    let parent: Directory | undefined;
-    for (let i = 0; i < parts.length; i++) {
-      const listing = this.dir(loc, cur);
-      const found = findPart(listing, parts[i]);
-      const next = joinPath(cur, found ? found.name : parts[i]);
-      if (!found) throw new FatError('ENOENT', `no such file or directory: ${joinPath(cur, parts[i])}`, { path: next });
-      parent = listing;
-      rec = found;
-      cur = next;
-      if (i < parts.length - 1) {
-        if (!(found.raw.attr & ATTR.DIRECTORY)) throw new FatError('ENOTDIR', `not a directory: ${cur}`, { path: cur });
-        loc = this.dirLocationOf(found, cur);
-      }
-    }
-    return { rec, parent, path: cur };
+    return this.paths.resolve(path);
   }
 
   /** @internal What `stat` returns for a record (undefined: the root). */
@@ -278,42 +210,15 @@ export class Volume implements VolumeCore {
 
   /** @internal The directory (record) at `path`, which must be one (remembered in the path cache). */
   dirAt(path: string): DirAt {
-    const hit = this.pathCache.get(path);
-    if (hit !== undefined) {
-      this.assertOpen();
-      return hit;
-    }
-    return this.remember(path, this.dirAtRecord(this.resolve(path)));
-  }
-
-  private dirAtRecord({ rec, path: abs }: Resolved): DirAt {
-    if (rec && !(rec.raw.attr & ATTR.DIRECTORY)) throw new FatError('ENOTDIR', `not a directory: ${abs}`, { path: abs });
-    return { dir: this.dir(this.dirLocationOf(rec, abs), abs), rec, path: abs };
+    return this.paths.dirAt(path);
   }
 
   /**
    * @internal Where a new entry named by `path` goes: its parent directory (which must exist), the
    * cleaned name, and the entry already there under that name, if any.
    */
-  resolveForCreate(path: string): { dir: Directory; name: string; existing: DirRecord | undefined; path: string; parentCluster: number } {
-    const lp = lastPart(path);
-    let parent: DirAt;
-    let last: string;
-    if (lp !== undefined) {
-      this.assertOpen();
-      parent = this.parentDir(lp.parent);
-      last = lp.name;
-    } else {
-      const parts = splitPath(path);
-      const l = parts.pop();
-      if (l === undefined) throw new FatError('EEXIST', 'the root directory already exists', { path: '/' });
-      parent = this.dirAt(`/${parts.join('/')}`);
-      last = l;
-    }
-    const name = cleanName(last, joinPath(parent.path, last));
-    const existing = parent.dir.find(name);
-    const parentCluster = parent.rec ? parent.rec.raw.cluster : 0;
-    return { dir: parent.dir, name, existing, path: joinPath(parent.path, existing ? existing.name : name), parentCluster };
+  resolveForCreate(path: string): ForCreate {
+    return this.paths.resolveForCreate(path);
   }
 
   /** @internal Called before the first change: refuses read-only volumes, marks the volume dirty. */
@@ -481,7 +386,7 @@ export class Volume implements VolumeCore {
     if (this.dirtyMarked && !dirty) setCleanBit(this, false);
     this.fat.flush();
     this.dirCache.clear();
-    this.pathCache.clear();
+    this.paths.forget();
     this.openFiles.reattach((f) => {
       const { dir } = this.dirAt(f.dir.path);
       const rec = dir.records.find((r) => r.index === f.rec.index);
@@ -491,7 +396,8 @@ export class Volume implements VolumeCore {
     });
   }
 
-  private assertOpen(): void {
+  /** @internal EBADF once closed. */
+  assertOpen(): void {
     if (this.closed) throw new FatError('EBADF', 'volume is closed');
   }
 
@@ -524,8 +430,9 @@ export class Volume implements VolumeCore {
     this.closed = true;
     if (!this.readOnly) releaseWriter(this.device);
     this.dirCache.clear();
-    this.pathCache.clear();
+    this.paths.forget();
     if (this.options.closeDevice === true) this.device.close();
     this.options.onClose?.();
   }
 }
+
