@@ -36,9 +36,10 @@ export class Directory {
   /** No free entry lies before this index (a search for free slots starts here). */
   private scanFrom = 0;
 
-  constructor(private readonly core: VolumeCore, readonly loc: DirLocation, readonly path: string) {
+  /** `bytes`: the directory's sectors as they are on the device, when the caller has them (a new directory); else they are read. */
+  constructor(private readonly core: VolumeCore, readonly loc: DirLocation, readonly path: string, bytes?: Uint8Array) {
     this.sectors = directorySectors(core, loc, path);
-    this.buf = readSectorList(core.io, this.sectors);
+    this.buf = bytes !== undefined && bytes.length === this.sectors.length * core.io.sectorSize ? bytes : readSectorList(core.io, this.sectors);
     const parsed = parseDirectory(core, this.buf, loc, path);
     this.records = parsed.records;
     this.label = parsed.label;

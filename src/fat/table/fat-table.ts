@@ -3,6 +3,8 @@ import type { SectorIO } from './sector-io.js';
 import { FatError, corrupt } from '../errors.js';
 import { BAD, EOC_MIN, EOC_WRITE, readFatEntry, writeFatEntry } from './fat-entry.js';
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /**
  * One FAT held in memory (the active copy), with per-sector dirty tracking; `flush` writes the
  * dirty sectors to every mirrored copy. FAT-NOTES.md section 4.
@@ -89,12 +91,25 @@ export class FatTable {
 
   /** Number of free (0) entries among clusters 2..maxCluster (counted once, then kept up to date). */
   countFree(): number {
-    if (this.freeCount < 0) {
-      let free = 0;
-      for (let n = 2; n <= this.maxCluster; n++) if (this.get(n) === 0) free++;
-      this.freeCount = free;
-    }
+    if (this.freeCount < 0) this.freeCount = this.countZero();
     return this.freeCount;
+  }
+
+  /** The free entries among clusters 2..maxCluster: FAT16/32 through a 16/32-bit view where the host is little-endian. */
+  private countZero(): number {
+    const b = this.bytes;
+    const max = this.maxCluster;
+    let free = 0;
+    if (LITTLE_ENDIAN && this.type === 32 && b.byteOffset % 4 === 0) {
+      const u = new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
+      for (let n = 2; n <= max; n++) if ((u[n] & 0x0fffffff) === 0) free++;
+    } else if (LITTLE_ENDIAN && this.type === 16 && b.byteOffset % 2 === 0) {
+      const u = new Uint16Array(b.buffer, b.byteOffset, b.length >>> 1);
+      for (let n = 2; n <= max; n++) if (u[n] === 0) free++;
+    } else {
+      for (let n = 2; n <= max; n++) if (this.get(n) === 0) free++;
+    }
+    return free;
   }
 
   /** Number of clusters marked bad (0xFF7 / 0xFFF7 / 0x0FFFFFF7) among clusters 2..maxCluster; counted on each call. */

@@ -25,17 +25,21 @@ export type ForCreate = { dir: Directory; name: string; existing: DirRecord | un
 const PATH_CACHE_MAX = 4096;
 
 /**
- * A path's last component and what precedes it ('' for the root), when the last component is an
+ * Where a path's last component starts (after its last `/`; 0 when it has none), when it is an
  * ordinary name (not empty, `.` or `..`) and the path holds no NUL: the paths the path cache can
- * answer. undefined sends the path through splitPath, which knows the rest (and the errors).
+ * answer, from the directory before it (`path.slice(0, at - 1)`, '' for the root). -1 sends the
+ * path through splitPath, which knows the rest (and the errors).
  */
-function lastPart(path: string): { parent: string; name: string } | undefined {
-  if (typeof path !== 'string' || path.indexOf('\0') >= 0) return undefined;
-  const i = path.lastIndexOf('/');
-  const name = i < 0 ? path : path.slice(i + 1);
-  if (name === '' || name === '.' || name === '..') return undefined;
-  return { parent: i <= 0 ? '' : path.slice(0, i), name };
+function lastPart(path: string): number {
+  if (typeof path !== 'string' || path.indexOf('\0') >= 0) return -1;
+  const at = path.lastIndexOf('/') + 1;
+  const n = path.length - at;
+  if (n === 0 || (n <= 2 && path.charCodeAt(at) === 0x2e && (n === 1 || path.charCodeAt(at + 1) === 0x2e))) return -1;
+  return at;
 }
+
+/** The directory part of a path whose last component starts at `at` ('' for the root). */
+const parentKey = (path: string, at: number): string => (at <= 1 ? '' : path.slice(0, at - 1));
 
 /** Look a path component up: trailing dots and spaces (and leading spaces) are not part of a name, on lookup as on create. */
 function findPart(listing: Directory, part: string): DirRecord | undefined {
@@ -55,13 +59,14 @@ export class PathResolver {
   }
 
   resolve(path: string): Resolved {
-    const last = lastPart(path);
-    if (last === undefined) return this.resolveFromRoot(path);
+    const at = lastPart(path);
+    if (at < 0) return this.resolveFromRoot(path);
     this.vol.assertOpen();
-    const parent = this.parentDir(last.parent);
-    const found = findPart(parent.dir, last.name);
+    const parent = this.parentDir(parentKey(path, at));
+    const name = at === 0 ? path : path.slice(at);
+    const found = findPart(parent.dir, name);
     if (!found) {
-      const p = joinPath(parent.path, last.name);
+      const p = joinPath(parent.path, name);
       throw new FatError('ENOENT', `no such file or directory: ${p}`, { path: p });
     }
     return { rec: found, parent: parent.dir, path: joinPath(parent.path, found.name) };
@@ -124,13 +129,13 @@ export class PathResolver {
 
   /** Where a new entry named by `path` goes (Volume.resolveForCreate). */
   resolveForCreate(path: string): ForCreate {
-    const lp = lastPart(path);
+    const at = lastPart(path);
     let parent: DirAt;
     let last: string;
-    if (lp !== undefined) {
+    if (at >= 0) {
       this.vol.assertOpen();
-      parent = this.parentDir(lp.parent);
-      last = lp.name;
+      parent = this.parentDir(parentKey(path, at));
+      last = at === 0 ? path : path.slice(at);
     } else {
       const parts = splitPath(path);
       const l = parts.pop();

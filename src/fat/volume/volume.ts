@@ -131,6 +131,11 @@ export class Volume implements VolumeCore {
     return d;
   }
 
+  /** @internal A directory just made at `cluster`, whose bytes (as written) are `bytes`: cached without reading them back. */
+  adoptDir(cluster: number, path: string, bytes: Uint8Array): void {
+    this.dirCache.set(String(cluster), new Directory(this, { kind: 'chain', cluster }, path, bytes));
+  }
+
   /** @internal Forget a removed directory (its clusters may be reused). */
   forgetDir(cluster: number): void {
     this.dirCache.delete(String(cluster));

@@ -54,19 +54,13 @@ export function refuseRoot(path: string): void {
   if (splitPath(path).length === 0) throw new FatError('EISDIR', 'is a directory: /', { path: '/' });
 }
 
-/** The last time encoded, and its encoding (a run of writes stamps the same time again and again). */
+/** The name of an entry made by makeRaw until createEntry gives it its own (never written to). */
+const NO_NAME_YET = new Uint8Array(11);
+
+/** encodeDosTime, remembering the last time and its encoding (writes stamp one time again and again); read-only. */
 let lastMs = NaN;
 let lastDos: DosDateTime = { date: 0, time: 0, tenths: 0 };
-
-/** encodeDosTime, remembering the last answer (read-only: callers copy its fields). */
-function dosTime(d: Date): DosDateTime {
-  const ms = d.getTime();
-  if (ms !== lastMs) {
-    lastDos = encodeDosTime(ms);
-    lastMs = ms;
-  }
-  return lastDos;
-}
+const dosTime = (d: Date): DosDateTime => (d.getTime() === lastMs ? lastDos : (lastDos = encodeDosTime((lastMs = d.getTime()))));
 
 /** A fresh short entry with times stamped. */
 function makeRaw(vol: Volume, attr: number, cluster: number, size: number, opts: EntryOptions): RawDirEntry {
@@ -76,7 +70,7 @@ function makeRaw(vol: Volume, attr: number, cluster: number, size: number, opts:
   const c = opts.birthtime === undefined ? m : dosTime(validTime(opts.birthtime));
   const a = opts.atime === undefined ? m : dosTime(validTime(opts.atime));
   return {
-    name: new Uint8Array(11),
+    name: NO_NAME_YET,
     attr,
     caseFlags: 0,
     ctimeTenths: c.tenths,
@@ -257,6 +251,7 @@ function mkdirOne(vol: Volume, dir: Directory, name: string, parentCluster: numb
   vol.io.write(clusterToSector(g, c), buf);
   vol.fat.flush();
   dir.flush();
+  vol.adoptDir(c, joinPath(dir.path, rec.name), buf);
   return rec;
 }
 
