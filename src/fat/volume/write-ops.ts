@@ -62,11 +62,14 @@ let lastMs = NaN;
 let lastDos: DosDateTime = { date: 0, time: 0, tenths: 0 };
 const dosTime = (d: Date): DosDateTime => (d.getTime() === lastMs ? lastDos : (lastDos = encodeDosTime((lastMs = d.getTime()))));
 
-/** A fresh short entry with times stamped. */
-function makeRaw(vol: Volume, attr: number, cluster: number, size: number, opts: EntryOptions): RawDirEntry {
-  // Creation and access times default to the modification time: encoded once then. The clock
-  // is asked only when the modification time is not given.
-  const m = dosTime(opts.mtime === undefined ? vol.now() : validTime(opts.mtime));
+/**
+ * A fresh short entry with times stamped; `mtime` is opts.mtime or the clock, which each caller
+ * asks itself (`opts.mtime ?? vol.now()` at its own call site: V8 then builds no caller's fast code
+ * around the clock of a volume that is gone, which it would throw away after the next GC).
+ */
+function makeRaw(attr: number, cluster: number, size: number, opts: EntryOptions, mtime: Date): RawDirEntry {
+  // Creation and access times default to the modification time: encoded once then.
+  const m = dosTime(mtime);
   const c = opts.birthtime === undefined ? m : dosTime(validTime(opts.birthtime));
   const a = opts.atime === undefined ? m : dosTime(validTime(opts.atime));
   return {
@@ -125,7 +128,7 @@ export function writeFile(vol: Volume, path: string, data: Uint8Array, opts: Wri
   if (t.existing) {
     const rec = t.existing;
     const old = rec.raw.cluster;
-    const fresh = makeRaw(vol, 0, first, data.length, opts);
+    const fresh = makeRaw(0, first, data.length, opts, opts.mtime === undefined ? vol.now() : validTime(opts.mtime));
     rec.raw.cluster = first;
     rec.raw.size = data.length;
     rec.raw.mtime = fresh.mtime;
@@ -140,7 +143,8 @@ export function writeFile(vol: Volume, path: string, data: Uint8Array, opts: Wri
     vol.fileChanged(rec);
     return;
   }
-  createOrRollBack(vol, t.dir, t.name, makeRaw(vol, ATTR.ARCHIVE | (opts.attributes ?? 0), first, data.length, opts));
+  const mtime = opts.mtime === undefined ? vol.now() : validTime(opts.mtime);
+  createOrRollBack(vol, t.dir, t.name, makeRaw(ATTR.ARCHIVE | (opts.attributes ?? 0), first, data.length, opts, mtime));
   vol.fat.flush();
   t.dir.flush();
 }
@@ -168,7 +172,8 @@ function freeFirst(vol: Volume, dir: Directory, rec: DirRecord, need: number, pa
 
 /** A new file entry (archive bit, times from `opts`) in `dir`; the caller flushes. */
 export function addFileEntry(vol: Volume, dir: Directory, name: string, cluster: number, size: number, opts: EntryOptions = {}): DirRecord {
-  return createOrRollBack(vol, dir, name, makeRaw(vol, ATTR.ARCHIVE | (opts.attributes ?? 0), cluster, size, opts));
+  const mtime = opts.mtime === undefined ? vol.now() : validTime(opts.mtime);
+  return createOrRollBack(vol, dir, name, makeRaw(ATTR.ARCHIVE | (opts.attributes ?? 0), cluster, size, opts, mtime));
 }
 
 /** createEntry, freeing the entry's clusters if the directory has no room (ENOSPC) so nothing leaks. */
@@ -196,7 +201,7 @@ export function appendFile(vol: Volume, path: string, data: Uint8Array, opts: En
   extendChain(vol, rec, chain, clustersFor(vol, size + data.length));
   writeClusters(vol, chain, size, data, true);
   vol.fat.flush();
-  const fresh = makeRaw(vol, 0, 0, 0, opts);
+  const fresh = makeRaw(0, 0, 0, opts, opts.mtime === undefined ? vol.now() : validTime(opts.mtime));
   rec.raw.size = size + data.length;
   rec.raw.mtime = fresh.mtime;
   rec.raw.mdate = fresh.mdate;
@@ -243,7 +248,7 @@ function mkdirOne(vol: Volume, dir: Directory, name: string, parentCluster: numb
   const [c] = vol.fat.allocate(1);
   const g = vol.geo;
   const buf = new Uint8Array(g.clusterSize);
-  const raw = makeRaw(vol, ATTR.DIRECTORY | (opts.attributes ?? 0), c, 0, opts);
+  const raw = makeRaw(ATTR.DIRECTORY | (opts.attributes ?? 0), c, 0, opts, opts.mtime === undefined ? vol.now() : validTime(opts.mtime));
   encodeDirEntry({ ...raw, name: DOT_NAME, attr: ATTR.DIRECTORY }, buf, 0);
   const up = g.fatType === 32 && parentCluster === g.rootCluster ? 0 : parentCluster;
   encodeDirEntry({ ...raw, name: DOTDOT_NAME, attr: ATTR.DIRECTORY, cluster: up }, buf, ENTRY_SIZE);
