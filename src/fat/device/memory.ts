@@ -83,3 +83,10 @@ function allocate(bytes: number, sectorSize: number): Uint8Array {
     throw new FatError('EINVAL', `a memory device of ${bytes} bytes cannot be allocated (${e.message})`);
   }
 }
+
+/**
+ * One empty MemoryDevice kept alive: V8 forgets a class's object layout once a full garbage
+ * collection finds none of its objects alive, and drops the optimized code built on it (see
+ * SHAPE_KEEPER in dir/dir-handle.ts); programs that make a device per image would pay for it.
+ */
+export const MEMORY_DEVICE_SHAPE_KEEPER = new MemoryDevice(0);

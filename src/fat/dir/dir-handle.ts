@@ -1,10 +1,14 @@
 import type { DirLocation, DirRecord, Problem, VolumeCore } from './directory.js';
-import { directorySectors, foldName, MAX_DIR_ENTRIES, parseDirectory, readSectorList } from './directory.js';
+import { directorySectors, foldName, MAX_DIR_ENTRIES, parseDirectory, readSectorList, storedShortName } from './directory.js';
 import { ENTRY_DELETED, ENTRY_FREE, ENTRY_SIZE, decodeDirEntry, encodeDirEntry, type RawDirEntry } from '../format/dir-entry.js';
 import { clusterToSector } from '../format/geometry.js';
 import { FatError } from '../errors.js';
-import { shortKey } from '../format/short-name.js';
-import { rawShortName } from '../format/short-name.js';
+import { shortKey, shortNameChecksum } from '../format/short-name.js';
+import { encodeLongNameInto, LFN_UNITS_PER_SLOT } from '../format/long-name.js';
+
+/** The 8.3 key (as shortKey) of the short entry at `off`. */
+const shortKeyAt = (b: Uint8Array, off: number): string =>
+  String.fromCharCode(b[off], b[off + 1], b[off + 2], b[off + 3], b[off + 4], b[off + 5], b[off + 6], b[off + 7], b[off + 8], b[off + 9], b[off + 10]);
 
 /**
  * A directory held in memory: its entries' bytes, decoded records with a case-insensitive name
@@ -27,12 +31,15 @@ export class Directory {
   private collisions = false;
   private shortsSet: Set<string> | undefined;
   private readonly dirty = new Set<number>();
+  /** The sector marked dirty first since the last flush (the only one, when `dirty` holds one). */
+  private firstDirty = -1;
   /** No free entry lies before this index (a search for free slots starts here). */
   private scanFrom = 0;
 
-  constructor(private readonly core: VolumeCore, readonly loc: DirLocation, readonly path: string) {
+  /** `bytes`: the directory's sectors as they are on the device, when the caller has them (a new directory); else they are read. */
+  constructor(private readonly core: VolumeCore, readonly loc: DirLocation, readonly path: string, bytes?: Uint8Array) {
     this.sectors = directorySectors(core, loc, path);
-    this.buf = readSectorList(core.io, this.sectors);
+    this.buf = bytes !== undefined && bytes.length === this.sectors.length * core.io.sectorSize ? bytes : readSectorList(core.io, this.sectors);
     const parsed = parseDirectory(core, this.buf, loc, path);
     this.records = parsed.records;
     this.label = parsed.label;
@@ -45,30 +52,40 @@ export class Directory {
 
   /** Name -> record, case-insensitive over long and short names (built when first needed). */
   private get byName(): Map<string, DirRecord> {
-    if (!this.byNameMap) this.buildIndex();
+    if (!this.byNameMap) this.buildNames();
     return this.byNameMap!;
   }
 
-  /** The 8.3 names in use (built when first needed). */
+  /** The 8.3 names in use (built when first needed: a lookup alone does not need them). */
   private get shorts(): Set<string> {
-    if (!this.shortsSet) this.buildIndex();
+    if (!this.shortsSet) this.buildShorts();
     return this.shortsSet!;
   }
 
   /**
-   * Listing a directory needs no index; a lookup, a new name or a change does. Built from the
-   * records and the bytes as they are now, which is what the incremental updates keep it equal to.
+   * Listing a directory needs no index; a lookup or a change needs the names, a new entry the 8.3
+   * names too. Built from the records and the bytes as they are now, which is what the incremental
+   * updates keep them equal to.
    */
-  private buildIndex(): void {
+  private buildNames(): void {
     this.collisions = false;
     this.byNameMap = new Map();
+    for (const r of this.records) this.indexName(r);
+  }
+
+  private buildShorts(): void {
     this.shortsSet = new Set();
-    for (const r of this.records) this.index(r);
-    // Short names of entries that were skipped or are labels still occupy their 8.3 slot.
+    // Every short entry's 8.3 name, records' and those of entries skipped or labels alike.
     for (let i = 0; i < this.end; i++) {
       const off = i * ENTRY_SIZE;
-      if (this.buf[off] !== ENTRY_DELETED && (this.buf[off + 11] & 0x3f) !== 0x0f) this.shortsSet.add(shortKey(this.buf.subarray(off, off + 11)));
+      if (this.buf[off] !== ENTRY_DELETED && (this.buf[off + 11] & 0x3f) !== 0x0f) this.shortsSet.add(shortKeyAt(this.buf, off));
     }
+  }
+
+  /** Both indexes (a transaction snapshots them). */
+  private buildIndex(): void {
+    if (!this.byNameMap) this.buildNames();
+    if (!this.shortsSet) this.buildShorts();
   }
 
   /** Entries the directory can hold without growing (its sectors; `buf` may have spare room). */
@@ -77,22 +94,32 @@ export class Directory {
   }
 
   private index(r: DirRecord): void {
+    if (this.byNameMap) this.indexName(r);
+    if (this.shortsSet) this.shortsSet.add(shortKey(r.raw.name));
+  }
+
+  private indexName(r: DirRecord): void {
     // Folded too: a stored short name can hold OEM letters with no upper case in the code page
     // (FatFs keeps CP437's 0xE0 'α' in 'α__δε~1.DAT'), and lookups fold the name asked for.
-    for (const key of [foldName(r.name), foldName(r.shortName)]) {
-      const had = this.byName.get(key);
-      if (had === undefined) this.byName.set(key, r);
-      else if (had !== r) this.collisions = true;
-    }
-    this.shorts.add(shortKey(r.raw.name));
+    const map = this.byNameMap!;
+    const long = foldName(r.name);
+    const had = map.get(long);
+    if (had === undefined) map.set(long, r);
+    else if (had !== r) this.collisions = true;
+    const short = foldName(r.shortName);
+    if (short === long) return;
+    const had2 = map.get(short);
+    if (had2 === undefined) map.set(short, r);
+    else if (had2 !== r) this.collisions = true;
   }
 
   private unindex(r: DirRecord): void {
-    for (const key of [foldName(r.name), foldName(r.shortName)]) if (this.byName.get(key) === r) this.byName.delete(key);
-    this.shorts.delete(shortKey(r.raw.name));
+    if (this.shortsSet) this.shortsSet.delete(shortKey(r.raw.name));
+    if (!this.byNameMap) return;
+    for (const key of [foldName(r.name), foldName(r.shortName)]) if (this.byNameMap.get(key) === r) this.byNameMap.delete(key);
     // Another record may carry a key of this one (a corrupt image with duplicates): index them
     // again. Only then: re-indexing every record on each removal made `rm -r` of a big directory quadratic.
-    if (this.collisions) for (const o of this.records) if (o !== r) this.index(o);
+    if (this.collisions) for (const o of this.records) if (o !== r) this.indexName(o);
   }
 
   /**
@@ -101,7 +128,7 @@ export class Directory {
    * Growth is checked for space before it allocates, so a failed change strands no cluster.
    */
   transaction<T>(fn: () => T): T {
-    if (!this.byNameMap) this.buildIndex();
+    this.buildIndex();
     const saved = {
       buf: this.buf.slice(),
       records: [...this.records],
@@ -111,6 +138,7 @@ export class Directory {
       byName: new Map(this.byName),
       shorts: new Set(this.shorts),
       dirty: new Set(this.dirty),
+      firstDirty: this.firstDirty,
       scanFrom: this.scanFrom,
       sectors: this.sectors.length,
       raws: this.records.map((r) => ({ ...r.raw })),
@@ -131,6 +159,7 @@ export class Directory {
       for (const k of saved.shorts) this.shorts.add(k);
       this.dirty.clear();
       for (const k of saved.dirty) this.dirty.add(k);
+      this.firstDirty = saved.firstDirty;
       this.scanFrom = saved.scanFrom;
       this.sectors.length = saved.sectors;
       throw e;
@@ -146,6 +175,9 @@ export class Directory {
     return this.shorts.has(key);
   }
 
+  /** isShortTaken as a function of its own (made once: no closure per new entry). */
+  readonly shortTaken = (key: string): boolean => this.shorts.has(key);
+
   /** Whether the directory holds nothing but `.` and `..`. */
   get isEmpty(): boolean {
     return this.records.length === 0;
@@ -155,6 +187,7 @@ export class Directory {
     const ss = this.core.io.sectorSize;
     const first = Math.floor((entry * ENTRY_SIZE) / ss);
     const last = Math.floor(((entry + count) * ENTRY_SIZE - 1) / ss);
+    if (this.dirty.size === 0) this.firstDirty = first;
     for (let s = first; s <= last; s++) this.dirty.add(s);
   }
 
@@ -256,18 +289,33 @@ export class Directory {
     const count = slots.length / ENTRY_SIZE + 1;
     const at = this.findSlots(count);
     this.buf.set(slots, at * ENTRY_SIZE);
+    return this.placed(name, raw, at, count);
+  }
+
+  /**
+   * Store a new entry named `name` whose short entry is `raw` (its 8.3 name chosen), with the
+   * long-name slots for `name` before it when `longName` is set, encoded straight into the
+   * directory's bytes. `raw` becomes the record's own (the caller hands it over). Returns the record.
+   */
+  insertNamed(name: string, raw: RawDirEntry, longName: boolean): DirRecord {
+    const count = longName ? Math.ceil(name.length / LFN_UNITS_PER_SLOT) + 1 : 1;
+    const at = this.findSlots(count);
+    if (longName) encodeLongNameInto(name, shortNameChecksum(raw.name), this.buf, at * ENTRY_SIZE);
+    return this.placed(name, raw, at, count);
+  }
+
+  /** The short entry of a new entry whose slots (count - 1 of them) are in place at `at`. */
+  private placed(name: string, raw: RawDirEntry, at: number, count: number): DirRecord {
     const index = at + count - 1;
-    encodeDirEntry(raw, this.buf, index * ENTRY_SIZE);
+    const off = index * ENTRY_SIZE;
+    encodeDirEntry(raw, this.buf, off);
     this.markDirty(at, count);
     this.extendEnd(index + 1);
-    const rec: DirRecord = {
-      name,
-      shortName: rawShortName(raw.name, this.core.page),
-      raw: decodeDirEntry(this.buf, index * ENTRY_SIZE, this.core.geo.fatType === 32),
-      index,
-      firstSlot: at,
-      hasLongName: slots.length > 0,
-    };
+    // The record holds what the bytes now say (as decoding them would give).
+    raw.attr = this.buf[off + 11];
+    raw.caseFlags = this.buf[off + 12];
+    if (this.core.geo.fatType !== 32) raw.cluster &= 0xffff;
+    const rec: DirRecord = { name, shortName: storedShortName(this.buf, off, this.core.page), raw, index, firstSlot: at, hasLongName: count > 1 };
     this.records.push(rec);
     this.index(rec);
     return rec;
@@ -316,7 +364,7 @@ export class Directory {
       } else {
         this.buf[this.labelIndex * ENTRY_SIZE] = ENTRY_DELETED;
         if (this.labelIndex < this.scanFrom) this.scanFrom = this.labelIndex;
-        this.shorts.delete(shortKey(this.buf.subarray(this.labelIndex * ENTRY_SIZE, this.labelIndex * ENTRY_SIZE + 11)));
+        this.shorts.delete(shortKeyAt(this.buf, this.labelIndex * ENTRY_SIZE));
       }
       this.markDirty(this.labelIndex, 1);
       if (!raw) this.labelIndex = undefined;
@@ -338,6 +386,12 @@ export class Directory {
   flush(): void {
     if (this.dirty.size === 0) return;
     const ss = this.core.io.sectorSize;
+    if (this.dirty.size === 1) {
+      const s = this.firstDirty;
+      this.core.io.write(this.sectors[s], this.buf.subarray(s * ss, (s + 1) * ss));
+      this.dirty.clear();
+      return;
+    }
     const list = [...this.dirty].sort((a, b) => a - b);
     let i = 0;
     while (i < list.length) {
@@ -349,3 +403,20 @@ export class Directory {
     this.dirty.clear();
   }
 }
+
+/**
+ * One Directory that lives as long as the module, over an empty one-sector root of no volume.
+ * V8 forgets the layout (hidden class) of a class's objects once a full garbage collection finds
+ * none of them alive, and drops the optimized code built on it: a program that opens a volume,
+ * works and closes it, again and again (a server, a build step, the benchmarks), then ran the
+ * directory code unoptimized after every full collection (issue #16: writing 2,000 files took 4x
+ * as long right after one). Keeping one instance keeps the layout, and the code, alive.
+ */
+export const SHAPE_KEEPER: Directory = new Directory(
+  {
+    io: { sectorSize: 512, read: (_lba: number, into: Uint8Array) => into.fill(0) },
+    geo: { fatType: 16, rootDirStart: 0, rootDirSectors: 1, rootCluster: 0, clusterSize: 512, sectorSize: 512 },
+  } as unknown as VolumeCore,
+  { kind: 'fixed' },
+  '/',
+);

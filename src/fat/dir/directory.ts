@@ -146,6 +146,13 @@ function shortPart(buf: Uint8Array, from: number, to: number, page: CodePage, fi
   return s;
 }
 
+/** The stored 8.3 name at `off` without case bits, `NAME.EXT` (as rawShortName), decoded in place. */
+export function storedShortName(buf: Uint8Array, off: number, page: CodePage): string {
+  const base = shortPart(buf, off, off + 8, page, true);
+  const ext = shortPart(buf, off + 8, off + 11, page, false);
+  return ext ? `${base}.${ext}` : base;
+}
+
 /**
  * Decode a directory: long names validated (order and checksum), falling back to short names.
  * Straight from the sector bytes into the records: long names are joined from the slots where
@@ -258,8 +265,18 @@ export function parseDirectory(core: VolumeCore, buf: Uint8Array, loc: DirLocati
  * `ß`, not `SS`). ASCII names take the fast path.
  */
 export function foldName(name: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(name)) return name.toUpperCase();
+  // ASCII: upper-cased, or the name itself when it has no lower-case letter (no new string).
+  let lower = false;
+  let ascii = true;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 0x80) {
+      ascii = false;
+      break;
+    }
+    if (c >= 0x61 && c <= 0x7a) lower = true;
+  }
+  if (ascii) return lower ? name.toUpperCase() : name;
   let out = '';
   for (const ch of name) {
     const up = ch.toUpperCase();

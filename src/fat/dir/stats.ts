@@ -98,3 +98,6 @@ export interface FatDirent {
   isDirectory(): boolean;
   stats: FatStats;
 }
+
+/** One FatStats kept alive: see SHAPE_KEEPER in dir-handle.ts (V8 keeps the optimized code for its layout). */
+export const STATS_SHAPE_KEEPER = new FatStats('', '', undefined);

@@ -22,6 +22,18 @@ export function fileClusters(core: VolumeCore, raw: RawDirEntry, path: string): 
  */
 export function readClusters(core: VolumeCore, clusters: number[], offset: number, length: number, into: Uint8Array, at = 0): void {
   const ss = core.geo.sectorSize;
+  if (offset === 0 && length > 0 && contiguous(clusters, Math.ceil(length / core.geo.clusterSize))) {
+    // One run from the file's start (a small file, or any file laid out in one piece): no runs to plan.
+    const first = clusterToSector(core.geo, clusters[0]);
+    const whole = length - (length % ss);
+    if (whole > 0) core.io.read(first, whole === into.length && at === 0 ? into : into.subarray(at, at + whole));
+    if (whole < length) {
+      const tmp = scratchSector(ss);
+      core.io.read(first + whole / ss, tmp);
+      into.set(tmp.subarray(0, length - whole), at + whole);
+    }
+    return;
+  }
   for (const r of runs(core, clusters, offset, offset + length)) {
     const dst = at + (r.pos - offset);
     if (r.skip === 0) {
@@ -40,6 +52,13 @@ export function readClusters(core: VolumeCore, clusters: number[], offset: numbe
       into.set(tmp.subarray(r.skip, r.skip + r.bytes), dst);
     }
   }
+}
+
+/** Whether the first `n` clusters of `clusters` follow one another (n <= clusters.length). */
+function contiguous(clusters: number[], n: number): boolean {
+  if (n > clusters.length) return false;
+  for (let i = 1; i < n; i++) if (clusters[i] !== clusters[i - 1] + 1) return false;
+  return true;
 }
 
 let scratch: Uint8Array | undefined;
@@ -95,6 +114,20 @@ export function* readChunks(core: VolumeCore, clusters: number[], size: number, 
  */
 export function writeClusters(core: VolumeCore, clusters: number[], offset: number, data: Uint8Array, pastEnd = false): void {
   const ss = core.geo.sectorSize;
+  const length = data.length;
+  if (offset === 0 && pastEnd && length > 0 && contiguous(clusters, Math.ceil(length / core.geo.clusterSize))) {
+    // A whole new file in one run: its sectors in one transfer, the tail sector padded with zeros.
+    const first = clusterToSector(core.geo, clusters[0]);
+    const whole = length - (length % ss);
+    if (whole > 0) core.io.write(first, whole === length ? data : data.subarray(0, whole));
+    if (whole < length) {
+      const tmp = scratchSector(ss);
+      tmp.set(whole === 0 ? data : data.subarray(whole));
+      tmp.fill(0, length - whole);
+      core.io.write(first + whole / ss, tmp);
+    }
+    return;
+  }
   for (const r of runs(core, clusters, offset, offset + data.length)) {
     const src = data.subarray(r.pos - offset, r.pos - offset + r.bytes);
     const whole = Math.floor(r.bytes / ss) * ss;

@@ -55,7 +55,8 @@ export function decodeDirEntry(b: Uint8Array, off: number, fat32: boolean): RawD
 }
 
 export function encodeDirEntry(e: RawDirEntry, b: Uint8Array, off: number): void {
-  b.set(e.name.subarray(0, 11), off);
+  const name = e.name;
+  for (let i = 0, n = Math.min(11, name.length); i < n; i++) b[off + i] = name[i];
   b[off + 11] = e.attr;
   b[off + 12] = e.caseFlags;
   b[off + 13] = e.ctimeTenths;

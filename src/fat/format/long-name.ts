@@ -46,15 +46,23 @@ export function joinLongName(slots: LongNameSlot[]): string | undefined {
  * slot padded with 0x0000 then 0xFFFF.
  */
 export function encodeLongName(name: string, checksum: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil(name.length / LFN_UNITS_PER_SLOT) * 32);
+  encodeLongNameInto(name, checksum, out, 0);
+  return out;
+}
+
+/** encodeLongName, written into `out` at byte `at` (ceil(length / 13) slots of 32 bytes). */
+export function encodeLongNameInto(name: string, checksum: number, out: Uint8Array, at: number): void {
   const n = Math.ceil(name.length / LFN_UNITS_PER_SLOT);
-  const out = new Uint8Array(n * 32);
   for (let k = 0; k < n; k++) {
     const order = k + 1;
-    const off = (n - 1 - k) * 32;
+    const off = at + (n - 1 - k) * 32;
     out[off] = order | (order === n ? LFN_LAST : 0);
     out[off + 11] = 0x0f;
     out[off + 12] = 0;
     out[off + 13] = checksum;
+    out[off + 26] = 0;
+    out[off + 27] = 0;
     for (let j = 0; j < LFN_UNITS_PER_SLOT; j++) {
       const idx = k * LFN_UNITS_PER_SLOT + j;
       const u = idx < name.length ? name.charCodeAt(idx) : idx === name.length ? 0 : 0xffff;
@@ -62,5 +70,4 @@ export function encodeLongName(name: string, checksum: number): Uint8Array {
       out[off + LFN_OFFSETS[j] + 1] = u >>> 8;
     }
   }
-  return out;
 }

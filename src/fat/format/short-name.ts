@@ -111,14 +111,6 @@ export function directShortName(name: string): ShortNamePlan | undefined {
   return { raw, caseFlags: (bc === LOWER ? CASE_LOWER_BASE : 0) | (ec === LOWER ? CASE_LOWER_EXT : 0), needsLongName: false };
 }
 
-function toRaw(base: number[], ext: number[]): Uint8Array {
-  const raw = new Uint8Array(11).fill(0x20);
-  raw.set(base.length > 8 ? base.slice(0, 8) : base, 0);
-  raw.set(ext.length > 3 ? ext.slice(0, 3) : ext, 8);
-  if (raw[0] === 0xe5) raw[0] = 0x05;
-  return raw;
-}
-
 /** A small deterministic hash of the long name, for Windows-style `AB12CD~1` bases. */
 function nameHash(name: string): number {
   let h = 0x811c9dc5;
@@ -128,10 +120,85 @@ function nameHash(name: string): number {
 
 const HEX = '0123456789ABCDEF';
 
+// Scratch for the generated basis (a cleaned name maps to at most 255 bytes), its extension, and
+// the candidate being tried: planShortName allocates only the name it returns.
+let GEN_BASE = new Uint8Array(256);
+let GEN_EXT = new Uint8Array(256);
+const CAND = new Uint8Array(11);
+let genLossy = false;
+
+/**
+ * Map `s[from, to)` into `out` from 0: spaces dropped (and dots, with `dropDots`); ASCII upper-cased
+ * when a short name may hold it, else `_`; other characters through the code page when it has
+ * them (upper-cased, as one whole code point), else `_`. Sets genLossy for every `_` it puts in.
+ * Returns the length.
+ */
+function mapInto(s: string, from: number, to: number, out: Uint8Array, dropDots: boolean, page: CodePage): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x20 || (dropDots && c === 0x2e)) continue;
+    if (c < 0x80) {
+      if (SHORT_OK[c] === 1) out[n++] = c >= 0x61 && c <= 0x7a ? c - 0x20 : c;
+      else {
+        out[n++] = 0x5f;
+        genLossy = true;
+      }
+      continue;
+    }
+    // A whole code point (a surrogate pair is one character, never held by a code page).
+    const cp = s.codePointAt(i)!;
+    const ch = String.fromCodePoint(cp);
+    if (cp > 0xffff) i++;
+    const up = ch.toUpperCase();
+    const b = up.length === 1 || (up.length === 2 && up.codePointAt(0)! > 0xffff) ? page.encode(up) : undefined;
+    if (b === undefined || b < 0x80) {
+      out[n++] = 0x5f;
+      genLossy = true;
+    } else out[n++] = b;
+  }
+  return n;
+}
+
+/** The 11-character key of CAND. */
+const candKey = (): string => String.fromCharCode(CAND[0], CAND[1], CAND[2], CAND[3], CAND[4], CAND[5], CAND[6], CAND[7], CAND[8], CAND[9], CAND[10]);
+
+/**
+ * Put into CAND the first `keep` bytes of `base`, then `~n` (at most 8 bytes in all), padded with
+ * spaces; a leading 0xE5 stored as 0x05. The extension (bytes 8..10) is left as it is.
+ */
+function tailInto(base: Uint8Array, baseLen: number, n: number): void {
+  const digits = n < 10 ? 1 : n < 100 ? 2 : n < 1000 ? 3 : n < 10000 ? 4 : n < 100000 ? 5 : 6;
+  const keep = Math.min(baseLen, 8 - 1 - digits);
+  let k = 0;
+  for (; k < keep; k++) CAND[k] = base[k];
+  CAND[k++] = 0x7e;
+  for (let d = digits - 1, v = n; d >= 0; d--, v = Math.floor(v / 10)) CAND[k + d] = 0x30 + (v % 10);
+  k += digits;
+  for (; k < 8; k++) CAND[k] = 0x20;
+  if (CAND[0] === 0xe5) CAND[0] = 0x05;
+}
+
+/** Try `base~from` .. `base~to` in CAND; the first free one as a plan. */
+function attempt(base: Uint8Array, baseLen: number, from: number, to: number, taken: (key: string) => boolean): ShortNamePlan | undefined {
+  for (let n = from; n <= to; n++) {
+    tailInto(base, baseLen, n);
+    if (!taken(candKey())) return { raw: CAND.slice(), caseFlags: 0, needsLongName: true };
+  }
+  return undefined;
+}
+
 /** The basis after four collisions: two characters of the name, then four hex digits of its hash. */
-function hashedBasis(name: string, base: number[]): number[] {
+const HASHED = new Uint8Array(6);
+function hashedBasis(name: string, baseLen: number): number {
   const h = nameHash(name);
-  return [...base.slice(0, 2), HEX.charCodeAt((h >> 12) & 15), HEX.charCodeAt((h >> 8) & 15), HEX.charCodeAt((h >> 4) & 15), HEX.charCodeAt(h & 15)];
+  const keep = Math.min(2, baseLen);
+  for (let i = 0; i < keep; i++) HASHED[i] = GEN_BASE[i];
+  HASHED[keep] = HEX.charCodeAt((h >> 12) & 15);
+  HASHED[keep + 1] = HEX.charCodeAt((h >> 8) & 15);
+  HASHED[keep + 2] = HEX.charCodeAt((h >> 4) & 15);
+  HASHED[keep + 3] = HEX.charCodeAt(h & 15);
+  return keep + 4;
 }
 
 /**
@@ -146,84 +213,47 @@ export function planShortName(name: string, page: CodePage, taken: (key: string)
   if (direct && !taken(shortKey(direct.raw))) return direct;
   // 2. Generate: drop spaces and leading dots, base = before the last dot (dots removed), map to
   //    the code page upper-cased, '_' for what it cannot hold.
-  let lossy = false;
-  const map = (s: string, out: number[]): void => {
-    for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
-      if (c < 0x80) {
-        if (SHORT_OK[c] === 1) out.push(c >= 0x61 && c <= 0x7a ? c - 0x20 : c);
-        else {
-          out.push(0x5f);
-          lossy = true;
-        }
-        continue;
-      }
-      // A whole code point (a surrogate pair is one character, never held by a code page).
-      const cp = s.codePointAt(i)!;
-      const ch = String.fromCodePoint(cp);
-      if (cp > 0xffff) i++;
-      const up = ch.toUpperCase();
-      const b = up.length === 1 || (up.length === 2 && up.codePointAt(0)! > 0xffff) ? page.encode(up) : undefined;
-      if (b === undefined || b < 0x80) {
-        out.push(0x5f);
-        lossy = true;
-      } else out.push(b);
-    }
-  };
-  let stripped = name.indexOf(' ') >= 0 ? name.replace(/ /g, '') : name;
-  let lead = 0;
-  while (lead < stripped.length && stripped.charCodeAt(lead) === 0x2e) lead++;
-  if (lead) stripped = stripped.slice(lead);
-  const last = stripped.lastIndexOf('.');
-  const gBase: number[] = [];
-  const gExt: number[] = [];
-  const basePart = last >= 0 ? stripped.slice(0, last) : stripped;
-  map(basePart.indexOf('.') >= 0 ? basePart.replace(/\./g, '') : basePart, gBase);
-  if (last >= 0) map(stripped.slice(last + 1), gExt);
-  if (gBase.length === 0) gBase.push(0x5f);
-  const truncated = gBase.length > 8 || gExt.length > 3;
+  const end = name.length;
+  if (end > GEN_BASE.length) {
+    GEN_BASE = new Uint8Array(end);
+    GEN_EXT = new Uint8Array(end);
+  }
+  let start = 0;
+  while (start < end && (name.charCodeAt(start) === 0x20 || name.charCodeAt(start) === 0x2e)) start++;
+  const last = name.lastIndexOf('.');
+  const hasExt = last >= start;
+  genLossy = false;
+  let baseLen = mapInto(name, start, hasExt ? last : end, GEN_BASE, true, page);
+  const extLen = hasExt ? mapInto(name, last + 1, end, GEN_EXT, false, page) : 0;
+  if (baseLen === 0) GEN_BASE[baseLen++] = 0x5f;
+  const truncated = baseLen > 8 || extLen > 3;
+  for (let i = 0; i < 3; i++) CAND[8 + i] = i < extLen ? GEN_EXT[i] : 0x20;
   // Without a numeric tail only when nothing but case changed (`ReadMe.txt` -> README.TXT); a
   // name that lost dots, spaces or characters (`a.b.c` -> AB~1.C) always gets one, as Windows does.
-  if (!lossy && !truncated && sameButCase(name, gBase, gExt)) {
-    const raw = toRaw(gBase, gExt);
-    if (!taken(shortKey(raw))) return { raw, caseFlags: 0, needsLongName: true };
+  if (!genLossy && !truncated && sameButCase(name, baseLen, extLen)) {
+    for (let i = 0; i < 8; i++) CAND[i] = i < baseLen ? GEN_BASE[i] : 0x20;
+    if (CAND[0] === 0xe5) CAND[0] = 0x05;
+    if (!taken(candKey())) return { raw: CAND.slice(), caseFlags: 0, needsLongName: true };
   }
   // Candidates are compared as 11-character keys; only the chosen one becomes bytes.
-  let extKey = '';
-  for (let i = 0; i < 3; i++) extKey += i < gExt.length ? String.fromCharCode(gExt[i]!) : ' ';
-  const baseKey = (b: number[], tail: string): string => {
-    let k = '';
-    const keep = Math.min(b.length, 8 - tail.length);
-    for (let i = 0; i < keep; i++) k += String.fromCharCode(b[i]!);
-    k += tail;
-    if (k.charCodeAt(0) === 0xe5) k = `\u0005${k.slice(1)}`;
-    return k.padEnd(8, ' ') + extKey;
-  };
-  const attempt = (b: number[], from: number, to: number): ShortNamePlan | undefined => {
-    for (let n = from; n <= to; n++) {
-      const key = baseKey(b, `~${n}`);
-      if (!taken(key)) return { raw: Uint8Array.from(key, (c) => c.charCodeAt(0)), caseFlags: 0, needsLongName: true };
-    }
-    return undefined;
-  };
-  const found = attempt(gBase, 1, 4) ?? attempt(hashedBasis(name, gBase), 1, 9) ?? attempt(gBase, 5, 999_999);
+  const found = attempt(GEN_BASE, baseLen, 1, 4, taken) ?? attempt(HASHED, hashedBasis(name, baseLen), 1, 9, taken) ?? attempt(GEN_BASE, baseLen, 5, 999_999, taken);
   if (found) return found;
   throw new FatError('ENOSPC', `no free short name for ${JSON.stringify(name)}`);
 }
 
 /**
- * Whether the generated basis is the name itself but for case: the upper-cased name (changing no
- * length) equals BASE.EXT, or BASE when there is no extension.
+ * Whether the generated basis (GEN_BASE, GEN_EXT) is the name itself but for case: the upper-cased
+ * name (changing no length) equals BASE.EXT, or BASE when there is no extension.
  */
-function sameButCase(name: string, base: number[], ext: number[]): boolean {
+function sameButCase(name: string, baseLen: number, extLen: number): boolean {
+  const want = baseLen + (extLen ? 1 + extLen : 0);
+  if (name.length !== want) return false;
   const up = name.toUpperCase();
   if (up.length !== name.length) return false;
-  const want = base.length + (ext.length ? 1 + ext.length : 0);
-  if (up.length !== want) return false;
-  for (let i = 0; i < base.length; i++) if (up.charCodeAt(i) !== base[i]) return false;
-  if (ext.length) {
-    if (up.charCodeAt(base.length) !== 0x2e) return false;
-    for (let i = 0; i < ext.length; i++) if (up.charCodeAt(base.length + 1 + i) !== ext[i]) return false;
+  for (let i = 0; i < baseLen; i++) if (up.charCodeAt(i) !== GEN_BASE[i]) return false;
+  if (extLen) {
+    if (up.charCodeAt(baseLen) !== 0x2e) return false;
+    for (let i = 0; i < extLen; i++) if (up.charCodeAt(baseLen + 1 + i) !== GEN_EXT[i]) return false;
   }
   return true;
 }

@@ -3,6 +3,8 @@ import type { SectorIO } from './sector-io.js';
 import { FatError, corrupt } from '../errors.js';
 import { BAD, EOC_MIN, EOC_WRITE, readFatEntry, writeFatEntry } from './fat-entry.js';
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /**
  * One FAT held in memory (the active copy), with per-sector dirty tracking; `flush` writes the
  * dirty sectors to every mirrored copy. FAT-NOTES.md section 4.
@@ -19,6 +21,8 @@ export class FatTable {
   private readonly sectorSize: number;
   private freeCount = -1;
   private hint = 2;
+  /** The FAT copies a flush writes (the active one only when mirroring is off). */
+  private copies: number[] | undefined;
 
   constructor(private readonly io: SectorIO, private readonly geo: Geometry) {
     this.type = geo.fatType;
@@ -87,12 +91,25 @@ export class FatTable {
 
   /** Number of free (0) entries among clusters 2..maxCluster (counted once, then kept up to date). */
   countFree(): number {
-    if (this.freeCount < 0) {
-      let free = 0;
-      for (let n = 2; n <= this.maxCluster; n++) if (this.get(n) === 0) free++;
-      this.freeCount = free;
-    }
+    if (this.freeCount < 0) this.freeCount = this.countZero();
     return this.freeCount;
+  }
+
+  /** The free entries among clusters 2..maxCluster: FAT16/32 through a 16/32-bit view where the host is little-endian. */
+  private countZero(): number {
+    const b = this.bytes;
+    const max = this.maxCluster;
+    let free = 0;
+    if (LITTLE_ENDIAN && this.type === 32 && b.byteOffset % 4 === 0) {
+      const u = new Uint32Array(b.buffer, b.byteOffset, b.length >>> 2);
+      for (let n = 2; n <= max; n++) if ((u[n] & 0x0fffffff) === 0) free++;
+    } else if (LITTLE_ENDIAN && this.type === 16 && b.byteOffset % 2 === 0) {
+      const u = new Uint16Array(b.buffer, b.byteOffset, b.length >>> 1);
+      for (let n = 2; n <= max; n++) if (u[n] === 0) free++;
+    } else {
+      for (let n = 2; n <= max; n++) if (this.get(n) === 0) free++;
+    }
+    return free;
   }
 
   /** Number of clusters marked bad (0xFF7 / 0xFFF7 / 0x0FFFFFF7) among clusters 2..maxCluster; counted on each call. */
@@ -144,7 +161,11 @@ export class FatTable {
         continue;
       }
       if (start < 0) start = n;
-      if (n - start + 1 === count) return Array.from({ length: count }, (_, i) => start + i);
+      if (n - start + 1 === count) {
+        const run = new Array<number>(count);
+        for (let i = 0; i < count; i++) run[i] = start + i;
+        return run;
+      }
     }
     return undefined;
   }
@@ -199,8 +220,8 @@ export class FatTable {
   flush(): void {
     if (this.dirtyList.length === 0) return;
     const g = this.geo;
-    const copies = g.activeFat >= 0 ? [g.activeFat] : Array.from({ length: g.numFats }, (_, i) => i);
-    const list = this.dirtyList.sort((a, b) => a - b);
+    const copies = (this.copies ??= g.activeFat >= 0 ? [g.activeFat] : Array.from({ length: g.numFats }, (_, i) => i));
+    const list = this.dirtyList.length > 1 ? this.dirtyList.sort((a, b) => a - b) : this.dirtyList;
     let i = 0;
     while (i < list.length) {
       let j = i + 1;
@@ -214,3 +235,9 @@ export class FatTable {
   }
 
 }
+
+/** One FatTable kept alive, over no FAT: see SHAPE_KEEPER in dir/dir-handle.ts (V8 keeps the optimized code for its layout). */
+export const FAT_TABLE_SHAPE_KEEPER = new FatTable(
+  { readSectors: () => new Uint8Array(0) } as unknown as SectorIO,
+  { fatType: 16, clusterCount: 0, sectorSize: 512, activeFat: -1, fatStart: 0, fatSize: 0, numFats: 1 } as unknown as Geometry,
+);

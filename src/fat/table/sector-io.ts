@@ -38,3 +38,6 @@ export class SectorIO {
     return b;
   }
 }
+
+/** One SectorIO kept alive, over no device: see SHAPE_KEEPER in dir/dir-handle.ts. */
+export const SECTOR_IO_SHAPE_KEEPER = new SectorIO({ sectorSize: 512, sectorCount: 0 } as BlockDevice, 512);

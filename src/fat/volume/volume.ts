@@ -1,4 +1,5 @@
 import type { BlockDevice } from '../device/block-device.js';
+import { MemoryDevice } from '../device/memory.js';
 import type { Geometry } from '../format/geometry.js';
 import { decodeBootSector, validateBootSector, type BootSector } from '../format/boot-sector.js';
 import { computeGeometry } from '../format/geometry.js';
@@ -9,13 +10,14 @@ import { SectorIO } from '../table/sector-io.js';
 import { ATTR } from '../format/dir-entry.js';
 import type { DirLocation, DirRecord, Problem, VolumeCore } from '../dir/directory.js';
 import { Directory } from '../dir/dir-handle.js';
-import { cleanName } from '../format/name-rules.js';
 import * as ops from './write-ops.js';
 import { FileHandle, type OpenFile, type OpenFlags } from './file-handle.js';
 import { setLabel } from './label.js';
 import { fileClusters, readChunks, readClusters } from '../file/chain.js';
 import { FatStats, type FatDirent } from '../dir/stats.js';
-import { joinPath, splitPath } from '../format/path.js';
+import { joinPath } from '../format/path.js';
+import { PathResolver, type DirAt, type ForCreate, type Resolved } from './resolve.js';
+import { tinyVolumeImage } from './shape-keeper.js';
 import { walkVolume, type WalkEntry, type WalkOptions } from './walk.js';
 import { isDirty, readFsInfo, setCleanBit, volumeInfo, writeFsInfo, type VolumeInfo } from './state.js';
 import { readableOf, writableOf } from './streams.js';
@@ -45,6 +47,10 @@ export interface VolumeOptions {
 
 const MAX_PROBLEMS = 10000;
 
+/** See shape-keeper.ts. */
+let shapeKeeper: Volume | undefined;
+/** @internal The kept volume (after the first open). */
+export const keptVolume = (): Volume | undefined => shapeKeeper;
 /** A mounted FAT volume: the fs-like facade over a block device. */
 export class Volume implements VolumeCore {
   readonly io: SectorIO;
@@ -57,6 +63,8 @@ export class Volume implements VolumeCore {
   readonly problems: Problem[] = [];
   private readonly seenProblems = new Set<string>();
   private readonly dirCache = new Map<string, Directory>();
+  /** Paths to entries and directories, with the cache of directories found by path (resolve.ts). */
+  private readonly paths = new PathResolver(this);
   /** Files with open handles, by their entry: one shared chain per file, kept right across renames. */
   private readonly openFiles = new OpenFiles();
   private closed = false;
@@ -87,6 +95,8 @@ export class Volume implements VolumeCore {
 
   /** Mount the FAT volume on `device` (which starts at the boot sector; see findFatVolume). */
   static open(device: BlockDevice, options: VolumeOptions = {}): Volume {
+    // One small volume kept alive keeps V8's optimized volume code alive (shape-keeper.ts).
+    shapeKeeper ??= new Volume(new MemoryDevice(tinyVolumeImage(), { readOnly: true }), { readOnly: true });
     return new Volume(device, options);
   }
 
@@ -103,7 +113,8 @@ export class Volume implements VolumeCore {
 
   // ---- directories ----
 
-  private rootLocation(): DirLocation {
+  /** @internal */
+  rootLocation(): DirLocation {
     return this.geo.fatType === 32 ? { kind: 'chain', cluster: this.geo.rootCluster } : { kind: 'fixed' };
   }
 
@@ -120,9 +131,20 @@ export class Volume implements VolumeCore {
     return d;
   }
 
+  /** @internal A directory just made at `cluster`, whose bytes (as written) are `bytes`: cached without reading them back. */
+  adoptDir(cluster: number, path: string, bytes: Uint8Array): void {
+    this.dirCache.set(String(cluster), new Directory(this, { kind: 'chain', cluster }, path, bytes));
+  }
+
   /** @internal Forget a removed directory (its clusters may be reused). */
   forgetDir(cluster: number): void {
     this.dirCache.delete(String(cluster));
+    this.paths.forget();
+  }
+
+  /** @internal A directory is about to move or be removed: paths resolved before may now lead elsewhere. */
+  forgetPaths(): void {
+    this.paths.forget();
   }
 
   /** @internal Every cached directory with unwritten changes is written. */
@@ -141,29 +163,8 @@ export class Volume implements VolumeCore {
   }
 
   /** @internal Resolve a path to its record (undefined for the root) and the listing that holds it. */
-  resolve(path: string): { rec: DirRecord | undefined; parent: Directory | undefined; path: string } {
-    const parts = splitPath(path);
-    let loc = this.rootLocation();
-    let cur = '/';
-    let rec: DirRecord | undefined;
-    let parent: Directory | undefined;
-    for (let i = 0; i < parts.length; i++) {
-      const listing = this.dir(loc, cur);
-      // Trailing dots and spaces (and leading spaces) are not part of a name, on lookup as on create.
-      const part = parts[i];
-      const last = part.charCodeAt(part.length - 1);
-      const found = listing.find(part.charCodeAt(0) !== 0x20 && last !== 0x20 && last !== 0x2e ? part : part.replace(/^ +/, '').replace(/[. ]+$/, '') || part);
-      const next = joinPath(cur, found ? found.name : parts[i]);
-      if (!found) throw new FatError('ENOENT', `no such file or directory: ${joinPath(cur, parts[i])}`, { path: next });
-      parent = listing;
-      rec = found;
-      cur = next;
-      if (i < parts.length - 1) {
-        if (!(found.raw.attr & ATTR.DIRECTORY)) throw new FatError('ENOTDIR', `not a directory: ${cur}`, { path: cur });
-        loc = this.dirLocationOf(found, cur);
-      }
-    }
-    return { rec, parent, path: cur };
+  resolve(path: string): Resolved {
+    return this.paths.resolve(path);
   }
 
   /** @internal What `stat` returns for a record (undefined: the root). */
@@ -212,26 +213,17 @@ export class Volume implements VolumeCore {
     return walkVolume(this, path, options);
   }
 
-  /** @internal The directory (record) at `path`, which must be one. */
-  dirAt(path: string): { dir: Directory; rec: DirRecord | undefined; path: string } {
-    const { rec, path: abs } = this.resolve(path);
-    if (rec && !(rec.raw.attr & ATTR.DIRECTORY)) throw new FatError('ENOTDIR', `not a directory: ${abs}`, { path: abs });
-    return { dir: this.dir(this.dirLocationOf(rec, abs), abs), rec, path: abs };
+  /** @internal The directory (record) at `path`, which must be one (remembered in the path cache). */
+  dirAt(path: string): DirAt {
+    return this.paths.dirAt(path);
   }
 
   /**
    * @internal Where a new entry named by `path` goes: its parent directory (which must exist), the
    * cleaned name, and the entry already there under that name, if any.
    */
-  resolveForCreate(path: string): { dir: Directory; name: string; existing: DirRecord | undefined; path: string; parentCluster: number } {
-    const parts = splitPath(path);
-    const last = parts.pop();
-    if (last === undefined) throw new FatError('EEXIST', 'the root directory already exists', { path: '/' });
-    const parent = this.dirAt(`/${parts.join('/')}`);
-    const name = cleanName(last, joinPath(parent.path, last));
-    const existing = parent.dir.find(name);
-    const parentCluster = parent.rec ? parent.rec.raw.cluster : 0;
-    return { dir: parent.dir, name, existing, path: joinPath(parent.path, existing ? existing.name : name), parentCluster };
+  resolveForCreate(path: string): ForCreate {
+    return this.paths.resolveForCreate(path);
   }
 
   /** @internal Called before the first change: refuses read-only volumes, marks the volume dirty. */
@@ -399,6 +391,7 @@ export class Volume implements VolumeCore {
     if (this.dirtyMarked && !dirty) setCleanBit(this, false);
     this.fat.flush();
     this.dirCache.clear();
+    this.paths.forget();
     this.openFiles.reattach((f) => {
       const { dir } = this.dirAt(f.dir.path);
       const rec = dir.records.find((r) => r.index === f.rec.index);
@@ -408,7 +401,8 @@ export class Volume implements VolumeCore {
     });
   }
 
-  private assertOpen(): void {
+  /** @internal EBADF once closed. */
+  assertOpen(): void {
     if (this.closed) throw new FatError('EBADF', 'volume is closed');
   }
 
@@ -441,7 +435,9 @@ export class Volume implements VolumeCore {
     this.closed = true;
     if (!this.readOnly) releaseWriter(this.device);
     this.dirCache.clear();
+    this.paths.forget();
     if (this.options.closeDevice === true) this.device.close();
     this.options.onClose?.();
   }
 }
+

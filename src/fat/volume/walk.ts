@@ -18,6 +18,25 @@ export interface WalkOptions {
   depth?: number;
 }
 
+type Frame = { records: DirRecord[]; i: number; path: string; depth: number };
+
+/**
+ * A directory's entries to walk (a copy: changes made while walking do not move the walk); a
+ * corrupt directory below the start is reported and left out. A module function, not a closure
+ * per walk: the optimized walk then holds no one walk's objects (which would throw it away).
+ */
+function openFrame(vol: Volume, loc: DirLocation, p: string, depth: number, start: string): Frame | undefined {
+  try {
+    return { records: [...vol.dir(loc, p).records], i: 0, path: p, depth };
+  } catch (e) {
+    if (e instanceof FatError && e.code === 'FAT_CORRUPT' && p !== start) {
+      vol.report({ path: p, message: `skipped directory: ${e.message}`, skipped: true });
+      return undefined;
+    }
+    throw e;
+  }
+}
+
 /**
  * Every entry below `path`, depth first in on-disk order. Directories that link back to one
  * already visited (a corrupt image) are reported and not entered.
@@ -30,19 +49,7 @@ export function* walkVolume(vol: Volume, path: string, options: WalkOptions): Ge
   }
   const maxDepth = options.depth ?? Infinity;
   const visited = new Set<number>([rec ? rec.raw.cluster : vol.geo.rootCluster]);
-  type Frame = { records: DirRecord[]; i: number; path: string; depth: number };
-  const open = (loc: DirLocation, p: string, depth: number): Frame | undefined => {
-    try {
-      return { records: [...vol.dir(loc, p).records], i: 0, path: p, depth };
-    } catch (e) {
-      if (e instanceof FatError && e.code === 'FAT_CORRUPT' && p !== abs) {
-        vol.report({ path: p, message: `skipped directory: ${e.message}`, skipped: true });
-        return undefined;
-      }
-      throw e;
-    }
-  };
-  const stack: Frame[] = [open(vol.dirLocationOf(rec, abs), abs, 1)!];
+  const stack: Frame[] = [openFrame(vol, vol.dirLocationOf(rec, abs), abs, 1, abs)!];
   // Pre-order, depth first, entries in on-disk order.
   while (stack.length) {
     const top = stack[stack.length - 1];
@@ -61,7 +68,7 @@ export function* walkVolume(vol: Volume, path: string, options: WalkOptions): Ge
       continue;
     }
     visited.add(c);
-    const child = open({ kind: 'chain', cluster: c }, p, top.depth + 1);
+    const child = openFrame(vol, { kind: 'chain', cluster: c }, p, top.depth + 1, abs);
     if (child) stack.push(child);
   }
 }

@@ -2,9 +2,8 @@ import type { Volume } from './volume.js';
 import type { Directory } from '../dir/dir-handle.js';
 import type { DirRecord } from '../dir/directory.js';
 import { ATTR, CASE_LOWER_BASE, CASE_LOWER_EXT, ENTRY_SIZE, encodeDirEntry, type RawDirEntry } from '../format/dir-entry.js';
-import { encodeDosTime } from '../format/dos-time.js';
-import { encodeLongName } from '../format/long-name.js';
-import { DOT_NAME, DOTDOT_NAME, planShortName, shortNameChecksum } from '../format/short-name.js';
+import { encodeDosTime, type DosDateTime } from '../format/dos-time.js';
+import { DOT_NAME, DOTDOT_NAME, planShortName } from '../format/short-name.js';
 import { clusterToSector } from '../format/geometry.js';
 import { fileClusters, writeClusters } from '../file/chain.js';
 import { FatError } from '../errors.js';
@@ -38,25 +37,43 @@ export function validTime(t: TimeLike, what = 'time'): Date {
 
 /** Check every time of `opts` before anything is written: the one validation of TimeLike inputs. */
 export function checkTimes(opts: EntryOptions): void {
-  for (const k of ['mtime', 'atime', 'birthtime'] as const) if (opts[k] !== undefined) validTime(opts[k], k);
+  if (opts.mtime !== undefined) validTime(opts.mtime, 'mtime');
+  if (opts.atime !== undefined) validTime(opts.atime, 'atime');
+  if (opts.birthtime !== undefined) validTime(opts.birthtime, 'birthtime');
 }
 
 const toDate = (t: TimeLike | undefined, fallback: Date): Date => (t === undefined ? fallback : validTime(t));
 
 /** Files cannot be made at the root's path: it is a directory (EISDIR, as node:fs says). */
 export function refuseRoot(path: string): void {
+  // A path whose last component is a name (not empty, `.` or `..`) is not the root: no split needed.
+  if (typeof path === 'string' && path.indexOf('\0') < 0) {
+    const last = path.length - 1 - path.lastIndexOf('/');
+    if (last > 2 || (last > 0 && path.charCodeAt(path.length - 1) !== 0x2e) || (last === 2 && path.charCodeAt(path.length - 2) !== 0x2e)) return;
+  }
   if (splitPath(path).length === 0) throw new FatError('EISDIR', 'is a directory: /', { path: '/' });
 }
 
-/** A fresh short entry with times stamped. */
-function makeRaw(vol: Volume, attr: number, cluster: number, size: number, opts: EntryOptions): RawDirEntry {
-  const now = vol.now();
+/** The name of an entry made by makeRaw until createEntry gives it its own (never written to). */
+const NO_NAME_YET = new Uint8Array(11);
+
+/** encodeDosTime, remembering the last time and its encoding (writes stamp one time again and again); read-only. */
+let lastMs = NaN;
+let lastDos: DosDateTime = { date: 0, time: 0, tenths: 0 };
+const dosTime = (d: Date): DosDateTime => (d.getTime() === lastMs ? lastDos : (lastDos = encodeDosTime((lastMs = d.getTime()))));
+
+/**
+ * A fresh short entry with times stamped; `mtime` is opts.mtime or the clock, which each caller
+ * asks itself (`opts.mtime ?? vol.now()` at its own call site: V8 then builds no caller's fast code
+ * around the clock of a volume that is gone, which it would throw away after the next GC).
+ */
+function makeRaw(attr: number, cluster: number, size: number, opts: EntryOptions, mtime: Date): RawDirEntry {
   // Creation and access times default to the modification time: encoded once then.
-  const m = encodeDosTime(toDate(opts.mtime, now));
-  const c = opts.birthtime === undefined ? m : encodeDosTime(validTime(opts.birthtime));
-  const a = opts.atime === undefined ? m : encodeDosTime(validTime(opts.atime));
+  const m = dosTime(mtime);
+  const c = opts.birthtime === undefined ? m : dosTime(validTime(opts.birthtime));
+  const a = opts.atime === undefined ? m : dosTime(validTime(opts.atime));
   return {
-    name: new Uint8Array(11),
+    name: NO_NAME_YET,
     attr,
     caseFlags: 0,
     ctimeTenths: c.tenths,
@@ -72,11 +89,10 @@ function makeRaw(vol: Volume, attr: number, cluster: number, size: number, opts:
 
 /** Insert an entry named `name` into `dir`: short name chosen, long-name slots when needed. */
 export function createEntry(vol: Volume, dir: Directory, name: string, raw: RawDirEntry): DirRecord {
-  const plan = planShortName(name, vol.page, (k) => dir.isShortTaken(k));
+  const plan = planShortName(name, vol.page, dir.shortTaken);
   raw.name = plan.raw;
   raw.caseFlags = (raw.caseFlags & ~(CASE_LOWER_BASE | CASE_LOWER_EXT)) | plan.caseFlags;
-  const slots = plan.needsLongName ? encodeLongName(name, shortNameChecksum(plan.raw)) : new Uint8Array(0);
-  return dir.insert(name, slots, raw);
+  return dir.insertNamed(name, raw, plan.needsLongName);
 }
 
 /** Clusters needed for `size` bytes. */
@@ -112,7 +128,7 @@ export function writeFile(vol: Volume, path: string, data: Uint8Array, opts: Wri
   if (t.existing) {
     const rec = t.existing;
     const old = rec.raw.cluster;
-    const fresh = makeRaw(vol, 0, first, data.length, opts);
+    const fresh = makeRaw(0, first, data.length, opts, opts.mtime === undefined ? vol.now() : validTime(opts.mtime));
     rec.raw.cluster = first;
     rec.raw.size = data.length;
     rec.raw.mtime = fresh.mtime;
@@ -127,7 +143,8 @@ export function writeFile(vol: Volume, path: string, data: Uint8Array, opts: Wri
     vol.fileChanged(rec);
     return;
   }
-  createOrRollBack(vol, t.dir, t.name, makeRaw(vol, ATTR.ARCHIVE | (opts.attributes ?? 0), first, data.length, opts));
+  const mtime = opts.mtime === undefined ? vol.now() : validTime(opts.mtime);
+  createOrRollBack(vol, t.dir, t.name, makeRaw(ATTR.ARCHIVE | (opts.attributes ?? 0), first, data.length, opts, mtime));
   vol.fat.flush();
   t.dir.flush();
 }
@@ -155,7 +172,8 @@ function freeFirst(vol: Volume, dir: Directory, rec: DirRecord, need: number, pa
 
 /** A new file entry (archive bit, times from `opts`) in `dir`; the caller flushes. */
 export function addFileEntry(vol: Volume, dir: Directory, name: string, cluster: number, size: number, opts: EntryOptions = {}): DirRecord {
-  return createOrRollBack(vol, dir, name, makeRaw(vol, ATTR.ARCHIVE | (opts.attributes ?? 0), cluster, size, opts));
+  const mtime = opts.mtime === undefined ? vol.now() : validTime(opts.mtime);
+  return createOrRollBack(vol, dir, name, makeRaw(ATTR.ARCHIVE | (opts.attributes ?? 0), cluster, size, opts, mtime));
 }
 
 /** createEntry, freeing the entry's clusters if the directory has no room (ENOSPC) so nothing leaks. */
@@ -183,7 +201,7 @@ export function appendFile(vol: Volume, path: string, data: Uint8Array, opts: En
   extendChain(vol, rec, chain, clustersFor(vol, size + data.length));
   writeClusters(vol, chain, size, data, true);
   vol.fat.flush();
-  const fresh = makeRaw(vol, 0, 0, 0, opts);
+  const fresh = makeRaw(0, 0, 0, opts, opts.mtime === undefined ? vol.now() : validTime(opts.mtime));
   rec.raw.size = size + data.length;
   rec.raw.mtime = fresh.mtime;
   rec.raw.mdate = fresh.mdate;
@@ -230,7 +248,7 @@ function mkdirOne(vol: Volume, dir: Directory, name: string, parentCluster: numb
   const [c] = vol.fat.allocate(1);
   const g = vol.geo;
   const buf = new Uint8Array(g.clusterSize);
-  const raw = makeRaw(vol, ATTR.DIRECTORY | (opts.attributes ?? 0), c, 0, opts);
+  const raw = makeRaw(ATTR.DIRECTORY | (opts.attributes ?? 0), c, 0, opts, opts.mtime === undefined ? vol.now() : validTime(opts.mtime));
   encodeDirEntry({ ...raw, name: DOT_NAME, attr: ATTR.DIRECTORY }, buf, 0);
   const up = g.fatType === 32 && parentCluster === g.rootCluster ? 0 : parentCluster;
   encodeDirEntry({ ...raw, name: DOTDOT_NAME, attr: ATTR.DIRECTORY, cluster: up }, buf, ENTRY_SIZE);
@@ -238,6 +256,7 @@ function mkdirOne(vol: Volume, dir: Directory, name: string, parentCluster: numb
   vol.io.write(clusterToSector(g, c), buf);
   vol.fat.flush();
   dir.flush();
+  vol.adoptDir(c, joinPath(dir.path, rec.name), buf);
   return rec;
 }
 
@@ -280,6 +299,7 @@ export interface RmOptions {
  * whose directories link back to an ancestor is refused before anything is removed.
  */
 function removeRecord(vol: Volume, parent: Directory, rec: DirRecord, path: string, recursive: boolean): void {
+  if (rec.raw.attr & ATTR.DIRECTORY) vol.forgetPaths();
   const order: { parent: Directory; rec: DirRecord; path: string }[] = [{ parent, rec, path }];
   const seen = new Set<number>();
   for (let i = 0; i < order.length; i++) {
@@ -362,8 +382,9 @@ export function rename(vol: Volume, from: string, to: string): void {
   } else if (t.existing === srcRec && t.name === srcRec.name) {
     return; // same name, same place
   }
+  // Paths resolved through the directory that moves (or is replaced) lead elsewhere from now on.
+  if (isDir) vol.forgetPaths();
   const raw: RawDirEntry = { ...srcRec.raw, name: new Uint8Array(11) };
-  // All or nothing in memory: a new name that does not fit (a full FAT12/16 root) changes nothing.
   // All or nothing in memory: a new name that does not fit (a full FAT12/16 root) changes nothing.
   // On disk the new entry is written before the old one is removed: a crash between the two leaves
   // both names on the same clusters (fsck.fat keeps the data under one of them), never the file lost.
