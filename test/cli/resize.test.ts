@@ -95,31 +95,85 @@ describe('fat resize', () => {
     expect(fs.statSync(hostile).size).toBe(4096);
   });
 
-  it('in place, a volume whose FATs end past sector 65535 is refused naming that limit, and its own reason comes first', () => {
-    // 128 GiB FAT32 of 32 KiB clusters (sparse): 2 x 32,768 FAT sectors after 64 reserved ones.
-    const img = fresh(['--size', '128G', '--fat', '32']);
-    // The metadata (the first 40 MiB) and the file's size and time stand for its bytes (too many to hash).
-    const state = (): [string, number, number] => {
-      const fd = fs.openSync(img, 'r');
-      const head = Buffer.alloc(40 * MIB);
+  it('in place, a volume whose FATs end past sector 65535 and whose FAT #2 does too (or is not a spare copy) is refused naming that limit, and its own reason comes first', () => {
+    // 128 GiB FAT32 of 32 KiB clusters (sparse): 2 x 32,768 FAT sectors after 40,000 reserved ones.
+    const img = fresh(['--size', '128G', '--fat', '32', '--reserved-sectors', '40000']);
+    // The metadata (the first 60 MiB) and the file's size and time stand for its bytes (too many to hash).
+    const state = (file: string): [string, number, number] => {
+      const fd = fs.openSync(file, 'r');
+      const head = Buffer.alloc(60 * MIB);
       fs.readSync(fd, head, 0, head.length, 0);
       fs.closeSync(fd);
-      const st = fs.statSync(img);
+      const st = fs.statSync(file);
       return [createHash('sha256').update(head).digest('hex'), st.size, st.mtimeMs];
     };
-    const before = state();
+    const before = state(img);
     const limit = fatCli(['resize', img, '200G', '--in-place']);
     expect(limit.status).toBe(1);
-    expect(limit.stderr).toBe('fat: the old FATs end at sector 65600, past the 65535 reserved sectors a boot sector can name, so the new ones cannot go where the old volume does not look: this volume cannot be resized in place safely (a bare image can be, through a temporary file: without --in-place)\n');
+    expect(limit.stderr).toBe('fat: the old FATs end at sector 105536, past the 65535 reserved sectors a boot sector can name, and its FAT #2 starts at sector 72768, past that limit too, so the new ones cannot go where the old volume does not look: this volume cannot be resized in place safely (a bare image can be, through a temporary file: without --in-place)\n');
     // A size that no FAT32 volume of these clusters can have says so, not the in-place limit.
     const large = fatCli(['resize', img, '20T', '--in-place', '--keep-type']);
     expect(large.status).toBe(1);
     expect(large.stderr).toMatch(/^fat: 20 TiB is too large for FAT32 with 32768-byte clusters .*the largest is 2 TiB/);
-    expect(state()).toEqual(before);
+    expect(state(img)).toEqual(before);
     // Through a temporary file it can be done.
     const dry = fatCli(['resize', img, '200G', '--dry-run']);
     expect(dry.status, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/128 GiB -> 200 GiB/);
+    // FATs not mirrored, FAT #2 the active one (ExtFlags 0x81, the backup boot sector too): FAT #2 is no spare copy.
+    const solo = fresh(['--size', '128G', '--fat', '32']);
+    const fd = fs.openSync(solo, 'r+');
+    for (const at of [40, 6 * 512 + 40]) fs.writeSync(fd, Buffer.from([0x81]), 0, 1, at);
+    fs.closeSync(fd);
+    const soloBefore = state(solo);
+    const r = fatCli(['resize', solo, '200G', '--in-place']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('fat: the old FATs end at sector 65600, past the 65535 reserved sectors a boot sector can name, and its FATs are not mirrored (FAT #2 is the active one), so FAT #2 may not be overwritten, so the new ones cannot go where the old volume does not look: this volume cannot be resized in place safely (a bare image can be, through a temporary file: without --in-place)\n');
+    expect(state(solo)).toEqual(soloBefore);
+  });
+
+  it('in place, a mirrored FAT32 whose FATs end past sector 65535 gets its new FATs over the old FAT #2: 128 GiB grows to 200 GiB (fsck.fat -n and mtools agree)', () => {
+    // mkfs.fat's layout of 128 GiB: 64 reserved sectors, 2 x 32,768 FAT sectors (they end at 65,600).
+    const img = fresh(['--size', '128G', '--fat', '32']);
+    populate(img, TREE);
+    const listing = libraryListing(img);
+    const dry = fatCli(['resize', img, '200G', '--in-place', '--dry-run', '--json']);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, inPlace: true, from: { reservedSectors: 64, fatSize: 32768, dataStart: 65600 }, to: { bytes: 200 * 1024 * MIB, reservedSectors: 64 + 32768 } });
+    const r = fatCli(['resize', img, '200G', '--in-place', '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).to).toMatchObject({ reservedSectors: 32832, fatSize: 51200 });
+    expect(libraryListing(img)).toEqual(listing);
+    expect(fatCli(['check', img]).status).toBe(0);
+    if (haveOracles) {
+      expect(fsckProblems(img).problems).toEqual([]);
+      for (const [p, data] of Object.entries(TREE)) {
+        const m = spawnSync('mtype', ['-i', img, `::${p}`], { encoding: 'utf8', env: oracleEnv });
+        expect(m.status, m.stderr).toBe(0);
+        expect(m.stdout, p).toBe(data ?? '');
+      }
+    }
+  });
+
+  it('in place over the old FAT #2 on a volume of 512-byte clusters and 32,000 reserved sectors (FATs before the old ones do not fit): it grows, and it shrinks', () => {
+    for (const [size, bytes] of [['1300M', 1300 * MIB], ['1040M', 1040 * MIB]] as const) {
+      const img = fresh(['--size', '1082M', '--fat', '32', '--cluster-size', '512', '--reserved-sectors', '32000']);
+      populate(img, TREE);
+      const listing = libraryListing(img);
+      const r = fatCli(['resize', img, size, '--in-place', '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.to).toMatchObject({ bytes, reservedSectors: 48800 });
+      expect(libraryListing(img)).toEqual(listing);
+      if (haveOracles) {
+        expect(fsckProblems(img).problems, size).toEqual([]);
+        for (const [p, data] of Object.entries(TREE)) {
+          const m = spawnSync('mtype', ['-i', img, `::${p}`], { encoding: 'utf8', env: oracleEnv });
+          expect(m.status, m.stderr).toBe(0);
+          expect(m.stdout, p).toBe(data ?? '');
+        }
+      }
+    }
   });
 
   it('a GPT disk whose last partition grows: the entry, the backup header and the disk follow (sgdisk -v clean)', () => {

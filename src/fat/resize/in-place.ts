@@ -11,7 +11,8 @@ import { FatError } from '../errors.js';
 /**
  * Resizing in place so that an interruption at any write loses no file (issue #17). The new
  * volume's FATs and root never overlap the old ones (plan.ts places them after the old metadata,
- * or before the old FATs), so:
+ * or before the old FATs), but for a mirrored FAT32's FAT #2 when the old FATs end past sector
+ * 65535: a copy no reader uses, and that repairs mend from FAT #1. So:
  *
  * 1. While the old volume is the live one, the clusters it uses where the new metadata will lie,
  *    or past a shrunk end, move inside it as a defragmenter moves them: copy the data to free
@@ -20,7 +21,8 @@ import { FatError } from '../errors.js';
  *    originals. A crash leaves the old volume with lost clusters (or, inside one directory move,
  *    a stale `..`): fsck.fat -a or check --repair mends it, no file lost.
  * 2. Still under the old volume, and only in clusters it does not use: every directory is written
- *    anew, renumbered for the new volume, then the new FATs and root.
+ *    anew, renumbered for the new volume, then the new FATs and root (from here on the old FAT is
+ *    never written: over its FAT #2 the old volume then has FATs that differ, FAT #1 intact).
  * 3. The boot sector (one sector) switches to the new volume; FSInfo and the backup boot sector
  *    follow (until they do, check reports BOOT_BACKUP and FSInfo problems: no file is at risk).
  */
@@ -224,9 +226,11 @@ export function moveInOldVolume(io: SectorIO, geo: Geometry, scan: Scan, plan: I
     for (const ci of children[i]) for (const r of scan.dirs[ci].refs) if (r.kind === 'dotdot') pointAt(ci, r.off, t);
   }
   barrier();
-  // d. Free the originals.
+  // d. Free the originals. Step 1 is over (on the disk too) before step 2's first write, which may
+  // go over the old FAT #2 (plan.ts overSecondFat): after it, nothing writes the old FAT any more.
   for (let i = 0; i < total; i++) fat.set(from[i], 0);
   fat.flush();
+  barrier();
   // The scan now describes the moved volume.
   for (let i = 0; i < total; i++) order[pos[from[i]]] = to[i];
 }

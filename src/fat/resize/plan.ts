@@ -27,7 +27,8 @@ export interface PlanOptions {
    * Resizing in place, safely: the new FATs (and FAT12/16 root) must not overlap the old ones, so
    * that the old volume stays whole until the boot sector switches to the new one. They go after
    * the old metadata (the reserved area grows to the old data start), or back at the type's usual
-   * place when they fit before the old FATs.
+   * place when they fit before the old FATs; when the old FATs end past sector 65535, over a
+   * mirrored FAT32's FAT #2 (overSecondFat).
    */
   inPlace?: boolean;
 }
@@ -68,8 +69,22 @@ const usualReserved = (type: FatType, spc: number, align: boolean): number => {
 };
 
 /**
+ * Where the new FATs may start over the old FAT #2, or undefined: a FAT32 volume with two or more
+ * FATs, mirrored (or FAT 1 the active one), whose FAT #2 starts at or below sector 65535. Every
+ * reader reads FAT #1 (FAT #2 is a copy), and check --repair and fsck.fat -a mend the copies from
+ * it, so while the old volume is live its FAT #2 may be overwritten by the new FATs.
+ */
+export function overSecondFat(g: Geometry): number | undefined {
+  if (g.fatType !== 32 || g.numFats < 2 || g.activeFat > 0) return undefined;
+  const at = g.reservedSectors + g.fatSize;
+  return at <= 65535 ? at : undefined;
+}
+
+/**
  * The shapes to try for a type, in order: the usual one; in place, the one whose metadata ends
- * before the old FATs begin (if any), then the one whose metadata follows the old metadata.
+ * before the old FATs begin (if any), then the one whose metadata follows the old metadata, and,
+ * when that cannot be named (the old FATs end past sector 65535), the one whose FATs start over
+ * the old FAT #2 (see overSecondFat; in-place.ts moves the clusters under them first).
  */
 function candidates(input: PlanInput, type: FatType, spc: number, align: boolean, options: PlanOptions): { params: ShapeParams; accept: (s: Shape) => boolean }[] {
   const keepGrid = options.keepGrid ?? true;
@@ -78,10 +93,15 @@ function candidates(input: PlanInput, type: FatType, spc: number, align: boolean
   const low = usualReserved(type, spc, align);
   const beforeOld = (s: Shape): boolean => s.dataStart <= g.reservedSectors && (g.fatType !== 32 || s.reservedSectors >= 8 || type !== 32);
   const afterOld = (s: Shape): boolean => s.reservedSectors >= g.dataStart && s.reservedSectors <= 65535;
-  return [
+  const out = [
     { params: paramsFor(input, type, spc, align, keepGrid, low), accept: beforeOld },
     { params: paramsFor(input, type, spc, align, keepGrid, g.dataStart), accept: afterOld },
   ];
+  const second = overSecondFat(g);
+  if (g.dataStart > 65535 && second !== undefined) {
+    out.push({ params: paramsFor(input, type, spc, align, keepGrid, second), accept: (s: Shape) => s.reservedSectors >= second && s.reservedSectors <= 65535 });
+  }
+  return out;
 }
 
 /** Whether the old volume's FATs were cluster-aligned (mkfs.fat aligns volumes over 8192 sectors). */
@@ -115,12 +135,17 @@ export function planShape(input: PlanInput, bytes: number | 'min', options: Plan
     return planShapeAt(input, bytes, options);
   } catch (e) {
     const g = input.geo;
-    if (!(e instanceof FatError) || !options.inPlace || g.dataStart <= 65535 || e.code === 'EINVAL' && /cluster size/.test(e.message)) throw e;
-    // In place the new FATs start past the old ones (or before them when they fit): past sector
-    // 65535 the boot sector cannot name them. When the size fails for a reason of its own (too
-    // small for the data, too large for the type), that reason is the one to give.
+    if (!(e instanceof FatError) || !options.inPlace || g.dataStart <= 65535 || overSecondFat(g) !== undefined || e.code === 'EINVAL' && /cluster size/.test(e.message)) throw e;
+    // In place the new FATs start past the old ones, over a mirrored FAT32's FAT #2, or before the
+    // old FATs when they fit: past sector 65535 the boot sector cannot name them. When the size
+    // fails for a reason of its own (too small for the data, too large for the type), that reason
+    // is the one to give.
     planShapeAt(input, bytes, { ...options, inPlace: false });
-    throw new FatError('FAT_UNSUPPORTED', `the old FATs end at sector ${g.dataStart}, past the 65535 reserved sectors a boot sector can name, so the new ones cannot go where the old volume does not look: this volume cannot be resized in place safely (a bare image can be, through a temporary file: without --in-place)`);
+    const why = g.fatType !== 32 ? `it is FAT${g.fatType} (only a mirrored FAT32's FAT #2 may be overwritten)`
+      : g.numFats < 2 ? `it has one FAT (only a mirrored FAT32's FAT #2 may be overwritten)`
+        : g.activeFat > 0 ? `its FATs are not mirrored (FAT #${g.activeFat + 1} is the active one), so FAT #2 may not be overwritten`
+          : `its FAT #2 starts at sector ${g.reservedSectors + g.fatSize}, past that limit too`;
+    throw new FatError('FAT_UNSUPPORTED', `the old FATs end at sector ${g.dataStart}, past the 65535 reserved sectors a boot sector can name, and ${why}, so the new ones cannot go where the old volume does not look: this volume cannot be resized in place safely (a bare image can be, through a temporary file: without --in-place)`);
   }
 }
 

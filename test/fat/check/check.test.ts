@@ -165,6 +165,31 @@ describe('check and its callers', () => {
     v.close();
   });
 
+  it('FATs that differ, both intact: repair takes FAT 1 and copies it over FAT 2 (as resize in place over FAT 2 needs)', () => {
+    // FAT 2 overwritten by another intact-looking FAT (what resize in place writes over it): a
+    // valid entry 0, other chains, a free MULTI.BIN.
+    const b = baseImage(32);
+    const g = bpb(b);
+    const fat1 = b.subarray(g.rsvd * g.bps, (g.rsvd + g.fatSize) * g.bps);
+    const fat2 = b.subarray((g.rsvd + g.fatSize) * g.bps, (g.rsvd + 2 * g.fatSize) * g.bps);
+    const other = Buffer.alloc(fat2.length);
+    other.writeUInt32LE(0x0ffffff8, 0);
+    other.writeUInt32LE(0x0fffffff, 4);
+    for (let n = 2; n < 200; n++) other.writeUInt32LE(n + 1, 4 * n);
+    other.writeUInt32LE(0x0fffffff, 4 * 200);
+    other.copy(fat2);
+    const img = new Uint8Array(b);
+    const r = check(new MemoryDevice(img), { repair: true });
+    expect(r.problems.map((p) => p.code)).toContain('FATS_DIFFER');
+    expect(r.problems.find((p) => p.code === 'FATS_DIFFER')!.message).toMatch(/using FAT 1$/);
+    expect(codes(img)).toEqual([]);
+    expect(Buffer.compare(Buffer.from(img.subarray(fat2.byteOffset, fat2.byteOffset + fat2.length)), fat1)).toBe(0);
+    const v = Volume.open(new MemoryDevice(img), { readOnly: true });
+    expect(v.readFile('/MULTI.BIN')).toEqual(Uint8Array.from({ length: 2560 }, (_, i) => i & 0xff));
+    expect(v.readFile('/SUB/INNER.TXT', 'utf8')).toBe('inner\n');
+    v.close();
+  });
+
   it('a full FAT32 root grows by a cluster to hold a reclaimed chain', () => {
     const dev = new MemoryDevice(SIZES[32]);
     mkfs(dev, { fatType: 32, sectorsPerCluster: 1 } as Parameters<typeof mkfs>[1]);
