@@ -18,6 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MemoryDevice, Volume, check, mkfs, resize, type BlockDevice } from '../../../src/index.js';
 import { OverlayCrashDevice, OverlayDevice } from '../../crash/overlay-device.js';
+import { verifyFiles, writeCrashTree } from './crash-tree.js';
 import { fsckProblems, haveOracles, oracleEnv } from '../oracle-helpers.js';
 
 const NOW = (): Date => new Date(Date.UTC(2024, 0, 2, 3, 4, 6));
@@ -26,7 +27,6 @@ const SIZE = 1082 * MIB;
 const ALLOWED = new Set(['LOST_CLUSTERS', 'FATS_DIFFER', 'DIRTY', 'FSINFO_FREE', 'FSINFO_NEXT', 'FSINFO_SIGNATURE', 'BOOT_BACKUP']);
 const WINDOW = new Set(['BAD_DOT']);
 
-const bytes = (n: number, k: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + k * 13 + (i >> 8)) & 0xff);
 
 let base: MemoryDevice;
 const files = new Map<string, Uint8Array>();
@@ -36,43 +36,11 @@ beforeAll(() => {
   base = new MemoryDevice(1300 * MIB);
   mkfs(base, { fatType: 32, size: SIZE, sectorsPerCluster: 1, reservedSectors: 32000, volumeId: 0x1234abcd, time: NOW() });
   const vol = Volume.open(base, { now: NOW });
-  const put = (p: string, data: Uint8Array): void => {
-    vol.mkdir(p.slice(0, p.lastIndexOf('/')) || '/', { recursive: true });
-    vol.writeFile(p, data);
-    files.set(p, data);
-  };
-  put('/a/b/c/deep.txt', bytes(700, 1));
-  put('/a/first.bin', bytes(3000, 2));
-  for (let i = 0; i < 12; i++) put(`/a/b/f${i}.dat`, bytes(900 + i * 300, 3 + i));
-  put('/gone1.bin', bytes(5000, 30));
-  put('/a/b/c/more.txt', bytes(1500, 31));
-  put('/x/y/Long Name In Y.txt', bytes(2500, 32));
-  vol.rm('/gone1.bin');
-  files.delete('/gone1.bin');
+  for (const [p, data] of writeCrashTree(vol)) files.set(p, data);
   vol.close();
 }, 120_000);
 
 afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-function verifyFiles(dev: BlockDevice): string[] {
-  const out: string[] = [];
-  const vol = Volume.open(dev, { readOnly: true });
-  try {
-    for (const [p, data] of files) {
-      let got: Uint8Array | undefined;
-      try {
-        got = vol.readFile(p) as Uint8Array;
-      } catch (e) {
-        out.push(`${p}: ${(e as Error).message}`);
-        continue;
-      }
-      if (Buffer.compare(got, data) !== 0) out.push(`${p}: content differs`);
-    }
-  } finally {
-    vol.close();
-  }
-  return out;
-}
 
 /** The overlay's volume (its first `sectors` sectors) as a sparse file. */
 function toFile(dev: OverlayDevice, sectors: number, file: string): void {
@@ -126,7 +94,7 @@ function crashRun(target: number, persist: number, tear: boolean, oracle: boolea
   const repaired = new OverlayDevice(dev.disk);
   check(repaired, { repair: true });
   for (const p of check(new OverlayDevice(repaired, true)).problems) problems.push(`after repair: ${p.code} ${p.message}`);
-  problems.push(...verifyFiles(new OverlayDevice(repaired, true)).map((s) => `after repair: ${s}`));
+  problems.push(...verifyFiles(new OverlayDevice(repaired, true), files).map((s) => `after repair: ${s}`));
   if (oracle && haveOracles) problems.push(...fsckRepairs(dev.disk));
   return { problems, windows, codes };
 }
@@ -152,7 +120,7 @@ describe('resize in place over the old FAT #2: a crash at any write loses no fil
     expect(r.to.totalSectors).toBe(target / 512);
     expect(r.clustersToMove).toBeGreaterThan(0);
     const volume = new OverlayDevice(full.disk, true, r.to.totalSectors);
-    expect(verifyFiles(volume)).toEqual([]);
+    expect(verifyFiles(volume, files)).toEqual([]);
     expect(check(volume).problems).toEqual([]);
     if (haveOracles) {
       const file = path.join(scratch, 'full.img');

@@ -19,6 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MemoryDevice, Volume, check, mkfs, resize, type FatType } from '../../../src/index.js';
 import { CrashDevice } from '../../crash/crash-device.js';
+import { verifyFiles, writeCrashTree } from './crash-tree.js';
 import { fsckProblems, haveOracles, oracleEnv, writeSparse } from '../oracle-helpers.js';
 
 const NOW = (): Date => new Date(Date.UTC(2024, 0, 2, 3, 4, 6));
@@ -27,8 +28,6 @@ const ALLOWED = new Set(['LOST_CLUSTERS', 'FATS_DIFFER', 'DIRTY', 'FSINFO_FREE',
 /** The named window: a moved directory and its subdirectories' `..` are two sectors. */
 const WINDOW = new Set(['BAD_DOT']);
 
-const bytes = (n: number, k: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 7 + k * 13 + (i >> 8)) & 0xff);
-
 interface Base { image: Uint8Array; files: Map<string, Uint8Array>; sectorSize: number }
 
 /** A volume whose first clusters hold a deep directory tree and files, with holes from deletes, and data at its end. */
@@ -36,50 +35,10 @@ function makeBase(fatType: FatType, size: number, deviceBytes: number, fillEnd: 
   const dev = new MemoryDevice(deviceBytes);
   mkfs(dev, { fatType, size, sectorsPerCluster: 1, volumeId: 0x1234abcd, time: NOW() });
   const vol = Volume.open(dev, { now: NOW });
-  const files = new Map<string, Uint8Array>();
-  const put = (p: string, data: Uint8Array): void => {
-    vol.mkdir(p.slice(0, p.lastIndexOf('/')) || '/', { recursive: true });
-    vol.writeFile(p, data);
-    files.set(p, data);
-  };
-  put('/a/b/c/deep.txt', bytes(700, 1));
-  put('/a/first.bin', bytes(3000, 2));
-  for (let i = 0; i < 12; i++) put(`/a/b/f${i}.dat`, bytes(900 + i * 300, 3 + i));
-  put('/gone1.bin', bytes(5000, 30));
-  put('/a/b/c/more.txt', bytes(1500, 31));
-  put('/x/y/Long Name In Y.txt', bytes(2500, 32));
-  vol.rm('/gone1.bin');
-  files.delete('/gone1.bin');
-  if (fillEnd) {
-    // Data near the end, so that a shrink must move it.
-    const free = vol.info().freeClusters;
-    vol.writeFile('/pad.bin', new Uint8Array((free - 40) * 512));
-    put('/x/late.bin', bytes(6000, 40));
-    put('/late dir/z.txt', bytes(800, 41));
-    vol.rm('/pad.bin');
-  }
+  // Data near the end too (fillEnd), so that a shrink must move it.
+  const files = writeCrashTree(vol, fillEnd ? 512 : undefined);
   vol.close();
   return { image: dev.bytes.slice(), files, sectorSize: 512 };
-}
-
-function verifyFiles(disk: Uint8Array, files: Map<string, Uint8Array>): string[] {
-  const out: string[] = [];
-  const vol = Volume.open(new MemoryDevice(disk, { readOnly: true }), { readOnly: true });
-  try {
-    for (const [p, data] of files) {
-      let got: Uint8Array | undefined;
-      try {
-        got = vol.readFile(p) as Uint8Array;
-      } catch (e) {
-        out.push(`${p}: ${(e as Error).message}`);
-        continue;
-      }
-      if (Buffer.compare(got, data) !== 0) out.push(`${p}: content differs`);
-    }
-  } finally {
-    vol.close();
-  }
-  return out;
 }
 
 interface Outcome { problems: string[]; windows: number }
