@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oracleGate, tool, describeGate } from '../fixtures/oracle.js';
 import { describeRun, runFat } from '../fixtures/run-fat.js';
 import { fatCli, freshImage, fsckClean, populate, scratchDir, sha256 } from './cli-helpers.js';
-import { MTOOLS, allImages, mattribLines, type TestImage } from './mtools-images.js';
+import { MTOOLS, describeEachImage, mattribLines } from './mtools-images.js';
 
 const gate = oracleGate([...MTOOLS, 'fsck.fat']);
 const work = scratchDir('fatkit-attrib-');
@@ -39,48 +39,39 @@ const fatOk = (args: string[]): string => {
 
 describeGate(gate);
 
-describe.runIf(gate.run)('fat attrib against mattrib', () => {
-  let images: TestImage[] = [];
-  beforeAll(() => {
-    images = allImages(work);
-  }, 120_000);
-
-  for (const fat of [12, 16, 32]) {
-    for (const maker of ['mtools', 'fatkit']) {
-      it(`${maker} FAT${fat}: mattrib shows what fat attrib set, and fat attrib what mattrib set`, () => {
-        const img = images.find((i) => i.fat === fat && i.maker === maker)!;
-        const before = mattribBits(mattribLines(img.path));
-        // fat attrib changes: recursive on a tree, attribute words before and after the paths.
-        expect(fatOk(['attrib', img.path, '/A', '-R', '+h', '+s'])).toBe('');
-        expect(fatOk(['attrib', img.path, '-a', '/top.bin', '/Many/entry number 3 with a long name.txt', '+r'])).toBe('');
-        const afterFat = mattribBits(mattribLines(img.path));
-        for (const [p, bits] of before) {
-          let want = bits;
-          if (p === '/A' || p.startsWith('/A/')) want |= 0x06;
-          if (p === '/top.bin' || p === '/Many/entry number 3 with a long name.txt') want = (want & ~0x20) | 0x01;
-          expect(afterFat.get(p), p).toBe(want);
-        }
-        // The same lines as mattrib's, in the same order.
-        expect(fatOk(['attrib', img.path, '/', '-R']).split('\n').filter(Boolean)).toEqual(mattribLines(img.path));
-        expect(fatOk(['attrib', img.path, '/A/B', '/top.bin']).split('\n').filter(Boolean)).toEqual(
-          tool('mattrib', ['-i', img.path, '::/A/B', '::/top.bin']).split('\n').filter(Boolean).map((l) => l.replace('::/', '/')),
-        );
-
-        // mattrib changes, fat attrib --json shows them.
-        tool('mattrib', ['-i', img.path, '+r', '-h', '-/', '::/A/B']);
-        tool('mattrib', ['-i', img.path, '+a', '+s', '::/Many']);
-        const mine = JSON.parse(fatOk(['attrib', img.path, '/', '-R', '--json'])) as Entry[];
-        const theirs = mattribBits(mattribLines(img.path));
-        expect(mine.map((e) => e.path)).toEqual([...theirs.keys()]);
-        for (const e of mine) expect(e.attributes & 0x27, e.path).toBe(theirs.get(e.path));
-        const deep = mine.find((e) => e.path === '/A/B/C/deep.txt')!;
-        expect(deep).toEqual({ path: '/A/B/C/deep.txt', type: 'file', attributes: 0x20 | 0x04 | 0x01 });
-        expect(mine.find((e) => e.path === '/A/B')!.attributes).toBe(0x10 | 0x04 | 0x01);
-        expect(mine.find((e) => e.path === '/Many')!.attributes).toBe(0x10 | 0x20 | 0x04);
-        expect(fsckClean(img.path)).toEqual([]);
-      });
+describeEachImage('fat attrib against mattrib', gate.run, work, (image, fat, maker) => {
+  it(`${maker} FAT${fat}: mattrib shows what fat attrib set, and fat attrib what mattrib set`, () => {
+    const img = image();
+    const before = mattribBits(mattribLines(img.path));
+    // fat attrib changes: recursive on a tree, attribute words before and after the paths.
+    expect(fatOk(['attrib', img.path, '/A', '-R', '+h', '+s'])).toBe('');
+    expect(fatOk(['attrib', img.path, '-a', '/top.bin', '/Many/entry number 3 with a long name.txt', '+r'])).toBe('');
+    const afterFat = mattribBits(mattribLines(img.path));
+    for (const [p, bits] of before) {
+      let want = bits;
+      if (p === '/A' || p.startsWith('/A/')) want |= 0x06;
+      if (p === '/top.bin' || p === '/Many/entry number 3 with a long name.txt') want = (want & ~0x20) | 0x01;
+      expect(afterFat.get(p), p).toBe(want);
     }
-  }
+    // The same lines as mattrib's, in the same order.
+    expect(fatOk(['attrib', img.path, '/', '-R']).split('\n').filter(Boolean)).toEqual(mattribLines(img.path));
+    expect(fatOk(['attrib', img.path, '/A/B', '/top.bin']).split('\n').filter(Boolean)).toEqual(
+      tool('mattrib', ['-i', img.path, '::/A/B', '::/top.bin']).split('\n').filter(Boolean).map((l) => l.replace('::/', '/')),
+    );
+
+    // mattrib changes, fat attrib --json shows them.
+    tool('mattrib', ['-i', img.path, '+r', '-h', '-/', '::/A/B']);
+    tool('mattrib', ['-i', img.path, '+a', '+s', '::/Many']);
+    const mine = JSON.parse(fatOk(['attrib', img.path, '/', '-R', '--json'])) as Entry[];
+    const theirs = mattribBits(mattribLines(img.path));
+    expect(mine.map((e) => e.path)).toEqual([...theirs.keys()]);
+    for (const e of mine) expect(e.attributes & 0x27, e.path).toBe(theirs.get(e.path));
+    const deep = mine.find((e) => e.path === '/A/B/C/deep.txt')!;
+    expect(deep).toEqual({ path: '/A/B/C/deep.txt', type: 'file', attributes: 0x20 | 0x04 | 0x01 });
+    expect(mine.find((e) => e.path === '/A/B')!.attributes).toBe(0x10 | 0x04 | 0x01);
+    expect(mine.find((e) => e.path === '/Many')!.attributes).toBe(0x10 | 0x20 | 0x04);
+    expect(fsckClean(img.path)).toEqual([]);
+  });
 });
 
 describe('fat attrib arguments', () => {

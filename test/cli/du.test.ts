@@ -6,11 +6,11 @@
  */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { oracleGate, describeGate } from '../fixtures/oracle.js';
 import { describeRun, runFat } from '../fixtures/run-fat.js';
 import { fatCli, scratchDir, withImage } from './cli-helpers.js';
-import { MTOOLS, allImages, mdu, mshowfat, type TestImage } from './mtools-images.js';
+import { MTOOLS, describeEachImage, mdu, mshowfat } from './mtools-images.js';
 
 const gate = oracleGate(MTOOLS);
 const HOSTILE = nodePath.resolve(__dirname, '..', 'fixtures', 'hostile');
@@ -25,46 +25,37 @@ interface Row {
 
 describeGate(gate);
 
-describe.runIf(gate.run)('fat du against mdu', () => {
-  let images: TestImage[] = [];
-  beforeAll(() => {
-    images = allImages(work);
-  }, 120_000);
-
-  for (const fat of [12, 16, 32]) {
-    for (const maker of ['mtools', 'fatkit']) {
-      it(`${maker} FAT${fat}: every directory's clusters are mdu's (plus, on FAT12/16, top-level directories' own)`, async () => {
-        const img = images.find((i) => i.fat === fat && i.maker === maker)!;
-        const run = async (args: string[]): Promise<string> => {
-          const r = await runFat(args);
-          expect(r.status, describeRun(args, r)).toBe(0);
-          return r.stdout.toString('utf8');
-        };
-        const [json, text, summary] = await Promise.all([
-          run(['du', img.path, '--json']).then((s) => JSON.parse(s) as Row[]),
-          run(['du', img.path, '/A']),
-          run(['du', img.path, '-s', '--json']).then((s) => JSON.parse(s) as Row[]),
-        ]);
-        const theirs = mdu(img.path);
-        // The same directories, in the same order (children first, the root last).
-        expect(json.map((r) => r.path)).toEqual([...theirs.keys()]);
-        const topDirs = withImage(img.path, (vol) => [...vol.walk('/', { depth: 1 })].filter((e) => e.stats.isDirectory()).map((e) => e.path));
-        const own = mshowfat(img.path, topDirs);
-        const ownClusters = (d: string): number => own.get(d)!.reduce((n, x) => n + x.last - x.first + 1, 0);
-        const quirk = (p: string): number => (fat === 32 ? 0 : topDirs.filter((d) => p === '/' || d === p).reduce((n, d) => n + ownClusters(d), 0));
-        for (const r of json) {
-          expect(r.clusters, r.path).toBe(theirs.get(r.path)! + quirk(r.path));
-          expect(r.bytes).toBe(r.clusters * img.clusterSize);
-        }
-        expect(summary).toEqual([json[json.length - 1]]);
-        expect(text).toBe(json.filter((r) => r.path === '/A' || r.path.startsWith('/A/'))
-          .map((r) => `${String(r.bytes).padStart(12)} ${String(r.clusters).padStart(9)}  ${r.path}\n`).join(''));
-        // Against the FAT: everything allocated is under the root (on FAT12/16 the root region is not a cluster).
-        const used = withImage(img.path, (vol) => vol.info().usedClusters);
-        expect(json[json.length - 1].clusters).toBe(used);
-      });
+describeEachImage('fat du against mdu', gate.run, work, (image, fat, maker) => {
+  it(`${maker} FAT${fat}: every directory's clusters are mdu's (plus, on FAT12/16, top-level directories' own)`, async () => {
+    const img = image();
+    const run = async (args: string[]): Promise<string> => {
+      const r = await runFat(args);
+      expect(r.status, describeRun(args, r)).toBe(0);
+      return r.stdout.toString('utf8');
+    };
+    const [json, text, summary] = await Promise.all([
+      run(['du', img.path, '--json']).then((s) => JSON.parse(s) as Row[]),
+      run(['du', img.path, '/A']),
+      run(['du', img.path, '-s', '--json']).then((s) => JSON.parse(s) as Row[]),
+    ]);
+    const theirs = mdu(img.path);
+    // The same directories, in the same order (children first, the root last).
+    expect(json.map((r) => r.path)).toEqual([...theirs.keys()]);
+    const topDirs = withImage(img.path, (vol) => [...vol.walk('/', { depth: 1 })].filter((e) => e.stats.isDirectory()).map((e) => e.path));
+    const own = mshowfat(img.path, topDirs);
+    const ownClusters = (d: string): number => own.get(d)!.reduce((n, x) => n + x.last - x.first + 1, 0);
+    const quirk = (p: string): number => (fat === 32 ? 0 : topDirs.filter((d) => p === '/' || d === p).reduce((n, d) => n + ownClusters(d), 0));
+    for (const r of json) {
+      expect(r.clusters, r.path).toBe(theirs.get(r.path)! + quirk(r.path));
+      expect(r.bytes).toBe(r.clusters * img.clusterSize);
     }
-  }
+    expect(summary).toEqual([json[json.length - 1]]);
+    expect(text).toBe(json.filter((r) => r.path === '/A' || r.path.startsWith('/A/'))
+      .map((r) => `${String(r.bytes).padStart(12)} ${String(r.clusters).padStart(9)}  ${r.path}\n`).join(''));
+    // Against the FAT: everything allocated is under the root (on FAT12/16 the root region is not a cluster).
+    const used = withImage(img.path, (vol) => vol.info().usedClusters);
+    expect(json[json.length - 1].clusters).toBe(used);
+  });
 });
 
 describe('fat du usage and hostile images', () => {

@@ -5,12 +5,12 @@
  */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { clusterMap } from '../../src/index.js';
 import { oracleGate, describeGate } from '../fixtures/oracle.js';
 import { describeRun, runFat } from '../fixtures/run-fat.js';
 import { fatCli, scratchDir, withImage } from './cli-helpers.js';
-import { MTOOLS, allImages, mshowfat, type TestImage } from './mtools-images.js';
+import { MTOOLS, describeEachImage, mshowfat } from './mtools-images.js';
 
 const gate = oracleGate(MTOOLS);
 const HOSTILE = nodePath.resolve(__dirname, '..', 'fixtures', 'hostile');
@@ -22,57 +22,46 @@ const runs = (extents: { first: number; last: number }[]): string => extents.map
 
 describeGate(gate);
 
-describe.runIf(gate.run)('fat map against mshowfat', () => {
-  let images: TestImage[] = [];
-  beforeAll(() => {
-    images = allImages(work);
-  }, 120_000);
+describeEachImage('fat map against mshowfat', gate.run, work, (image, fat, maker) => {
+  it(`${maker} FAT${fat}: every file's and directory's extents are mshowfat's`, () => {
+    const img = image();
+    const paths = withImage(img.path, (vol) => ['/', ...[...vol.walk('/')].map((e) => e.path)]);
+    const theirs = mshowfat(img.path, paths);
+    const ours = withImage(img.path, (vol) => new Map(paths.map((p) => [p, clusterMap(vol, p).extents])));
+    expect(theirs.size).toBe(paths.length);
+    for (const p of paths) expect(ours.get(p), p).toEqual(theirs.get(p));
+    expect(theirs.get(img.big)!.length, 'the big file is fragmented').toBeGreaterThan(1);
+  });
 
-  for (const fat of [12, 16, 32]) {
-    for (const maker of ['mtools', 'fatkit']) {
-      const image = (): TestImage => images.find((i) => i.fat === fat && i.maker === maker)!;
-
-      it(`${maker} FAT${fat}: every file's and directory's extents are mshowfat's`, () => {
-        const img = image();
-        const paths = withImage(img.path, (vol) => ['/', ...[...vol.walk('/')].map((e) => e.path)]);
-        const theirs = mshowfat(img.path, paths);
-        const ours = withImage(img.path, (vol) => new Map(paths.map((p) => [p, clusterMap(vol, p).extents])));
-        expect(theirs.size).toBe(paths.length);
-        for (const p of paths) expect(ours.get(p), p).toEqual(theirs.get(p));
-        expect(theirs.get(img.big)!.length, 'the big file is fragmented').toBeGreaterThan(1);
-      });
-
-      it(`${maker} FAT${fat}: fat map prints mshowfat's line; --json; info and list --fragmented agree`, async () => {
-        const img = image();
-        const files = withImage(img.path, (vol) => [...vol.walk('/')].filter((e) => e.stats.isFile()).map((e) => e.path));
-        const all = mshowfat(img.path, [...files, '/']);
-        const fragmented = files.filter((p) => all.get(p)!.length > 1);
-        expect(fragmented).toContain(img.big);
-        const oneFormat = fat === 12 || (fat === 32 && maker === 'mtools'); // the other forms, on two images
-        const [mapText, mapJson, info, list, mapRoot, mapEmpty, infoText, listJson] = await Promise.all([
-          ['map', img.path, img.big],
-          ['map', img.path, '/A/one.txt', '--json'],
-          ['info', img.path, '--json'],
-          ['list', img.path, '-l', '--fragmented'],
-          ...(oneFormat ? [['map', img.path, '/'], ['map', img.path, '/empty.txt'], ['info', img.path], ['list', img.path, '--json', '--fragmented']] : []),
-        ].map((args) => runFat(args).then((r) => {
-          expect(r.status, describeRun(args, r)).toBe(0);
-          return r.stdout.toString('utf8');
-        })));
-        expect(mapText).toBe(`${img.big} ${runs(all.get(img.big)!)}\n`);
-        expect(JSON.parse(mapJson)).toEqual({ path: '/A/one.txt', extents: all.get('/A/one.txt'), fragmented: false });
-        expect(JSON.parse(info).fragmentedFiles).toBe(fragmented.length);
-        expect(list.trim().split('\n').map((l) => l.replace(/^.*  /, ''))).toEqual(fragmented);
-        if (!oneFormat) return;
-        expect(mapRoot).toBe(fat === 32 ? `/ ${runs(all.get('/')!)}\n` : '/ the fixed root directory (FAT12/16): no clusters\n');
-        expect(mapEmpty).toBe('/empty.txt no clusters\n');
-        expect(infoText).toMatch(new RegExp(`^fragmented: +${fragmented.length} of ${files.length} files$`, 'm'));
-        expect(JSON.parse(listJson).map((e: { path: string }) => e.path)).toEqual(fragmented);
-        const big = await runFat(['map', img.path, img.big, '--json']);
-        expect(JSON.parse(big.stdout.toString('utf8'))).toEqual({ path: img.big, extents: all.get(img.big), fragmented: true });
-      });
-    }
-  }
+  it(`${maker} FAT${fat}: fat map prints mshowfat's line; --json; info and list --fragmented agree`, async () => {
+    const img = image();
+    const files = withImage(img.path, (vol) => [...vol.walk('/')].filter((e) => e.stats.isFile()).map((e) => e.path));
+    const all = mshowfat(img.path, [...files, '/']);
+    const fragmented = files.filter((p) => all.get(p)!.length > 1);
+    expect(fragmented).toContain(img.big);
+    const oneFormat = fat === 12 || (fat === 32 && maker === 'mtools'); // the other forms, on two images
+    const [mapText, mapJson, info, list, mapRoot, mapEmpty, infoText, listJson] = await Promise.all([
+      ['map', img.path, img.big],
+      ['map', img.path, '/A/one.txt', '--json'],
+      ['info', img.path, '--json'],
+      ['list', img.path, '-l', '--fragmented'],
+      ...(oneFormat ? [['map', img.path, '/'], ['map', img.path, '/empty.txt'], ['info', img.path], ['list', img.path, '--json', '--fragmented']] : []),
+    ].map((args) => runFat(args).then((r) => {
+      expect(r.status, describeRun(args, r)).toBe(0);
+      return r.stdout.toString('utf8');
+    })));
+    expect(mapText).toBe(`${img.big} ${runs(all.get(img.big)!)}\n`);
+    expect(JSON.parse(mapJson)).toEqual({ path: '/A/one.txt', extents: all.get('/A/one.txt'), fragmented: false });
+    expect(JSON.parse(info).fragmentedFiles).toBe(fragmented.length);
+    expect(list.trim().split('\n').map((l) => l.replace(/^.*  /, ''))).toEqual(fragmented);
+    if (!oneFormat) return;
+    expect(mapRoot).toBe(fat === 32 ? `/ ${runs(all.get('/')!)}\n` : '/ the fixed root directory (FAT12/16): no clusters\n');
+    expect(mapEmpty).toBe('/empty.txt no clusters\n');
+    expect(infoText).toMatch(new RegExp(`^fragmented: +${fragmented.length} of ${files.length} files$`, 'm'));
+    expect(JSON.parse(listJson).map((e: { path: string }) => e.path)).toEqual(fragmented);
+    const big = await runFat(['map', img.path, img.big, '--json']);
+    expect(JSON.parse(big.stdout.toString('utf8'))).toEqual({ path: img.big, extents: all.get(img.big), fragmented: true });
+  });
 });
 
 describe('fat map usage and hostile images', () => {

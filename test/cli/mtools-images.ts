@@ -7,6 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
+import { beforeAll, describe } from 'vitest';
 import { MemoryDevice, Volume, mkfs } from '../../src/index.js';
 import { openImage } from '../../src/host/open-image.js';
 import { tool } from '../fixtures/oracle.js';
@@ -134,6 +135,22 @@ export function fatkitImage(dir: string, fat: FatBits): TestImage {
 /** The six images, in `dir`. */
 export function allImages(dir: string): TestImage[] {
   return ([12, 16, 32] as FatBits[]).flatMap((fat) => [mtoolsImage(dir, fat), fatkitImage(dir, fat)]);
+}
+
+/**
+ * `title`'s tests over the six images (made once in `dir` before them, when `run`): `body` adds
+ * the tests of one FAT type and maker; `image()` is its image once they run.
+ */
+export function describeEachImage(title: string, run: boolean, dir: string, body: (image: () => TestImage, fat: FatBits, maker: Maker) => void): void {
+  describe.runIf(run)(title, () => {
+    let images: TestImage[] = [];
+    beforeAll(() => {
+      images = allImages(dir);
+    }, 120_000);
+    for (const fat of [12, 16, 32] as FatBits[]) {
+      for (const maker of ['mtools', 'fatkit'] as Maker[]) body(() => images.find((i) => i.fat === fat && i.maker === maker)!, fat, maker);
+    }
+  });
 }
 
 // ---- the tools' outputs ----
